@@ -1,0 +1,81 @@
+/**
+ * Configuration, resolved once (STYLE §9): command-line flags over environment over defaults,
+ * into frozen, validated objects. Nothing else in nadm reads `process.env`.
+ */
+import { z } from "zod";
+
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+export const DEFAULT_LATTICE = "default";
+
+export const connectionSchema = z.object({
+  natsUrl: z.string().min(1).default(DEFAULT_NATS_URL),
+  lattice: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, "a lattice name is letters, digits, '-' or '_' (≤ 63)")
+    .default(DEFAULT_LATTICE),
+  creds: z.string().optional(),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  tlsCa: z.string().optional(),
+  tlsCert: z.string().optional(),
+  tlsKey: z.string().optional(),
+  /** Client name shown in the server's connection list. */
+  name: z.string().optional(),
+});
+export type ConnectionConfig = Readonly<z.output<typeof connectionSchema>>;
+
+/** Settings of the NATS resources nadm provisions (ARCHITECTURE §3). */
+export const resourcesSchema = z.object({
+  /** Stream/KV replicas for clustered NATS. */
+  replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
+  /** max_age of the event and command streams. */
+  streamMaxAgeMs: z
+    .number()
+    .int()
+    .positive()
+    .default(60 * 60 * 1000),
+  duplicateWindowMs: z
+    .number()
+    .int()
+    .positive()
+    .default(2 * 60 * 1000),
+  /** Versions kept per app in nadm_manifests. */
+  maxVersions: z.number().int().min(1).max(1000).default(32),
+});
+export type ResourcesConfig = Readonly<z.output<typeof resourcesSchema>>;
+
+export const controllerSchema = z.object({
+  tickIntervalMs: z.number().int().min(100).default(1_000),
+  resyncIntervalMs: z.number().int().min(1_000).default(30_000),
+  inflightTimeoutMs: z.number().int().min(100).default(15_000),
+  /** Events reconciled at once by one replica. */
+  concurrency: z.number().int().min(1).max(1024).default(64),
+  ackWaitMs: z.number().int().min(1_000).default(10_000),
+  /** Deliveries of one command before it is declared failed. */
+  commandMaxDeliver: z.number().int().min(1).default(6),
+  /** How long the dispatcher waits for a host's reply. */
+  commandTimeoutMs: z.number().int().min(100).default(5_000),
+  scalerPaths: z.array(z.string()).default([]),
+  httpPort: z.number().int().min(0).max(65535).optional(),
+});
+export type ControllerConfig = Readonly<z.output<typeof controllerSchema>>;
+
+/** Reads the environment variables nadm documents, once. */
+export function envDefaults(env: NodeJS.ProcessEnv = process.env): Partial<ConnectionConfig> {
+  const out: Record<string, string> = {};
+  if (env.NATS_URL) out.natsUrl = env.NATS_URL;
+  if (env.NADM_LATTICE) out.lattice = env.NADM_LATTICE;
+  if (env.NATS_CREDS) out.creds = env.NATS_CREDS;
+  if (env.NATS_USER) out.user = env.NATS_USER;
+  if (env.NATS_PASSWORD) out.password = env.NATS_PASSWORD;
+  return out;
+}
+
+/** Environment variables of the process itself (used for log level and colour only). */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.NADM_LOG_LEVEL ?? env.LOG_LEVEL ?? "info";
+}
+
+export function resolve<S extends z.ZodType>(schema: S, input: unknown): Readonly<z.output<S>> {
+  return Object.freeze(schema.parse(input));
+}

@@ -1,0 +1,62 @@
+/**
+ * Commands (ARCHITECTURE §5): absolute, idempotent orders "run exactly N instances of workload W"
+ * to one host, on `nadm.cmd.{lattice}.{hostId}`, and the host's control protocol.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+
+export const workloadSpecSchema = z.object({
+  key: z.string().min(1),
+  rev: z.string().min(1),
+  /** Component type, e.g. "process". */
+  type: z.string().min(1),
+  /** The component's properties (for `process`: command, args, env, cwd, port, readiness). */
+  spec: z.record(z.string(), z.unknown()),
+});
+export type WorkloadSpec = z.infer<typeof workloadSpecSchema>;
+
+export const commandSchema = z.object({
+  id: z.string().min(1),
+  lattice: z.string().min(1),
+  hostId: z.string().min(1),
+  app: z.string().min(1),
+  component: z.string().min(1),
+  workload: workloadSpecSchema,
+  count: z.number().int().min(0).max(100_000),
+  reason: z.string(),
+  causationId: z.string(),
+  basedOnRevision: z.number().int().min(0),
+  issuedAt: z.string(),
+});
+export type Command = z.infer<typeof commandSchema>;
+
+/**
+ * The deterministic `Nats-Msg-Id` of ARCHITECTURE §2 rule 2: replicas that see the same host
+ * state compute the same id, so the stream's duplicate window drops the copies.
+ */
+export function commandId(parts: {
+  lattice: string;
+  hostId: string;
+  workloadKey: string;
+  count: number;
+  basedOnRevision: number;
+}): string {
+  const text = `${parts.lattice}\n${parts.hostId}\n${parts.workloadKey}\n${parts.count}\n${parts.basedOnRevision}`;
+  return `cmd-${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
+}
+
+/** Requests a host answers on `nadm.ctl.{lattice}.{hostId}`. */
+export const inventoryRequestSchema = z.object({ op: z.literal("inventory") });
+
+export type ControlReply =
+  | { ok: true; running: number; ready?: number }
+  | { ok: false; error: string }
+  | { ok: true; inventory: unknown };
+
+export function encodeJson(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+export function decodeJson(data: Uint8Array): unknown {
+  return JSON.parse(new TextDecoder().decode(data));
+}

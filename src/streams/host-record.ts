@@ -1,0 +1,49 @@
+/**
+ * The host record in KV `nadm_hosts` at `{lattice}.{hostId}`: written only by that host
+ * (ARCHITECTURE §3), read by every controller replica.
+ */
+import { z } from "zod";
+
+export const DRIVERS = ["process", "sim"] as const;
+export type DriverName = (typeof DRIVERS)[number];
+
+/** What one host knows about one workload (`{app}.{component}.{rev}`). */
+export const workloadInventorySchema = z.object({
+  app: z.string(),
+  component: z.string(),
+  rev: z.string(),
+  /** The count of the last command this host accepted for the workload. */
+  desired: z.number().int().min(0),
+  running: z.number().int().min(0),
+  ready: z.number().int().min(0),
+  /** Instances currently down after a failure (waiting for their backoff to end). */
+  failed: z.number().int().min(0),
+  restarts: z.number().int().min(0),
+  lastError: z.string().nullable(),
+  /** Id of the last command applied; lets the controller tell its in-flight commands apart. */
+  lastCommandId: z.string().nullable().optional(),
+  /** OS pids of the instances (process driver only). */
+  pids: z.array(z.number().int()).optional(),
+});
+export type WorkloadInventory = z.infer<typeof workloadInventorySchema>;
+
+export const hostRecordSchema = z.object({
+  hostId: z.string(),
+  lattice: z.string(),
+  labels: z.record(z.string(), z.string()),
+  driver: z.enum(DRIVERS),
+  version: z.string(),
+  startedAt: z.string(),
+  /** When this record was written; liveness compares it with `heartbeatIntervalMs`. */
+  updatedAt: z.string(),
+  heartbeatIntervalMs: z.number().int().positive(),
+  heartbeatSeq: z.number().int().min(0),
+  inventory: z.record(z.string(), workloadInventorySchema),
+});
+export type HostRecord = z.infer<typeof hostRecordSchema>;
+
+export const BUILTIN_LABELS = {
+  hostname: "nadm.io/hostname",
+  os: "nadm.io/os",
+  arch: "nadm.io/arch",
+} as const;

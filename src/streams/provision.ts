@@ -1,0 +1,137 @@
+/**
+ * Creates every stream, consumer and KV bucket of ARCHITECTURE §3, idempotently.
+ * Pre-existing resources with compatible settings are used as they are; a stream that exists
+ * with other subjects fails start-up with a message that says what to do.
+ */
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import { type NatsConnection, nanos } from "@nats-io/transport-node";
+import type { ResourcesConfig } from "../config.js";
+import { BUCKETS, CONSUMERS, STREAMS, subjects } from "./subjects.js";
+
+export class IncompatibleResourceError extends Error {
+  override name = "IncompatibleResourceError";
+}
+
+export interface Buckets {
+  manifests: KV;
+  hosts: KV;
+  status: KV;
+}
+
+const MiB = 1024 * 1024;
+
+export function streamConfigs(cfg: ResourcesConfig): Array<Partial<StreamConfig> & { name: string }> {
+  const common = {
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    num_replicas: cfg.replicas,
+    duplicate_window: nanos(cfg.duplicateWindowMs),
+    discard: DiscardPolicy.Old,
+  };
+  return [
+    { ...common, name: STREAMS.events, subjects: [subjects.eventsAll], max_age: nanos(cfg.streamMaxAgeMs) },
+    {
+      ...common,
+      name: STREAMS.commands,
+      subjects: [subjects.commandsAll],
+      max_age: nanos(cfg.streamMaxAgeMs),
+    },
+    { ...common, name: STREAMS.dlq, subjects: [subjects.dlqAll], max_age: nanos(7 * 24 * 3600 * 1000) },
+  ];
+}
+
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
+  try {
+    const info = await jsm.streams.info(config.name);
+    const have = [...(info.config.subjects ?? [])].sort().join(",");
+    const want = [...(config.subjects ?? [])].sort().join(",");
+    if (have !== want) {
+      throw new IncompatibleResourceError(
+        `stream ${config.name} exists with subjects [${have}], nadm needs [${want}]: ` +
+          `delete it (nats stream rm ${config.name}) or point nadm at another server`,
+      );
+    }
+    return info;
+  } catch (err) {
+    if (err instanceof IncompatibleResourceError) throw err;
+    if (!isNotFound(err)) throw err;
+    return await jsm.streams.add(config);
+  }
+}
+
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  name: string,
+  opts: { ackWaitMs: number; maxDeliver: number; maxAckPending: number; backoffMs?: number[] },
+) {
+  try {
+    return await jsm.consumers.info(stream, name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    // No filter_subject on purpose: see NATS-NOTES (2.9.10 filtered-durable slowdown).
+    return await jsm.consumers.add(stream, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(opts.ackWaitMs),
+      max_deliver: opts.maxDeliver,
+      max_ack_pending: opts.maxAckPending,
+      ...(opts.backoffMs ? { backoff: opts.backoffMs.map(nanos) } : {}),
+    });
+  }
+}
+
+export interface ProvisionOptions {
+  resources: ResourcesConfig;
+  ackWaitMs?: number;
+  commandMaxDeliver?: number;
+}
+
+/** Creates (or verifies) everything. Safe to call from every replica at every start. */
+export async function provision(nc: NatsConnection, opts: ProvisionOptions): Promise<Buckets> {
+  const jsm = await jetstreamManager(nc);
+  for (const config of streamConfigs(opts.resources)) await ensureStream(jsm, config);
+  const ackWaitMs = opts.ackWaitMs ?? 10_000;
+  await ensureConsumer(jsm, STREAMS.events, CONSUMERS.reconcile, {
+    ackWaitMs,
+    maxDeliver: 20,
+    maxAckPending: 1_000,
+    backoffMs: [ackWaitMs, 2 * ackWaitMs, 3 * ackWaitMs],
+  });
+  const commandMaxDeliver = opts.commandMaxDeliver ?? 6;
+  await ensureConsumer(jsm, STREAMS.commands, CONSUMERS.dispatch, {
+    ackWaitMs,
+    maxDeliver: commandMaxDeliver,
+    maxAckPending: 1_000,
+  });
+  return openBuckets(nc, opts.resources);
+}
+
+/** Opens (creating when missing) the three KV buckets. */
+export async function openBuckets(nc: NatsConnection, cfg: ResourcesConfig): Promise<Buckets> {
+  const kvm = new Kvm(nc);
+  const replicas = cfg.replicas;
+  const [manifests, hosts, status] = await Promise.all([
+    kvm.create(BUCKETS.manifests, { history: 5, replicas, maxValueSize: 8 * MiB }),
+    kvm.create(BUCKETS.hosts, { history: 1, replicas, maxValueSize: 1 * MiB }),
+    kvm.create(BUCKETS.status, { history: 32, replicas, maxValueSize: 1 * MiB }),
+  ]);
+  return { manifests, hosts, status };
+}
+
+export function isNotFound(err: unknown): boolean {
+  const e = err as { message?: string; code?: number; api_error?: { err_code?: number } };
+  const code = e?.api_error?.err_code;
+  return code === 10059 || code === 10014 || /not found/i.test(e?.message ?? "");
+}

@@ -1,0 +1,53 @@
+/**
+ * Gives a test file its own real nats-server (random free port, temp store dir) and tears it
+ * down after the file's tests, also when they fail.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after } from "node:test";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type RunningNatsServer, startNatsServer } from "../../src/embedded/nats-server.js";
+import { connectNats } from "../../src/streams/connection.js";
+
+export interface TestNats {
+  url: string;
+  server: RunningNatsServer;
+  storeDir: string;
+  /** A client connection closed at teardown. */
+  connect(): Promise<NatsConnection>;
+  /** Kill and start again on the same port and store (for restart tests). */
+  restart(): Promise<void>;
+}
+
+/** Call at the top level of a test file: `const nats = await testNats();` */
+export async function testNats(): Promise<TestNats> {
+  const storeDir = mkdtempSync(join(tmpdir(), "nadm-test-nats-"));
+  let server = await startNatsServer({ storeDir });
+  const connections: NatsConnection[] = [];
+  const handle: TestNats = {
+    get url() {
+      return server.url;
+    },
+    get server() {
+      return server;
+    },
+    storeDir,
+    async connect() {
+      const nc = await connectNats({ natsUrl: server.url, lattice: "default" });
+      connections.push(nc);
+      return nc;
+    },
+    async restart() {
+      const port = server.port;
+      await server.stop();
+      server = await startNatsServer({ storeDir, port });
+    },
+  };
+  after(async () => {
+    await Promise.allSettled(connections.map((nc) => nc.close()));
+    await server.stop(2_000);
+    rmSync(storeDir, { recursive: true, force: true });
+  });
+  return handle;
+}
