@@ -1,0 +1,73 @@
+/**
+ * The Scaler contract (ARCHITECTURE §6). A scaler is a pure, synchronous function of
+ * (component, trait properties, lattice snapshot) → desired placement + status.
+ * No I/O, no clock (time comes in the input), no imports of node:* or NATS.
+ */
+import type { z } from "zod";
+
+export interface AppRef {
+  lattice: string;
+  name: string;
+  version: string;
+}
+
+export interface ComponentRef {
+  name: string;
+  /** Component type, e.g. "process". */
+  type: string;
+  /** Revision hash of the component's properties. */
+  rev: string;
+  properties: Readonly<Record<string, unknown>>;
+}
+
+/** One eligible, live host as a scaler sees it. */
+export interface HostView {
+  hostId: string;
+  labels: Readonly<Record<string, string>>;
+  /** Instances of this component (any revision) the host was last told to run. */
+  instances: number;
+}
+
+export interface Placement {
+  hostId: string;
+  count: number;
+}
+
+/** `ok`: the placement is satisfiable; `waiting`: nothing to place on yet; `failed`: cannot be met. */
+export type ScalerPhase = "ok" | "waiting" | "failed";
+
+export interface ScalerStatus {
+  phase: ScalerPhase;
+  /** One human sentence saying why, e.g. "no host matches zone=west (spread group west)". */
+  message: string;
+}
+
+export interface ScalerInput<P> {
+  app: AppRef;
+  component: ComponentRef;
+  properties: P;
+  hosts: readonly HostView[];
+  /** Milliseconds since the epoch, supplied by the caller (scalers never read a clock). */
+  now: number;
+}
+
+export interface ScalerResult {
+  /** Hosts absent from the list get 0 instances. */
+  placements: Placement[] | Map<string, number>;
+  status: ScalerStatus;
+}
+
+export interface Scaler<P = unknown> {
+  /** Trait `type` in manifests, e.g. "spreadscaler". */
+  readonly type: string;
+  /** Validated at put time; errors point at the field. */
+  readonly properties: z.ZodType<P>;
+  /** The total number of instances the properties ask for (for status "2/5 ready"), if known. */
+  desiredTotal?(properties: P, hosts: readonly HostView[]): number;
+  reconcile(input: ScalerInput<P>): ScalerResult;
+}
+
+/** Identity helper that gives custom scalers type inference: `export default defineScaler({...})`. */
+export function defineScaler<P>(scaler: Scaler<P>): Scaler<P> {
+  return scaler;
+}
