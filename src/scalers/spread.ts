@@ -1,0 +1,140 @@
+/**
+ * Helpers shared by the built-in scalers: the `spread` property schema, label matching,
+ * largest-remainder apportionment and even placement over hosts. All pure and deterministic:
+ * the same inputs in any order give the same output.
+ */
+import { z } from "zod";
+import type { HostView, Placement, ScalerStatus } from "./types.js";
+
+export const requirementsSchema = z.record(z.string().min(1), z.string());
+
+export const spreadGroupSchema = z.strictObject({
+  name: z.string().min(1),
+  requirements: requirementsSchema.default({}),
+  weight: z.number().int().min(0).default(1),
+});
+
+/** Group names must be unique so that status messages and placements can name a group unambiguously. */
+export const spreadSchema = z.array(spreadGroupSchema).superRefine((groups, ctx) => {
+  const seen = new Set<string>();
+  groups.forEach((group, index) => {
+    // An element that failed its own schema may be anything; it already has an issue.
+    const name = (group as { name?: unknown } | undefined)?.name;
+    if (typeof name !== "string") return;
+    if (seen.has(name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [index, "name"],
+        message: `duplicate spread group name "${name}"`,
+      });
+    }
+    seen.add(name);
+  });
+});
+
+export type SpreadGroup = z.output<typeof spreadGroupSchema>;
+export type Requirements = Readonly<Record<string, string>>;
+
+/** Used when a manifest gives no `spread`: every host is eligible. */
+export const DEFAULT_GROUP: Readonly<SpreadGroup> = Object.freeze({
+  name: "default",
+  requirements: Object.freeze({}) as Record<string, string>,
+  weight: 1,
+});
+
+export const NO_HOSTS: Readonly<ScalerStatus> = Object.freeze({
+  phase: "waiting",
+  message: "no hosts in lattice",
+});
+
+export function resolveGroups(spread: readonly SpreadGroup[] | undefined): readonly SpreadGroup[] {
+  return spread !== undefined && spread.length > 0 ? spread : [DEFAULT_GROUP];
+}
+
+export function matchesRequirements(labels: Requirements, requirements: Requirements): boolean {
+  // Own-property check: a label named e.g. "constructor" must not match via the prototype.
+  return Object.entries(requirements).every(
+    ([key, value]) => Object.hasOwn(labels, key) && labels[key] === value,
+  );
+}
+
+/** Label-selector style, in manifest order: `zone=west,arch=arm64`; `{}` reads as "any host". */
+export function formatRequirements(requirements: Requirements): string {
+  const pairs = Object.entries(requirements).map(([key, value]) => `${key}=${value}`);
+  return pairs.length > 0 ? pairs.join(",") : "any host";
+}
+
+/**
+ * Largest remainder method: floor every exact quota, then hand the leftover one by one to the
+ * largest fractional remainders, ties to the earlier index. BigInt keeps `total * weight` exact
+ * for any safe-integer inputs, so no float rounding can make two replicas disagree.
+ * Returns all zeros when the weights sum to 0 (the caller reports that).
+ */
+export function apportion(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((acc, w) => acc + BigInt(w), 0n);
+  if (sum === 0n) return weights.map(() => 0);
+  const exact = weights.map((w) => BigInt(total) * BigInt(w));
+  const quotas = exact.map((e) => Number(e / sum));
+  const remainders = exact.map((e) => e % sum);
+  let leftover = total - quotas.reduce((acc, q) => acc + q, 0);
+  // Array.prototype.sort is stable, so equal remainders keep manifest order.
+  const order = weights.map((_, i) => i).sort((a, b) => compareBigDesc(remainders[a]!, remainders[b]!));
+  for (const index of order) {
+    if (leftover === 0) break;
+    quotas[index]! += 1;
+    leftover -= 1;
+  }
+  return quotas;
+}
+
+function compareBigDesc(a: bigint, b: bigint): number {
+  return a === b ? 0 : a > b ? -1 : 1;
+}
+
+/**
+ * The order in which hosts receive the leftover of an even split: hosts already running more
+ * instances first (keeps instances where they are, so the result is a fixed point), then hostId.
+ */
+export function compareHostsForPlacement(a: HostView, b: HostView): number {
+  if (a.instances !== b.instances) return b.instances - a.instances;
+  return a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0;
+}
+
+/**
+ * Spreads `count` instances evenly over `hosts`: equivalent to placing one at a time on the host
+ * with the fewest so far (ties by {@link compareHostsForPlacement}), computed in O(h log h)
+ * rather than O(count · h) so large counts stay cheap.
+ */
+export function spreadEvenly(count: number, hosts: readonly HostView[]): Map<string, number> {
+  const placed = new Map<string, number>();
+  if (hosts.length === 0 || count === 0) return placed;
+  const base = Math.floor(count / hosts.length);
+  const extra = count - base * hosts.length;
+  [...hosts].sort(compareHostsForPlacement).forEach((host, rank) => {
+    const n = base + (rank < extra ? 1 : 0);
+    if (n > 0) placed.set(host.hostId, n);
+  });
+  return placed;
+}
+
+export function addPlacements(into: Map<string, number>, add: ReadonlyMap<string, number>): void {
+  for (const [hostId, count] of add) into.set(hostId, (into.get(hostId) ?? 0) + count);
+}
+
+/** Sorted by hostId and without zero counts, so results compare equal whatever the input order. */
+export function toPlacementList(placements: ReadonlyMap<string, number>): Placement[] {
+  return [...placements]
+    .filter(([, count]) => count > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([hostId, count]) => ({ hostId, count }));
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** e.g. "4 instances on 3 hosts". */
+export function describePlacement(placements: readonly Placement[]): string {
+  const total = placements.reduce((acc, p) => acc + p.count, 0);
+  return `${plural(total, "instance")} on ${plural(placements.length, "host")}`;
+}

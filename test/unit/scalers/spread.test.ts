@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  apportion,
+  formatRequirements,
+  matchesRequirements,
+  spreadEvenly,
+} from "../../../src/scalers/spread.js";
+import { host } from "./fixtures.js";
+
+describe("apportion (largest remainder)", () => {
+  const rows: Array<{ total: number; weights: number[]; want: number[] }> = [
+    { total: 4, weights: [3, 1], want: [3, 1] },
+    { total: 5, weights: [1, 1, 1], want: [2, 2, 1] },
+    { total: 7, weights: [2, 1], want: [5, 2] },
+    { total: 1, weights: [1, 3], want: [0, 1] },
+    { total: 10, weights: [1, 1, 1], want: [4, 3, 3] },
+    { total: 3, weights: [0, 1, 0], want: [0, 3, 0] },
+    { total: 3, weights: [0, 0], want: [0, 0] },
+    { total: 0, weights: [5, 2], want: [0, 0] },
+    // total·weight far beyond 2^53: float maths would lose the remainders here.
+    { total: 2 ** 53 - 1, weights: [2 ** 52, 2 ** 52 + 1], want: [2 ** 52 - 1, 2 ** 52] },
+  ];
+  for (const { total, weights, want } of rows) {
+    test(`${total} by ${weights.join(":")}`, () => assert.deepEqual(apportion(total, weights), want));
+  }
+});
+
+describe("spreadEvenly", () => {
+  const rows = [
+    { name: "nothing to place", count: 0, hosts: [host("a")], want: {} },
+    { name: "no hosts", count: 3, hosts: [], want: {} },
+    { name: "even", count: 6, hosts: [host("b"), host("a"), host("c")], want: { a: 2, b: 2, c: 2 } },
+    {
+      name: "leftover by current instances, then hostId",
+      count: 5,
+      hosts: [host("a"), host("b", "", 1), host("c", "", 1)],
+      want: { a: 1, b: 2, c: 2 },
+    },
+    {
+      name: "large counts are cheap",
+      count: 1e12 + 1,
+      hosts: [host("a"), host("b")],
+      want: { a: 5e11 + 1, b: 5e11 },
+    },
+  ];
+  for (const row of rows) {
+    test(row.name, () => assert.deepEqual(Object.fromEntries(spreadEvenly(row.count, row.hosts)), row.want));
+  }
+});
+
+describe("labels", () => {
+  const rows: Array<{ labels: string; req: Record<string, string>; want: boolean }> = [
+    { labels: "zone=east", req: { zone: "east" }, want: true },
+    { labels: "zone=east,arch=arm64", req: {}, want: true },
+    { labels: "zone=west", req: { zone: "east" }, want: false },
+    { labels: "", req: { constructor: "x" }, want: false },
+  ];
+  for (const { labels, req, want } of rows) {
+    test(`"${labels}" matches ${JSON.stringify(req)}: ${want}`, () =>
+      assert.equal(matchesRequirements(host("h", labels).labels, req), want));
+  }
+  test("format keeps manifest order", () =>
+    assert.equal(formatRequirements({ zone: "w", arch: "arm" }), "zone=w,arch=arm"));
+});
