@@ -1,0 +1,86 @@
+/**
+ * The API client the CLI (and users' code) call: one request per op, the envelope unwrapped into
+ * a result or a typed NadmError.
+ */
+import { type NatsConnection, NoRespondersError, TimeoutError } from "@nats-io/transport-node";
+import { type ErrorBody, NadmError, UnavailableError } from "../errors.js";
+import { type ApiOp, subjects } from "../streams/subjects.js";
+import type * as P from "./protocol.js";
+
+export class ApiClient {
+  constructor(
+    private readonly nc: NatsConnection,
+    readonly lattice: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async call<T>(op: ApiOp, body: unknown = {}): Promise<T> {
+    const subject = subjects.api(this.lattice, op);
+    const payload = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+    let reply: Uint8Array;
+    try {
+      reply = (await this.nc.request(subject, payload, { timeout: this.timeoutMs })).data;
+    } catch (err) {
+      throw new UnavailableError(describeRequestFailure(err, subject), { cause: err });
+    }
+    const envelope = JSON.parse(new TextDecoder().decode(reply)) as P.Envelope<T>;
+    if (envelope.ok) return envelope.result;
+    throw fromErrorBody(envelope.error);
+  }
+
+  put(manifestText: string | Uint8Array) {
+    return this.call<P.PutResult>("put", manifestText);
+  }
+  get(name: string, version?: string) {
+    return this.call<P.GetResult>("get", { name, version });
+  }
+  list() {
+    return this.call<P.ListResult>("list");
+  }
+  versions(name: string) {
+    return this.call<P.VersionsResult>("versions", { name });
+  }
+  delete(name: string, version?: string) {
+    return this.call<P.DeleteResult>("delete", { name, version });
+  }
+  deploy(name: string, version?: string) {
+    return this.call<P.DeployResult>("deploy", { name, version });
+  }
+  undeploy(name: string) {
+    return this.call<P.DeployResult>("undeploy", { name });
+  }
+  status(name: string) {
+    return this.call<P.StatusResult>("status", { name });
+  }
+  history(name: string) {
+    return this.call<P.HistoryResult>("history", { name });
+  }
+  pause(name: string) {
+    return this.call<P.PauseResult>("pause", { name });
+  }
+  resume(name: string) {
+    return this.call<P.PauseResult>("resume", { name });
+  }
+  validate(manifestText: string | Uint8Array) {
+    return this.call<P.ValidateResult>("validate", manifestText);
+  }
+}
+
+export function fromErrorBody(body: ErrorBody): NadmError {
+  return new NadmError(body.code, body.message, body.details ?? []);
+}
+
+function describeRequestFailure(err: unknown, subject: string): string {
+  const cause = (err as { cause?: unknown })?.cause;
+  if (
+    err instanceof NoRespondersError ||
+    cause instanceof NoRespondersError ||
+    /no responders/i.test(String(err))
+  ) {
+    return `no nadm controller is answering on ${subject}: is \`nadm controller\` (or \`nadm up\`) running?`;
+  }
+  if (err instanceof TimeoutError || /timeout/i.test(String(err))) {
+    return `no reply on ${subject} in time: the controller is busy or unreachable`;
+  }
+  return `request on ${subject} failed: ${(err as Error).message}`;
+}

@@ -1,0 +1,83 @@
+/**
+ * The API responder: subscribes to `nadm.api.*.app.*` in queue group `nadm-api` (any number of
+ * replicas share the load) and answers every request with one JSON envelope. Nothing a client
+ * sends can crash it or change state on bad input.
+ */
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import { BadRequestError, NadmError, toErrorBody } from "../errors.js";
+import {
+  API_OPS,
+  API_QUEUE_GROUP,
+  type ApiOp,
+  isToken,
+  parseApiSubject,
+  subjects,
+} from "../streams/subjects.js";
+import { type ApiDeps, handlers } from "./handlers.js";
+import { type Envelope, MAX_REQUEST_BYTES } from "./protocol.js";
+
+export class ApiResponder {
+  private sub: Subscription | undefined;
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly deps: ApiDeps,
+  ) {}
+
+  start(): void {
+    this.sub = this.nc.subscribe(subjects.apiAll, {
+      queue: API_QUEUE_GROUP,
+      callback: (err, msg) => {
+        if (err) {
+          this.deps.log.error({ err }, "api subscription error");
+          return;
+        }
+        const done = this.handle(msg).finally(() => this.inflight.delete(done));
+        this.inflight.add(done);
+      },
+    });
+  }
+
+  /** Stops taking requests and waits for the ones in flight to be answered. */
+  async stop(): Promise<void> {
+    this.sub?.unsubscribe();
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private async handle(msg: Msg): Promise<void> {
+    const started = Date.now();
+    const envelope = await this.answer(msg.subject, msg.data);
+    if (!envelope.ok && envelope.error.code === "internal") {
+      this.deps.log.error({ subject: msg.subject, error: envelope.error }, "api request failed");
+    } else {
+      this.deps.log.debug({ subject: msg.subject, ok: envelope.ok, ms: Date.now() - started }, "api request");
+    }
+    try {
+      if (msg.reply) msg.respond(JSON.stringify(envelope));
+    } catch (err) {
+      this.deps.log.warn({ err }, "could not send api reply");
+    }
+  }
+
+  async answer(subject: string, data: Uint8Array): Promise<Envelope<unknown>> {
+    try {
+      const route = parseApiSubject(subject);
+      if (!route || !isToken(route.lattice)) throw new BadRequestError(`bad API subject ${subject}`);
+      if (!(API_OPS as readonly string[]).includes(route.op)) {
+        throw new BadRequestError(`unknown op "${route.op}"; known: ${API_OPS.join(", ")}`);
+      }
+      if (data.length > MAX_REQUEST_BYTES) {
+        throw new BadRequestError(
+          `request of ${data.length} bytes is larger than the limit of ${MAX_REQUEST_BYTES}`,
+        );
+      }
+      const result = await handlers[route.op as ApiOp](route.lattice, data, this.deps);
+      return { ok: true, result };
+    } catch (err) {
+      if (!(err instanceof NadmError))
+        this.deps.log.error({ err, subject }, "unexpected error in api handler");
+      return { ok: false, error: toErrorBody(err) };
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The app status in KV `nadm_status` at `{lattice}.{app}` (ARCHITECTURE §7): written by the
+ * reconciler only when it changes, read by the API (`status`, `history`).
+ */
+import { z } from "zod";
+
+export const PHASES = ["undeployed", "waiting", "reconciling", "paused", "deployed", "failed"] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Severity for "the app's phase is the worst of its components'" (§7). */
+const SEVERITY: Record<Phase, number> = {
+  undeployed: 0,
+  deployed: 1,
+  reconciling: 2,
+  paused: 3,
+  waiting: 4,
+  failed: 5,
+};
+
+export function worstPhase(phases: readonly Phase[], whenEmpty: Phase = "deployed"): Phase {
+  return phases.reduce<Phase>(
+    (worst, p) => (SEVERITY[p] > SEVERITY[worst] ? p : worst),
+    phases[0] ?? whenEmpty,
+  );
+}
+
+export const componentStatusSchema = z.object({
+  name: z.string(),
+  scaler: z.string().nullable(),
+  phase: z.enum(PHASES),
+  message: z.string(),
+  desired: z.number().int().min(0),
+  running: z.number().int().min(0),
+  ready: z.number().int().min(0),
+  hosts: z.record(z.string(), z.number().int()),
+});
+export type ComponentStatus = z.infer<typeof componentStatusSchema>;
+
+export const appStatusSchema = z.object({
+  name: z.string(),
+  version: z.string().nullable(),
+  phase: z.enum(PHASES),
+  message: z.string(),
+  observedGeneration: z.number().int().min(0),
+  updatedAt: z.string(),
+  components: z.array(componentStatusSchema),
+});
+export type AppStatus = z.infer<typeof appStatusSchema>;

@@ -1,0 +1,82 @@
+/**
+ * Compare-and-set on a KV key with bounded retries (STYLE §8): every KV write in nadm goes
+ * through here or through `kv.update`/`kv.create` with an expected revision.
+ */
+import type { KV, KvEntry } from "@nats-io/kv";
+import { ConflictError } from "../errors.js";
+
+export const WRONG_LAST_SEQUENCE = 10071;
+
+export function isWrongLastSequence(err: unknown): boolean {
+  const e = err as { code?: number; message?: string };
+  return e?.code === WRONG_LAST_SEQUENCE || /wrong last sequence|key exists/i.test(e?.message ?? "");
+}
+
+export interface Current<T> {
+  value: T;
+  revision: number;
+}
+
+/** What a mutation wants done: write this value, delete the key, or leave it as it is. */
+export type CasDecision<T> = { put: T } | { delete: true } | { keep: true };
+
+export interface CasResult<T> {
+  /** Revision after the write (or the revision read, for `keep`). 0 when the key is absent. */
+  revision: number;
+  decision: CasDecision<T>;
+}
+
+function currentOf<T>(entry: KvEntry | null, decode: (e: KvEntry) => T): Current<T> | undefined {
+  if (entry?.operation !== "PUT") return undefined;
+  return { value: decode(entry), revision: entry.revision };
+}
+
+/**
+ * Reads the key, asks `mutate` what to do, and writes with the read revision as expectation.
+ * On a concurrent write, reads again and asks again (up to `maxAttempts`). `mutate` must be
+ * pure with respect to its input: it may run several times.
+ */
+export async function casUpdate<T>(
+  kv: KV,
+  key: string,
+  decode: (entry: KvEntry) => T,
+  encode: (value: T) => string | Uint8Array,
+  mutate: (current: Current<T> | undefined) => CasDecision<T>,
+  maxAttempts = 64,
+): Promise<CasResult<T>> {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const entry = await kv.get(key);
+    const current = currentOf(entry, decode);
+    const decision = mutate(current);
+    try {
+      if ("keep" in decision) return { revision: current?.revision ?? 0, decision };
+      if ("delete" in decision) {
+        if (!current) return { revision: 0, decision };
+        await kv.delete(key, { previousSeq: current.revision });
+        // delete() does not return the tombstone's revision; read it back for fencing.
+        const tombstone = await kv.get(key);
+        return { revision: tombstone?.revision ?? 0, decision };
+      }
+      const data = encode(decision.put);
+      const revision = current
+        ? await kv.update(key, data, current.revision)
+        : entry
+          ? await kv.update(key, data, entry.revision) // key was deleted: its tombstone is the last revision
+          : await kv.create(key, data);
+      return { revision, decision };
+    } catch (err) {
+      if (!isWrongLastSequence(err)) throw err;
+      // Someone else wrote between our read and our write: back off a little and retry.
+      await new Promise((r) => setTimeout(r, Math.min(50, attempt * 2) * Math.random()));
+    }
+  }
+  throw new ConflictError(`too many concurrent writes to ${key}; try again`);
+}
+
+export function jsonDecoder<T>(parse: (raw: unknown) => T): (entry: KvEntry) => T {
+  return (entry) => parse(entry.json());
+}
+
+export function jsonEncode(value: unknown): string {
+  return JSON.stringify(value);
+}
