@@ -1,0 +1,222 @@
+/**
+ * The host agent (`nadm host`): answers commands on `nadm.ctl.{lattice}.{hostId}` by converging
+ * workloads to absolute instance counts, and reports what it runs in its KV record plus events
+ * (ARCHITECTURE §2–§5). Lifecycle: `start()` once, `stop()` once (SIGINT/SIGTERM).
+ */
+import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { Msg, Subscription } from "@nats-io/transport-node";
+import { errorMessage } from "../errors.js";
+import { type ControlReply, encodeJson } from "../streams/commands.js";
+import { eventSource, publishEvent } from "../streams/events.js";
+import type { HostRecord, WorkloadInventory } from "../streams/host-record.js";
+import { openBuckets } from "../streams/provision.js";
+import { subjects } from "../streams/subjects.js";
+import { type ControlRequest, parseControlRequest } from "./control.js";
+import { AgentLifecycleError } from "./errors.js";
+import { type HostAgentOptions, type ResolvedHostAgentOptions, resolveHostAgentOptions } from "./options.js";
+import { RecordWriter } from "./record-writer.js";
+import type { InstanceFailure } from "./supervisor.js";
+import { Workload } from "./workload.js";
+
+type State = "new" | "starting" | "running" | "stopping" | "stopped";
+type CommandRequest = Extract<ControlRequest, { kind: "command" }>;
+
+export class HostAgent {
+  readonly options: ResolvedHostAgentOptions;
+  private state: State = "new";
+  private readonly workloads = new Map<string, Workload>();
+  private writer: RecordWriter | undefined;
+  private js: JetStreamClient | undefined;
+  private sub: Subscription | undefined;
+  private cancelHeartbeat: (() => void) | undefined;
+  private heartbeatSeq = 0;
+  private startedAt = "";
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: HostAgentOptions) {
+    this.options = resolveHostAgentOptions(options);
+  }
+
+  get hostId(): string {
+    return this.options.hostId;
+  }
+
+  get lattice(): string {
+    return this.options.lattice;
+  }
+
+  /** Revision of the host's last KV write (0 before the first). */
+  get revision(): number {
+    return this.writer?.lastRevision ?? 0;
+  }
+
+  /**
+   * Kills leftovers of a previous run, starts answering commands, writes the record and
+   * publishes `host_started`. Resolves once the record is in KV.
+   */
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new AgentLifecycleError(`start() called on a ${this.state} agent`);
+    this.state = "starting";
+    const o = this.options;
+    await o.driver.recover?.();
+    const kv: KV = o.kv ?? (await openBuckets(o.nc, o.resources)).hosts;
+    if (this.state !== "starting") throw new AgentLifecycleError("stop() was called while starting");
+    this.js = o.js ?? jetstream(o.nc);
+    this.startedAt = new Date().toISOString();
+    this.writer = new RecordWriter({
+      kv,
+      js: this.js,
+      lattice: o.lattice,
+      hostId: o.hostId,
+      logger: o.logger,
+      build: () => this.record(),
+      afterWrite: (record) => this.retireIdle(record),
+    });
+    // Subscribe before the first write: once the controller sees the record, commands must land.
+    this.sub = o.nc.subscribe(subjects.control(o.lattice, o.hostId), {
+      callback: (err, msg) => {
+        if (!err) this.onControl(msg);
+      },
+    });
+    this.state = "running";
+    await this.writer.request();
+    if (this.state !== "running") throw new AgentLifecycleError("stop() was called while starting");
+    const firstBeat = o.heartbeatOffsetMs > 0 ? o.heartbeatOffsetMs : o.heartbeatIntervalMs;
+    this.cancelHeartbeat = o.heartbeat.every(() => this.beat(), firstBeat, o.heartbeatIntervalMs);
+    o.logger.info({ driver: o.driver.name }, "host started");
+  }
+
+  /**
+   * Stops answering commands, stops every instance (SIGTERM, SIGKILL after `stopGraceMs`),
+   * deletes the record and publishes `host_stopped`. Safe to call more than once.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** What the host runs now, keyed by workload key. */
+  inventory(): Record<string, WorkloadInventory> {
+    const withPids = this.options.driver.name === "process";
+    const out: Record<string, WorkloadInventory> = {};
+    for (const [key, workload] of this.workloads) out[key] = workload.inventory(withPids);
+    return out;
+  }
+
+  private async shutdown(): Promise<void> {
+    const o = this.options;
+    const wasStarted = this.state !== "new";
+    this.state = "stopping";
+    this.cancelHeartbeat?.();
+    this.sub?.unsubscribe();
+    if (wasStarted && this.writer && this.js) {
+      await Promise.all([...this.workloads.values()].map((w) => w.stopAll()));
+      await o.driver.close?.();
+      await this.retire(this.writer, this.js).catch((err) =>
+        // The liveness sweep removes a record we could not delete (ARCHITECTURE §2).
+        o.logger.warn({ err: errorMessage(err) }, "could not delete the host record"),
+      );
+    }
+    if (o.ownsConnection) await o.nc.drain();
+    this.state = "stopped";
+    o.logger.info("host stopped");
+  }
+
+  /** Deletes the record, then says so with `host_stopped` carrying the deletion's revision. */
+  private async retire(writer: RecordWriter, js: JetStreamClient): Promise<void> {
+    const o = this.options;
+    const revision = await writer.close();
+    await publishEvent(js, o.lattice, "host_stopped", eventSource(o.lattice, { hostId: o.hostId }), {
+      hostId: o.hostId,
+      stateRevision: revision,
+    });
+  }
+
+  private beat(): void {
+    if (this.state !== "running") return;
+    this.heartbeatSeq++;
+    void this.writer?.request();
+  }
+
+  private record(): HostRecord {
+    const o = this.options;
+    return {
+      hostId: o.hostId,
+      lattice: o.lattice,
+      labels: o.labels,
+      driver: o.driver.name,
+      version: o.version,
+      startedAt: this.startedAt,
+      updatedAt: new Date().toISOString(),
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
+      heartbeatSeq: this.heartbeatSeq,
+      inventory: this.inventory(),
+    };
+  }
+
+  private onControl(msg: Msg): void {
+    void this.answer(msg).then((body) => msg.respond(encodeJson(body)));
+  }
+
+  private async answer(msg: Msg): Promise<ControlReply> {
+    let request: ControlRequest | { error: string };
+    try {
+      request = parseControlRequest(msg.data, this.options);
+    } catch (err) {
+      return { ok: false, error: errorMessage(err) };
+    }
+    if ("error" in request) return { ok: false, error: request.error };
+    if (request.kind === "inventory") return { ok: true, inventory: this.inventory() };
+    return this.apply(request);
+  }
+
+  /** Converges one workload; replies once instances are spawned/stopped and the record says so. */
+  private async apply({ command, ref, properties }: CommandRequest): Promise<ControlReply> {
+    if (this.state !== "running") return { ok: false, error: `host ${this.hostId} is ${this.state}` };
+    let workload = this.workloads.get(ref.key);
+    if (!workload) {
+      if (command.count === 0) return { ok: true, running: 0 }; // nothing runs, nothing to record
+      workload = this.newWorkload(ref, properties);
+      this.workloads.set(ref.key, workload);
+    }
+    try {
+      const running = await workload.converge(command.count, command.id);
+      await this.writer?.request();
+      return { ok: true, running };
+    } catch (err) {
+      this.options.logger.error({ err: errorMessage(err), workload: ref.key }, "command failed");
+      return { ok: false, error: errorMessage(err) };
+    }
+  }
+
+  private newWorkload(ref: CommandRequest["ref"], properties: unknown): Workload {
+    const o = this.options;
+    return new Workload(ref, properties, {
+      driver: o.driver,
+      hostId: o.hostId,
+      backoff: o.backoff,
+      stopGraceMs: o.stopGraceMs,
+      onChange: () => {
+        if (this.state === "running") void this.writer?.request();
+      },
+      onFailure: (w: Workload, failure: InstanceFailure) => {
+        o.logger.warn({ workload: w.key, reason: failure.reason }, "instance failed");
+        this.writer?.noteFailure(w.key, failure);
+      },
+    });
+  }
+
+  /** Drops workloads whose all-zero state has been written (and its workload_scaled published). */
+  private retireIdle(record: HostRecord): void {
+    let removed = false;
+    for (const [key, inv] of Object.entries(record.inventory)) {
+      const workload = this.workloads.get(key);
+      if (inv.desired === 0 && inv.running === 0 && inv.failed === 0 && workload?.idle) {
+        this.workloads.delete(key);
+        removed = true;
+      }
+    }
+    if (removed && this.state === "running") void this.writer?.request();
+  }
+}

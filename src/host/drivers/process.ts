@@ -1,0 +1,129 @@
+/**
+ * The `process` driver: each instance is a real OS process in its own process group, with its
+ * output in `{dataDir}/logs/{workloadKey}/{index}.log`.
+ *
+ * No orphans: instances are launched through `setpriv --pdeathsig KILL`, so the kernel kills
+ * them when the agent dies, even by SIGKILL. (The signal follows the *thread* that forked;
+ * libuv forks from the main thread, which lives as long as the process.) Children an instance
+ * forks itself do not inherit it; for those, and where setpriv is missing, `instances.json`
+ * lets the next start of the agent with the same data dir kill the leftovers.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import type { Logger } from "../../log.js";
+import { BoundedLog, DEFAULT_LOG_MAX_BYTES } from "./log-file.js";
+import { InstancesFile, isProcessAlive, killStale, readProcStat } from "./pid-file.js";
+import { ProcessInstance } from "./process-instance.js";
+import { instanceEnv, type ProcessProperties, parseProcessProperties } from "./process-spec.js";
+import type { Driver, InstanceEvents, InstanceHandle, InstanceSpec, WorkloadRef } from "./types.js";
+
+export interface ProcessDriverOptions {
+  /** Holds `logs/` and `instances.json`. */
+  dataDir: string;
+  logger: Logger;
+  /** Size at which an instance log rotates to `.1`. Default 1 MiB. */
+  logMaxBytes?: number;
+  /** Path of setpriv; `null` disables it. Default: `/usr/bin/setpriv` when it supports --pdeathsig. */
+  setpriv?: string | null;
+  /** Environment every instance inherits. Default: the agent's own. */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_SETPRIV = "/usr/bin/setpriv";
+
+export class ProcessDriver implements Driver<ProcessProperties> {
+  readonly name = "process" as const;
+  private readonly setpriv: string | null;
+  private readonly instances: InstancesFile;
+
+  constructor(private readonly opts: ProcessDriverOptions) {
+    this.setpriv = opts.setpriv === undefined ? detectSetpriv() : opts.setpriv;
+    if (!this.setpriv) {
+      opts.logger.warn(
+        "setpriv with --pdeathsig not found (util-linux): instances of a crashed agent live until " +
+          "the agent restarts with the same data dir",
+      );
+    }
+    this.instances = InstancesFile.at(opts.dataDir);
+  }
+
+  prepare(workload: WorkloadRef): ProcessProperties {
+    return parseProcessProperties(workload);
+  }
+
+  /** Kills instances a previous life of this host left running, then forgets them. */
+  async recover(): Promise<void> {
+    mkdirSync(this.opts.dataDir, { recursive: true });
+    const stale = this.instances.read();
+    const killed = killStale(stale);
+    if (killed.length > 0) this.opts.logger.warn({ pids: killed }, "killed instances left by a previous run");
+    const deadline = Date.now() + 2_000;
+    while (killed.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.instances.clear();
+  }
+
+  async close(): Promise<void> {
+    this.instances.clear();
+  }
+
+  async start(spec: InstanceSpec<ProcessProperties>, events: InstanceEvents): Promise<InstanceHandle> {
+    const props = spec.properties;
+    const port = props.port === "auto" ? await freePort() : props.port;
+    const env = instanceEnv(
+      this.opts.baseEnv ?? process.env,
+      props,
+      { ...spec.workload, index: spec.index, hostId: spec.hostId, workloadKey: spec.workload.key },
+      port,
+    );
+    const logPath = join(this.opts.dataDir, "logs", spec.workload.key, `${spec.index}.log`);
+    const log = new BoundedLog(logPath, this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
+    const [file, args] = this.setpriv
+      ? [this.setpriv, ["--pdeathsig", "KILL", "--", props.command, ...props.args]]
+      : [props.command, props.args];
+    // detached: the instance gets its own session and process group (pgid = pid).
+    const child = spawn(file, args, {
+      env,
+      cwd: props.cwd,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once("spawn", resolve);
+        child.once("error", reject);
+      });
+    } catch (err) {
+      log.close();
+      throw err;
+    }
+    const pid = child.pid ?? -1;
+    this.instances.add({
+      pid,
+      startTicks: readProcStat(pid)?.startTicks ?? null,
+      workloadKey: spec.workload.key,
+      index: spec.index,
+    });
+    return new ProcessInstance(child, log, events, { props, port }, () => this.instances.remove(pid));
+  }
+}
+
+function detectSetpriv(): string | null {
+  if (!existsSync(DEFAULT_SETPRIV)) return null;
+  const help = spawnSync(DEFAULT_SETPRIV, ["--help"], { encoding: "utf8" });
+  return help.stdout?.includes("--pdeathsig") ? DEFAULT_SETPRIV : null;
+}
+
+/** A TCP port that was free a moment ago (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The `sim` driver: simulated instances for tests and benchmarks. An instance runs as soon as
+ * it is started and becomes ready `startMs` later; a seeded fraction `failRate` of starts fail,
+ * and go through the same supervision and backoff as a crashing process. No OS resources: one
+ * process can host thousands of sim hosts.
+ */
+import type { Driver, InstanceEvents, InstanceHandle, InstanceSpec, WorkloadRef } from "./types.js";
+
+export interface SimDriverOptions {
+  /** Time from start to ready. Default 50 ms. */
+  startMs?: number;
+  /** Fraction (0..1) of instance starts that fail. Default 0. */
+  failRate?: number;
+  /** PRNG seed, so failures are repeatable. Default 1. */
+  seed?: number;
+}
+
+export class SimStartError extends Error {
+  override name = "SimStartError";
+}
+
+/** mulberry32: tiny, fast and good enough to pick which starts fail. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export class SimDriver implements Driver<null> {
+  readonly name = "sim" as const;
+  private readonly startMs: number;
+  private readonly failRate: number;
+  private readonly random: () => number;
+
+  constructor(opts: SimDriverOptions = {}) {
+    this.startMs = opts.startMs ?? 50;
+    this.failRate = opts.failRate ?? 0;
+    this.random = seededRandom(opts.seed ?? 1);
+  }
+
+  /** Any component type can be simulated; its properties are not interpreted. */
+  prepare(_workload: WorkloadRef): null {
+    return null;
+  }
+
+  async start(_spec: InstanceSpec<null>, events: InstanceEvents): Promise<InstanceHandle> {
+    if (this.failRate > 0 && this.random() < this.failRate)
+      throw new SimStartError("simulated start failure");
+    let stopped = false;
+    const timer = setTimeout(() => events.onReady(), this.startMs);
+    return {
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        clearTimeout(timer);
+        events.onExit({ exitCode: 0, signal: null });
+      },
+    };
+  }
+}

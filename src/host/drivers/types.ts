@@ -1,0 +1,82 @@
+/**
+ * The contract between the host agent and whatever runs instances (OS processes, simulated
+ * instances, later containers). A driver starts and stops *one* instance at a time and reports
+ * what happens to it; the agent owns counts, restarts, backoff and the inventory, so a new
+ * driver is one file implementing `Driver`.
+ */
+import type { DriverName } from "../../streams/host-record.js";
+
+/** A workload as the control protocol delivers it (`command.workload` + its names). */
+export interface WorkloadRef {
+  app: string;
+  component: string;
+  rev: string;
+  key: string;
+  /** Component type from the manifest, e.g. "process". */
+  type: string;
+  /** The component's properties, not yet validated. */
+  spec: Record<string, unknown>;
+}
+
+/** What the driver needs to start one instance of a prepared workload. */
+export interface InstanceSpec<P = unknown> {
+  hostId: string;
+  workload: WorkloadRef;
+  /** The driver's own parsed properties, as returned by `prepare`. */
+  properties: P;
+  /** Slot number within the workload on this host (0, 1, …); reused after a scale-down. */
+  index: number;
+}
+
+/** How an instance ended. Exactly one of `exitCode` / `signal` is usually set. */
+export interface InstanceExit {
+  exitCode: number | null;
+  signal: string | null;
+  /** Last line the instance wrote to stderr, if any (for error messages). */
+  lastStderr?: string;
+}
+
+/** Callbacks a driver calls for one started instance. */
+export interface InstanceEvents {
+  /** The instance passed its readiness check (at most once per start). */
+  onReady(): void;
+  /** The instance ended, expectedly (after `stop`) or not. Called exactly once. */
+  onExit(exit: InstanceExit): void;
+}
+
+/** A started instance. */
+export interface InstanceHandle {
+  /** OS pid, for drivers that run processes (reported in the inventory). */
+  readonly pid?: number;
+  /** Asks the instance to end; forces it after `graceMs`. Resolves once it is gone. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Thrown by `prepare` when a workload cannot run on this driver; `path` names the field. */
+export class UnsupportedWorkloadError extends Error {
+  override name = "UnsupportedWorkloadError";
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+export interface Driver<P = unknown> {
+  readonly name: DriverName;
+  /**
+   * Validates a workload's type and properties once, at the control boundary, before anything
+   * changes. Throws `UnsupportedWorkloadError` naming the offending field.
+   */
+  prepare(workload: WorkloadRef): P;
+  /**
+   * Starts one instance. Resolves when it has been launched (not necessarily ready); rejects
+   * when it could not be launched (the supervisor treats that like a crash).
+   */
+  start(spec: InstanceSpec<P>, events: InstanceEvents): Promise<InstanceHandle>;
+  /** Cleans up leftovers of a previous life of this host (stale processes); called by `start()`. */
+  recover?(): Promise<void>;
+  /** Called once when the agent has stopped every instance. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,227 @@
+/**
+ * Writes one host's record to KV `nadm_hosts` and publishes the events that describe each
+ * write, in order (ARCHITECTURE §2 "Read-your-writes").
+ *
+ * - One write in flight per host; changes that arrive meanwhile are coalesced into the next
+ *   write, so revisions are monotonic and events leave in the order of the writes.
+ * - Every write is compare-and-set against the last revision this writer saw; on a
+ *   wrong-last-sequence (a previous life's record, or the liveness sweep deleted us) it re-reads
+ *   the revision and retries, a bounded number of times.
+ * - Events are computed from the record actually written (a diff against the previous written
+ *   record), published only after the write succeeded, and carry its revision as
+ *   `stateRevision`; an event's counts are therefore exactly those of the record it names.
+ */
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { errorMessage } from "../errors.js";
+import type { Logger } from "../log.js";
+import { type EventData, eventSource, publishEvent } from "../streams/events.js";
+import type { HostRecord, WorkloadInventory } from "../streams/host-record.js";
+import { isWrongLastSequence } from "../streams/kv-cas.js";
+import type { EventType } from "../streams/subjects.js";
+import { keys } from "../streams/subjects.js";
+import { HostRecordConflictError } from "./errors.js";
+import type { InstanceFailure } from "./supervisor.js";
+
+export interface RecordWriterOptions {
+  kv: KV;
+  js: JetStreamClient;
+  lattice: string;
+  hostId: string;
+  logger: Logger;
+  /** Snapshot of the host's current state; called once per write. */
+  build(): HostRecord;
+  /** Called after a write and its events (e.g. to retire idle workloads). */
+  afterWrite?(record: HostRecord, revision: number): void;
+  /** Pause before retrying a failed write (NATS unavailable). Default 1 s. */
+  retryMs?: number;
+  /** Compare-and-set attempts per write. Default 8. */
+  maxCasAttempts?: number;
+}
+
+type Outgoing = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+
+export class RecordWriter {
+  private revision = 0;
+  private lastWritten: HostRecord | undefined;
+  private dirty = false;
+  private frozen = false;
+  private startedPublished = false;
+  private loop: Promise<void> | undefined;
+  private draining = false;
+  private waiters: Array<(revision: number) => void> = [];
+  private failures: Array<{ key: string; failure: InstanceFailure }> = [];
+  private wakeRetry: (() => void) | undefined;
+  private readonly key: string;
+  private readonly source: string;
+
+  constructor(private readonly opts: RecordWriterOptions) {
+    this.key = keys.host(opts.lattice, opts.hostId);
+    this.source = eventSource(opts.lattice, { hostId: opts.hostId });
+  }
+
+  /** The revision of the last successful write (0 before the first). */
+  get lastRevision(): number {
+    return this.revision;
+  }
+
+  /** Schedules a write; resolves with the revision of a write that started after this call. */
+  request(): Promise<number> {
+    if (this.frozen) return Promise.resolve(this.revision);
+    const done = new Promise<number>((resolve) => this.waiters.push(resolve));
+    this.dirty = true;
+    if (!this.draining) {
+      this.draining = true;
+      this.loop = this.drain();
+    }
+    return done;
+  }
+
+  /** Queues a `workload_failed` event for the next write (which records the failure). */
+  noteFailure(workloadKey: string, failure: InstanceFailure): void {
+    this.failures.push({ key: workloadKey, failure });
+  }
+
+  /**
+   * Stops writing (pending callers get the last revision), deletes the record with CAS and
+   * returns the revision of the deletion, for `host_stopped`.
+   */
+  async close(): Promise<number> {
+    this.frozen = true;
+    this.wakeRetry?.();
+    await this.loop;
+    for (const resolve of this.waiters.splice(0)) resolve(this.revision);
+    return this.deleteRecord();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.dirty && !this.frozen) await this.writeOnce();
+    } finally {
+      // In the same function as the loop's last check (no await in between), so a request
+      // arriving after that check always starts a new drain.
+      this.draining = false;
+    }
+  }
+
+  private async writeOnce(): Promise<void> {
+    this.dirty = false;
+    const waiters = this.waiters.splice(0);
+    const failures = this.failures.splice(0);
+    const record = this.opts.build();
+    try {
+      const revision = await this.write(record);
+      const events = this.eventsFor(record, failures);
+      this.lastWritten = record;
+      await this.publish(events, revision);
+      for (const resolve of waiters) resolve(revision);
+      this.opts.afterWrite?.(record, revision);
+    } catch (err) {
+      this.opts.logger.warn({ err: errorMessage(err), key: this.key }, "host record write failed; retrying");
+      this.failures.unshift(...failures);
+      this.waiters.unshift(...waiters);
+      this.dirty = true;
+      await this.pause(this.opts.retryMs ?? 1_000);
+    }
+  }
+
+  private async write(record: HostRecord): Promise<number> {
+    const data = JSON.stringify(record);
+    const { kv } = this.opts;
+    for (let attempt = 1; attempt <= (this.opts.maxCasAttempts ?? 8); attempt++) {
+      try {
+        this.revision =
+          this.revision > 0
+            ? await kv.update(this.key, data, this.revision)
+            : await kv.create(this.key, data);
+        return this.revision;
+      } catch (err) {
+        if (!isWrongLastSequence(err)) throw err;
+        // A record from a previous life of this host id, or a deletion by the liveness sweep:
+        // continue from whatever revision is there now.
+        this.revision = (await kv.get(this.key))?.revision ?? 0;
+      }
+    }
+    throw new HostRecordConflictError(`could not write ${this.key}: it keeps changing under us`);
+  }
+
+  private async deleteRecord(): Promise<number> {
+    const { kv } = this.opts;
+    let expected = this.revision;
+    for (let attempt = 1; attempt <= (this.opts.maxCasAttempts ?? 8); attempt++) {
+      if (expected > 0) {
+        try {
+          await kv.delete(this.key, { previousSeq: expected });
+          // delete() does not return the tombstone's revision; read it back for stateRevision.
+          return (await kv.get(this.key))?.revision ?? 0;
+        } catch (err) {
+          if (!isWrongLastSequence(err)) throw err;
+        }
+      }
+      const entry = await kv.get(this.key);
+      if (!entry) return 0;
+      if (entry.operation !== "PUT") return entry.revision; // already deleted (liveness sweep)
+      expected = entry.revision;
+    }
+    throw new HostRecordConflictError(`could not delete ${this.key}: it keeps changing under us`);
+  }
+
+  private eventsFor(
+    record: HostRecord,
+    failures: Array<{ key: string; failure: InstanceFailure }>,
+  ): Outgoing[] {
+    const hostId = this.opts.hostId;
+    const out: Outgoing[] = [];
+    if (!this.startedPublished) out.push({ type: "host_started", data: { hostId } });
+    for (const { key, failure } of failures) {
+      const inv = record.inventory[key];
+      if (inv) out.push({ type: "workload_failed", data: { ...workloadData(hostId, key, inv), ...failure } });
+    }
+    for (const [key, inv] of Object.entries(record.inventory)) {
+      const prev = this.lastWritten?.inventory[key];
+      if (prev && prev.desired === inv.desired && prev.running === inv.running && prev.ready === inv.ready) {
+        continue;
+      }
+      out.push({ type: "workload_scaled", data: workloadData(hostId, key, inv) });
+    }
+    return out;
+  }
+
+  private async publish(events: Outgoing[], revision: number): Promise<void> {
+    for (const ev of events) {
+      try {
+        // Sequential on purpose: the stream must hold them in the order of the writes.
+        await publishEvent(this.opts.js, this.opts.lattice, ev.type, this.source, {
+          ...ev.data,
+          stateRevision: revision,
+        } as EventData<typeof ev.type>);
+      } catch (err) {
+        // The controller's periodic resync (ARCHITECTURE §2 rule 4) covers a lost event.
+        this.opts.logger.warn({ err: errorMessage(err), type: ev.type }, "event publish failed");
+      }
+      if (ev.type === "host_started") this.startedPublished = true;
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeRetry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+function workloadData(hostId: string, workloadKey: string, inv: WorkloadInventory) {
+  return {
+    hostId,
+    app: inv.app,
+    component: inv.component,
+    workloadKey,
+    desired: inv.desired,
+    running: inv.running,
+    ready: inv.ready,
+  };
+}

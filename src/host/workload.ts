@@ -1,0 +1,131 @@
+/**
+ * One workload on one host: its instance slots and the counts the inventory reports.
+ * `converge(count)` is absolute and idempotent (ARCHITECTURE §1 "command"), and runs one at a
+ * time per workload.
+ */
+import type { WorkloadInventory } from "../streams/host-record.js";
+import type { Driver, WorkloadRef } from "./drivers/types.js";
+import { Mutex } from "./mutex.js";
+import { type BackoffPolicy, type InstanceFailure, SupervisedInstance } from "./supervisor.js";
+
+export interface WorkloadContext<P> {
+  driver: Driver<P>;
+  hostId: string;
+  backoff: BackoffPolicy;
+  stopGraceMs: number;
+  /** Counts changed: the agent schedules a KV write. */
+  onChange(): void;
+  /** An instance failed: the agent publishes `workload_failed` after the next write. */
+  onFailure(workload: Workload<P>, failure: InstanceFailure): void;
+}
+
+export class Workload<P = unknown> {
+  desired = 0;
+  lastCommandId: string | null = null;
+  restarts = 0;
+  lastError: string | null = null;
+  private readonly mutex = new Mutex();
+  /** In creation order, so "newest" is at the end. */
+  private slots: SupervisedInstance<P>[] = [];
+
+  constructor(
+    readonly ref: WorkloadRef,
+    private readonly properties: P,
+    private readonly ctx: WorkloadContext<P>,
+  ) {}
+
+  get key(): string {
+    return this.ref.key;
+  }
+
+  /** Nothing wanted, nothing left, nothing queued: the workload can leave the inventory. */
+  get idle(): boolean {
+    return this.desired === 0 && this.slots.length === 0 && !this.mutex.busy;
+  }
+
+  /** Runs exactly `count` instances; resolves with the number running once spawned/stopped. */
+  converge(count: number, commandId: string | null): Promise<number> {
+    return this.mutex.run(async () => {
+      this.desired = count;
+      this.lastCommandId = commandId;
+      this.ctx.onChange();
+      const live = this.slots.filter((s) => !s.stopping);
+      if (count > live.length) await this.grow(count - live.length);
+      else if (count < live.length) await this.shrink(live.slice(count));
+      return this.counts().running;
+    });
+  }
+
+  /** Stops every instance (host shutdown); `desired` stays as the last command said. */
+  stopAll(): Promise<void> {
+    return this.mutex.run(() => this.shrink([...this.slots]));
+  }
+
+  private async grow(n: number): Promise<void> {
+    const added: SupervisedInstance<P>[] = [];
+    for (let i = 0; i < n; i++) {
+      const slot = this.newSlot(this.freeIndex());
+      this.slots.push(slot);
+      added.push(slot);
+    }
+    await Promise.all(added.map((s) => s.start()));
+  }
+
+  private async shrink(victims: SupervisedInstance<P>[]): Promise<void> {
+    // Newest first is the caller's choice of `victims`; stopping them in parallel is safe.
+    await Promise.all(victims.map((s) => s.stop(this.ctx.stopGraceMs)));
+    this.slots = this.slots.filter((s) => !victims.includes(s));
+    this.ctx.onChange();
+  }
+
+  /** Lowest index no slot uses (slots being stopped included: they still own their log file). */
+  private freeIndex(): number {
+    const used = new Set(this.slots.map((s) => s.index));
+    let index = 0;
+    while (used.has(index)) index++;
+    return index;
+  }
+
+  private newSlot(index: number): SupervisedInstance<P> {
+    const spec = { hostId: this.ctx.hostId, workload: this.ref, properties: this.properties, index };
+    return new SupervisedInstance(this.ctx.driver, spec, this.ctx.backoff, {
+      onChange: () => this.ctx.onChange(),
+      onFailure: (failure) => {
+        this.lastError = failure.reason;
+        this.ctx.onFailure(this, failure);
+      },
+      onRestart: () => {
+        this.restarts++;
+      },
+    });
+  }
+
+  counts(): { running: number; ready: number; failed: number } {
+    let running = 0;
+    let ready = 0;
+    let failed = 0;
+    for (const slot of this.slots) {
+      if (slot.alive) running++;
+      if (slot.phase === "ready") ready++;
+      if (slot.phase === "backoff") failed++;
+    }
+    return { running, ready, failed };
+  }
+
+  inventory(withPids: boolean): WorkloadInventory {
+    const entry: WorkloadInventory = {
+      app: this.ref.app,
+      component: this.ref.component,
+      rev: this.ref.rev,
+      desired: this.desired,
+      ...this.counts(),
+      restarts: this.restarts,
+      lastError: this.lastError,
+      lastCommandId: this.lastCommandId,
+    };
+    if (withPids) {
+      entry.pids = this.slots.map((s) => s.pid).filter((pid): pid is number => pid !== undefined);
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { type TestContext, test } from "node:test";
+import { resolve, resourcesSchema } from "../../../src/config.js";
+import { listHosts, runSimFleet, type SimFleetOptions } from "../../../src/host/index.js";
+import { hostRecordSchema } from "../../../src/streams/host-record.js";
+import { provision } from "../../../src/streams/provision.js";
+import { keys, subjects } from "../../../src/streams/subjects.js";
+import { testNats } from "../../support/nats.js";
+import { waitFor } from "../../support/wait.js";
+import { control, makeCommand, recordEvents } from "./helpers.js";
+
+const nats = await testNats();
+const nc = await nats.connect();
+const { hosts: kv } = await provision(nc, { resources: resolve(resourcesSchema, {}) });
+
+async function fleet(t: TestContext, opts: Omit<SimFleetOptions, "nc">) {
+  const f = await runSimFleet({ nc, ...opts });
+  t.after(() => f.stop());
+  return f;
+}
+
+test("a small sim fleet registers with zones round-robin and staggers its heartbeats", async (t) => {
+  const lattice = "simsmall";
+  const interval = 1_200;
+  const count = 12;
+  const firstBeat = new Map<string, number>();
+  const watch = await kv.watch({ key: keys.latticePrefix(lattice) });
+  const watching = (async () => {
+    for await (const e of watch) {
+      if (e.operation !== "PUT") continue;
+      const r = hostRecordSchema.parse(e.json());
+      if (r.heartbeatSeq === 1 && !firstBeat.has(r.hostId)) firstBeat.set(r.hostId, Date.now());
+    }
+  })();
+  t.after(async () => {
+    watch.stop();
+    await watching;
+  });
+  const t0 = Date.now();
+  const f = await fleet(t, { lattice, count, heartbeatIntervalMs: interval });
+  const hosts = await listHosts(kv, lattice);
+  assert.equal(hosts.length, count);
+  assert.deepEqual(f.hostIds.slice(0, 4), ["sim-0", "sim-1", "sim-2", "sim-3"]);
+  const zoneOf = new Map(hosts.map((h) => [h.hostId, h.labels.zone]));
+  assert.deepEqual(
+    ["sim-0", "sim-1", "sim-2", "sim-3"].map((id) => zoneOf.get(id)),
+    ["a", "b", "c", "a"],
+  );
+  await waitFor(() => firstBeat.size === count, {
+    timeoutMs: 3 * interval,
+    what: "a heartbeat from every host",
+  });
+  // Host i (i ≥ 1) first beats at i·interval/count: one after the other, spread over the interval.
+  const offsets = f.hostIds.slice(1).map((id) => firstBeat.get(id)! - t0);
+  for (let i = 1; i < offsets.length; i++) {
+    assert.ok(offsets[i]! > offsets[i - 1]!, `staggered: ${offsets.join(", ")}`);
+  }
+  const spread = offsets.at(-1)! - offsets[0]!;
+  assert.ok(spread >= 0.6 * interval, `spread ${spread} ms over a ${interval} ms interval`);
+});
+
+test("a sim host scales on command, its instances become ready, failed starts back off and retry", async (t) => {
+  const lattice = "simcmd";
+  const events = await recordEvents(nc, lattice);
+  t.after(() => events.stop());
+  await fleet(t, {
+    lattice,
+    count: 3,
+    simStartMs: 30,
+    simFailRate: 0.5,
+    seed: 7,
+    backoff: { baseMs: 20, maxMs: 200 },
+  });
+  const hostId = "sim-1";
+  const cmd = makeCommand(lattice, hostId, { type: "process", spec: { command: "ignored" } }, 5);
+  const reply = await control(nc, subjects.control(lattice, hostId), cmd);
+  assert.equal(reply.ok, true);
+  const inv = await waitFor(async () => {
+    const entry = await kv.get(keys.host(lattice, hostId));
+    const i = entry ? hostRecordSchema.parse(entry.json()).inventory["demo.web.r1"] : undefined;
+    return i?.ready === 5 ? i : undefined;
+  });
+  assert.equal(inv.running, 5);
+  assert.equal(inv.pids, undefined, "sim instances have no pids");
+  assert.ok(inv.restarts > 0, "some simulated starts failed and were retried");
+  const failed = events.of("workload_failed", hostId);
+  assert.ok(failed.length > 0);
+  assert.match(failed[0]!.data.reason, /simulated start failure/);
+
+  const down = makeCommand(lattice, hostId, { type: "process", spec: { command: "ignored" } }, 0);
+  assert.deepEqual(await control(nc, subjects.control(lattice, hostId), down), { ok: true, running: 0 });
+});
+
+test("1,000 sim hosts register within 10 s and idle cheaply", async (t) => {
+  const lattice = "simbig";
+  const t0 = Date.now();
+  const f = await fleet(t, { lattice, count: 1_000 });
+  const hosts = await listHosts(kv, lattice);
+  const elapsed = Date.now() - t0;
+  assert.equal(hosts.length, 1_000);
+  assert.ok(elapsed < 10_000, `registered in ${elapsed} ms`);
+  t.diagnostic(`1000 sim hosts registered in ${elapsed} ms`);
+
+  // Idle CPU over one heartbeat interval (5 s): every host beats once in it.
+  const cpu0 = process.cpuUsage();
+  const wall0 = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, 5_000));
+  const cpu = process.cpuUsage(cpu0);
+  const wallUs = Number(process.hrtime.bigint() - wall0) / 1_000;
+  const share = (cpu.user + cpu.system) / wallUs;
+  t.diagnostic(`idle CPU of 1000 sim hosts at 5 s heartbeat: ${(share * 100).toFixed(2)} % of one core`);
+  assert.ok(share < 0.15, `idle CPU ${(share * 100).toFixed(2)} %`);
+  const beats = (await listHosts(kv, lattice)).filter((h) => h.heartbeatSeq >= 1).length;
+  assert.ok(beats >= 990, `${beats} hosts heartbeated within one interval`);
+
+  await f.stop();
+  assert.equal((await listHosts(kv, lattice)).length, 0, "records deleted on stop");
+});
