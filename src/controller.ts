@@ -1,0 +1,108 @@
+/**
+ * One controller replica: API responder, reconcile worker, dispatch worker and tick timer over a
+ * NATS connection. Every replica is the same; run as many as you like (ARCHITECTURE §2).
+ */
+import type { Server } from "node:http";
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { ApiResponder } from "./api/responder.js";
+import { traitCatalogFor } from "./catalog.js";
+import type { ControllerConfig, ResourcesConfig } from "./config.js";
+import { DispatchWorker } from "./dispatch/worker.js";
+import { KvCache } from "./lattice/kv-cache.js";
+import { decodeHostRecord, LatticeView } from "./lattice/view.js";
+import type { Logger } from "./log.js";
+import { decodeStoredApp, ManifestStore } from "./manifests/store.js";
+import { createMetrics, type Metrics, serveMetrics } from "./metrics.js";
+import { InflightView } from "./reconcile/inflight.js";
+import { decodeAppStatus, StatusWriter } from "./reconcile/status-writer.js";
+import { Ticker } from "./reconcile/tick.js";
+import { ReconcileWorker } from "./reconcile/worker.js";
+import type { ScalerRegistry } from "./scalers/index.js";
+import { provision } from "./streams/provision.js";
+import { keys } from "./streams/subjects.js";
+
+export interface ControllerOptions {
+  nc: NatsConnection;
+  resources: ResourcesConfig;
+  controller: ControllerConfig;
+  registry: ScalerRegistry;
+  log: Logger;
+  metrics?: Metrics;
+}
+
+type Stoppable = { stop(): void | Promise<void> };
+
+export class Controller {
+  /** Stopped in reverse order of starting. */
+  private readonly parts: Stoppable[] = [];
+  private server: Server | undefined;
+
+  constructor(private readonly opts: ControllerOptions) {}
+
+  async start(): Promise<void> {
+    const { nc, resources, controller: config, registry, log } = this.opts;
+    const metrics = this.opts.metrics ?? createMetrics();
+    const reprovision = () =>
+      provision(nc, { resources, ackWaitMs: config.ackWaitMs, commandMaxDeliver: config.commandMaxDeliver });
+    const buckets = await reprovision();
+    const js = jetstream(nc);
+    const manifests = new KvCache(buckets.manifests, decodeStoredApp, log);
+    const hosts = new KvCache(buckets.hosts, decodeHostRecord, log);
+    const statuses = new KvCache(buckets.status, decodeAppStatus, log);
+    await Promise.all([manifests.start(), hosts.start(), statuses.start()]);
+    this.parts.push(manifests, hosts, statuses);
+    const view = new LatticeView(hosts, log);
+    const inflight = new InflightView(config.inflightTimeoutMs, log);
+    await inflight.start(js);
+    this.parts.push(inflight);
+
+    const recreate = async () => void (await reprovision());
+    const shared = { js, view, inflight, config, metrics, recreate };
+    const reconcile = new ReconcileWorker({
+      ...shared,
+      hostsKv: buckets.hosts,
+      manifests,
+      status: new StatusWriter(buckets.status, statuses),
+      registry,
+      log: log.child({ room: "reconcile" }),
+    });
+    const dispatch = new DispatchWorker({ ...shared, nc, log: log.child({ room: "dispatch" }) });
+    await Promise.all([reconcile.start(), dispatch.start()]);
+    this.parts.push(reconcile, dispatch);
+
+    const ticker = new Ticker(js, config.tickIntervalMs, () => lattices(view, manifests), log);
+    ticker.start();
+    this.parts.push(ticker);
+
+    const api = new ApiResponder(nc, {
+      store: new ManifestStore(buckets.manifests, resources.maxVersions),
+      statusKv: buckets.status,
+      js,
+      catalog: traitCatalogFor(registry),
+      log: log.child({ room: "api" }),
+      now: () => new Date(),
+    });
+    api.start();
+    this.parts.push(api);
+    if (config.httpPort !== undefined) {
+      this.server = await serveMetrics(metrics, config.httpPort, () => !nc.isClosed());
+    }
+    log.info({ scalers: registry.types() }, "controller replica started");
+  }
+
+  /** Stops taking new work and finishes what is in flight. The connection is the caller's. */
+  async stop(): Promise<void> {
+    for (const part of this.parts.reverse()) await part.stop();
+    this.parts.length = 0;
+    this.server?.close();
+  }
+}
+
+function* lattices<T>(view: LatticeView, manifests: KvCache<T>): Iterable<string> {
+  yield* view.lattices();
+  for (const c of manifests.values()) {
+    const k = keys.parse(c.key);
+    if (k) yield k.lattice;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The dispatch worker: pulls commands from the shared durable consumer `nadm-dispatch` and
+ * sends each to its host (`nadm.ctl.{lattice}.{hostId}`). Acked on the host's reply; no
+ * responders or a timeout → retried with backoff; a refusal or the last delivery → a
+ * `command_failed` event and a DLQ copy. Commands of one host go out in stream order.
+ */
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { ControllerConfig } from "../config.js";
+import type { LatticeView } from "../lattice/view.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import type { InflightView } from "../reconcile/inflight.js";
+import { type Command, commandSchema } from "../streams/commands.js";
+import { ConsumerLoop } from "../streams/consumer-loop.js";
+import { eventSource, publishEvent } from "../streams/events.js";
+import { backoffMs, type Outcome, ok, retry, terminal } from "../streams/settle.js";
+import { CONSUMERS, STREAMS, subjects } from "../streams/subjects.js";
+
+export interface DispatchDeps {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  view: LatticeView;
+  inflight: InflightView;
+  config: ControllerConfig;
+  metrics: Metrics;
+  log: Logger;
+  /** Re-provisions the durable consumer if it goes missing. */
+  recreate?: () => Promise<void>;
+}
+
+type Reply = { ok: true } | { ok: false; error: string };
+
+export class DispatchWorker {
+  private readonly loop: ConsumerLoop;
+
+  constructor(private readonly deps: DispatchDeps) {
+    this.loop = new ConsumerLoop({
+      js: deps.js,
+      stream: STREAMS.commands,
+      consumer: CONSUMERS.dispatch,
+      maxMessages: deps.config.concurrency,
+      handle: (m) => this.handle(m),
+      settle: {
+        js: deps.js,
+        log: deps.log,
+        dlq: (m) => ({ lattice: m.subject.split(".")[2] ?? "_invalid", kind: "command" }),
+        onSettled: (kind) => deps.metrics.commandsDispatched.inc({ outcome: kind }),
+      },
+      orderKey: (m) => m.subject, // one host's commands in stream order
+      recreate: deps.recreate,
+      log: deps.log,
+    });
+  }
+
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  async handle(msg: JsMsg): Promise<Outcome> {
+    let cmd: Command;
+    try {
+      cmd = commandSchema.parse(JSON.parse(new TextDecoder().decode(msg.data)));
+    } catch (err) {
+      return terminal(`malformed command: ${(err as Error).message.slice(0, 300)}`);
+    }
+    const newest = this.deps.inflight.newest(cmd.lattice, cmd.hostId, cmd.workload.key);
+    if (newest && newest.id !== cmd.id && newest.issuedAt > Date.parse(cmd.issuedAt)) {
+      this.deps.log.debug({ id: cmd.id }, "skipping a command superseded by a newer one");
+      return ok;
+    }
+    const reply = await this.send(cmd, msg.data);
+    if (reply === "unreachable") {
+      if (!this.deps.view.host(cmd.lattice, cmd.hostId)) return ok; // host gone: the command is moot
+      if (msg.info.deliveryCount >= this.deps.config.commandMaxDeliver) {
+        return this.failed(cmd, `host ${cmd.hostId} did not answer after ${msg.info.deliveryCount} attempts`);
+      }
+      return retry(backoffMs(msg.info.deliveryCount), "host unreachable");
+    }
+    if (!reply.ok) return this.failed(cmd, `host ${cmd.hostId} refused: ${reply.error}`);
+    return ok;
+  }
+
+  private async send(cmd: Command, data: Uint8Array): Promise<Reply | "unreachable"> {
+    try {
+      const m = await this.deps.nc.request(subjects.control(cmd.lattice, cmd.hostId), data, {
+        timeout: this.deps.config.commandTimeoutMs,
+      });
+      const reply = JSON.parse(new TextDecoder().decode(m.data)) as Reply;
+      return typeof reply?.ok === "boolean" ? reply : { ok: false, error: "reply is not {ok: boolean}" };
+    } catch (err) {
+      this.deps.log.debug({ err, hostId: cmd.hostId }, "command not delivered");
+      return "unreachable";
+    }
+  }
+
+  private async failed(cmd: Command, reason: string): Promise<Outcome> {
+    await publishEvent(
+      this.deps.js,
+      cmd.lattice,
+      "command_failed",
+      eventSource(cmd.lattice, "controller"),
+      {
+        commandId: cmd.id,
+        hostId: cmd.hostId,
+        app: cmd.app,
+        component: cmd.component,
+        workloadKey: cmd.workload.key,
+        count: cmd.count,
+        reason,
+      },
+      `command_failed:${cmd.id}`,
+    );
+    return terminal(reason);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * An in-memory copy of a KV bucket, fed by a watch (initial values, then updates), with
+ * revision fencing: `reach(rev)` resolves once the copy has seen the bucket at revision `rev`
+ * (ARCHITECTURE §2 "Read-your-writes"). Every replica keeps one per bucket instead of
+ * re-reading KV for every event.
+ */
+import type { KV, KvEntry } from "@nats-io/kv";
+import type { Logger } from "../log.js";
+
+export interface Cached<T> {
+  key: string;
+  value: T;
+  revision: number;
+  /** Server time of the write (not the writer's clock). */
+  created: Date;
+}
+
+export type CacheListener<T> = (
+  key: string,
+  next: Cached<T> | undefined,
+  previous: Cached<T> | undefined,
+) => void;
+
+type Waiter = { revision: number; resolve: (reached: boolean) => void; timer: NodeJS.Timeout };
+
+export class KvCache<T> {
+  private readonly entries = new Map<string, Cached<T>>();
+  /** Revision of each key's last change (also deletes), so a late, older copy is never applied. */
+  private readonly lastChange = new Map<string, number>();
+  private revisionSeen = 0;
+  private waiters: Waiter[] = [];
+  private stopWatch: (() => void) | undefined;
+  private readonly listeners: CacheListener<T>[] = [];
+
+  constructor(
+    private readonly kv: KV,
+    private readonly decode: (entry: KvEntry) => T | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts the watch and resolves once the initial values are loaded. */
+  async start(): Promise<void> {
+    const status = await this.kv.status();
+    const lastSeq = status.streamInfo.state.last_seq;
+    const watch = await this.kv.watch();
+    this.stopWatch = () => watch.stop();
+    let loaded: () => void = () => undefined;
+    const initial = new Promise<void>((resolve) => {
+      loaded = resolve;
+    });
+    if (lastSeq === 0) loaded();
+    void (async () => {
+      for await (const e of watch) {
+        this.apply(e, true);
+        if (this.revisionSeen >= lastSeq) loaded();
+      }
+    })().catch((err: unknown) => this.log.error({ err }, "kv watch ended with an error"));
+    await initial;
+  }
+
+  stop(): void {
+    this.stopWatch?.();
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
+    this.waiters = [];
+  }
+
+  onChange(listener: CacheListener<T>): void {
+    this.listeners.push(listener);
+  }
+
+  get revision(): number {
+    return this.revisionSeen;
+  }
+
+  get(key: string): Cached<T> | undefined {
+    return this.entries.get(key);
+  }
+
+  values(): IterableIterator<Cached<T>> {
+    return this.entries.values();
+  }
+
+  /** Resolves true once the cache has seen `revision`, false after `timeoutMs`. */
+  reach(revision: number, timeoutMs: number): Promise<boolean> {
+    if (this.revisionSeen >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        revision,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Re-reads one key directly from KV (after a fence timed out) and applies it if newer. */
+  async refresh(key: string): Promise<Cached<T> | undefined> {
+    const entry = await this.kv.get(key);
+    if (entry) this.apply(entry, false);
+    return this.entries.get(key);
+  }
+
+  /** Only the watch advances `revisionSeen`: a direct read of one key says nothing of the others. */
+  private apply(e: KvEntry, fromWatch: boolean): void {
+    const previous = this.entries.get(e.key);
+    if ((this.lastChange.get(e.key) ?? 0) >= e.revision) {
+      if (fromWatch && e.revision > this.revisionSeen) this.advance(e.revision);
+      return;
+    }
+    let next: Cached<T> | undefined;
+    if (e.operation === "PUT") {
+      const value = this.safeDecode(e);
+      if (value !== undefined) next = { key: e.key, value, revision: e.revision, created: e.created };
+    }
+    this.lastChange.set(e.key, e.revision);
+    if (next) this.entries.set(e.key, next);
+    else this.entries.delete(e.key);
+    if (fromWatch && e.revision > this.revisionSeen) this.advance(e.revision);
+    for (const l of this.listeners) l(e.key, next, previous);
+  }
+
+  private safeDecode(e: KvEntry): T | undefined {
+    try {
+      return this.decode(e);
+    } catch (err) {
+      this.log.warn({ err, key: e.key, revision: e.revision }, "ignoring a KV value that does not parse");
+      return undefined;
+    }
+  }
+
+  private advance(revision: number): void {
+    this.revisionSeen = revision;
+    this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (this.revisionSeen >= w.revision) {
+        clearTimeout(w.timer);
+        w.resolve(true);
+      } else still.push(w);
+    }
+    this.waiters = still;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The liveness sweep run by whichever replica consumes a lattice tick: a host whose record is
+ * older than 3 × its own heartbeat interval is deleted (compare-and-set on its revision, so a
+ * host that just reported survives) and `host_lost` is published.
+ */
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { Logger } from "../log.js";
+import { eventSource, publishEvent } from "../streams/events.js";
+import { isWrongLastSequence } from "../streams/kv-cas.js";
+import { keys } from "../streams/subjects.js";
+import type { HostState, LatticeView } from "./view.js";
+
+export const MISSED_HEARTBEATS = 3;
+
+/** Pure: the hosts of a lattice that missed too many heartbeats at `now`. */
+export function expiredHosts(hosts: readonly HostState[], now: number): HostState[] {
+  return hosts.filter((h) => now - h.seenAt.getTime() > MISSED_HEARTBEATS * h.record.heartbeatIntervalMs);
+}
+
+export async function sweepLattice(
+  view: LatticeView,
+  hostsKv: KV,
+  js: JetStreamClient,
+  lattice: string,
+  now: number,
+  log: Logger,
+): Promise<string[]> {
+  const lost: string[] = [];
+  for (const host of expiredHosts(view.hosts(lattice), now)) {
+    const key = keys.host(lattice, host.hostId);
+    try {
+      await hostsKv.delete(key, { previousSeq: host.revision });
+    } catch (err) {
+      if (isWrongLastSequence(err)) continue; // it reported meanwhile: alive
+      throw err;
+    }
+    const tombstone = await hostsKv.get(key);
+    const lastSeen = host.seenAt.toISOString();
+    log.warn({ lattice, hostId: host.hostId, lastSeen }, "host lost: no heartbeat");
+    await publishEvent(
+      js,
+      lattice,
+      "host_lost",
+      eventSource(lattice, "controller"),
+      { hostId: host.hostId, lastSeen, stateRevision: tombstone?.revision ?? host.revision },
+      `host_lost:${lattice}:${host.hostId}:${host.revision}`,
+    );
+    lost.push(host.hostId);
+  }
+  return lost;
+}

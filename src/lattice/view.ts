@@ -1,0 +1,136 @@
+/**
+ * The lattice as the reconciler sees it: live host records from the `nadm_hosts` cache, grouped
+ * by lattice, with two indexes kept up to date on every change: label → hosts, and
+ * app → where its workloads are, so that reconciling one app never scans every host's inventory.
+ */
+import type { KvEntry } from "@nats-io/kv";
+import type { Logger } from "../log.js";
+import { type HostRecord, hostRecordSchema, type WorkloadInventory } from "../streams/host-record.js";
+import { keys } from "../streams/subjects.js";
+import type { Cached, KvCache } from "./kv-cache.js";
+
+export interface HostState {
+  hostId: string;
+  lattice: string;
+  record: HostRecord;
+  /** KV revision of the record: what commands computed from it are `basedOnRevision`. */
+  revision: number;
+  /** Server time of the record's last write. */
+  seenAt: Date;
+}
+
+export interface WorkloadOnHost {
+  host: HostState;
+  key: string;
+  inventory: WorkloadInventory;
+}
+
+export function decodeHostRecord(entry: KvEntry): HostRecord {
+  return hostRecordSchema.parse(entry.json());
+}
+
+export class LatticeView {
+  /** lattice → hostId → state */
+  private readonly byLattice = new Map<string, Map<string, HostState>>();
+  /** `{lattice}.{app}` → hostIds with a workload of the app */
+  private readonly appIndex = new Map<string, Set<string>>();
+  /** `{lattice}\n{label}\n{value}` → hostIds */
+  private readonly labelIndex = new Map<string, Set<string>>();
+
+  constructor(
+    readonly cache: KvCache<HostRecord>,
+    private readonly log: Logger,
+  ) {
+    for (const c of cache.values()) this.update(c.key, c, undefined);
+    cache.onChange((key, next, prev) => this.update(key, next, prev));
+  }
+
+  lattices(): string[] {
+    return [...this.byLattice.keys()];
+  }
+
+  /** Live hosts of a lattice, sorted by hostId. */
+  hosts(lattice: string): HostState[] {
+    return [...(this.byLattice.get(lattice)?.values() ?? [])].sort((a, b) => cmp(a.hostId, b.hostId));
+  }
+
+  host(lattice: string, hostId: string): HostState | undefined {
+    return this.byLattice.get(lattice)?.get(hostId);
+  }
+
+  hostsWithLabel(lattice: string, label: string, value: string): string[] {
+    return [...(this.labelIndex.get(`${lattice}\n${label}\n${value}`) ?? [])].sort(cmp);
+  }
+
+  /** Every workload of an app on every live host of the lattice (any revision). */
+  workloadsOf(lattice: string, app: string): WorkloadOnHost[] {
+    const out: WorkloadOnHost[] = [];
+    for (const hostId of this.appIndex.get(`${lattice}.${app}`) ?? []) {
+      const host = this.host(lattice, hostId);
+      if (!host) continue;
+      for (const [key, inventory] of Object.entries(host.record.inventory)) {
+        if (inventory.app === app) out.push({ host, key, inventory });
+      }
+    }
+    return out;
+  }
+
+  /** Apps that have workloads somewhere in the lattice (deployed or not). */
+  appsWithWorkloads(lattice: string): string[] {
+    const prefix = `${lattice}.`;
+    return [...this.appIndex.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+
+  private update(
+    key: string,
+    next: Cached<HostRecord> | undefined,
+    prev: Cached<HostRecord> | undefined,
+  ): void {
+    const parsed = keys.parse(key);
+    if (!parsed) return;
+    const { lattice, name: hostId } = parsed;
+    if (prev) this.unindex(lattice, hostId, prev.value);
+    if (!next) {
+      this.byLattice.get(lattice)?.delete(hostId);
+      return;
+    }
+    if (next.value.hostId !== hostId || next.value.lattice !== lattice) {
+      this.log.warn({ key }, "host record's id or lattice does not match its key; ignored");
+      return;
+    }
+    const hosts = this.byLattice.get(lattice) ?? new Map<string, HostState>();
+    this.byLattice.set(lattice, hosts);
+    hosts.set(hostId, { hostId, lattice, record: next.value, revision: next.revision, seenAt: next.created });
+    this.index(lattice, hostId, next.value);
+  }
+
+  private index(lattice: string, hostId: string, record: HostRecord): void {
+    for (const inv of Object.values(record.inventory)) addTo(this.appIndex, `${lattice}.${inv.app}`, hostId);
+    for (const [k, v] of Object.entries(record.labels))
+      addTo(this.labelIndex, `${lattice}\n${k}\n${v}`, hostId);
+  }
+
+  private unindex(lattice: string, hostId: string, record: HostRecord): void {
+    for (const inv of Object.values(record.inventory))
+      removeFrom(this.appIndex, `${lattice}.${inv.app}`, hostId);
+    for (const [k, v] of Object.entries(record.labels))
+      removeFrom(this.labelIndex, `${lattice}\n${k}\n${v}`, hostId);
+  }
+}
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  const set = index.get(key) ?? new Set<string>();
+  index.set(key, set);
+  set.add(id);
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string, id: string): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) index.delete(key);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,138 @@
+/**
+ * From a deployed manifest and the lattice, the desired instance count of every workload of an
+ * app on every host: each component's scaler places its current revision; every other
+ * workload of the app (old revisions, removed components, an undeployed app) goes to zero.
+ * Pure: no I/O, no clock.
+ */
+
+import type { HostState, WorkloadOnHost } from "../lattice/view.js";
+import { componentRevision } from "../manifests/index.js";
+import type { ComponentSpec, Manifest } from "../manifests/schema.js";
+import {
+  type HostView,
+  normalizeResult,
+  type Scaler,
+  type ScalerRegistry,
+  type ScalerStatus,
+} from "../scalers/index.js";
+import type { WorkloadSpec } from "../streams/commands.js";
+import { workloadKey } from "../streams/subjects.js";
+
+export interface ComponentPlan {
+  name: string;
+  scaler: string | null;
+  key: string;
+  workload: WorkloadSpec;
+  status: ScalerStatus;
+  /** hostId → count for the current revision. */
+  placements: Map<string, number>;
+  /** What the scaler's properties ask for in all (`desiredTotal`), when it says: "2/5 ready" counts it. */
+  desired?: number;
+  /** Not placed by this replica (scaler unknown here, or it threw): its workloads are left alone. */
+  unmanaged: boolean;
+}
+
+export interface DesiredInput {
+  lattice: string;
+  app: string;
+  version: string;
+  manifest: Manifest;
+  hosts: readonly HostState[];
+  hostsById: ReadonlyMap<string, HostState>;
+  workloads: readonly WorkloadOnHost[];
+  registry: ScalerRegistry;
+  /** What each host was last told per workload key (pending command, else the host's `desired`). */
+  told: (hostId: string, key: string) => number;
+  now: number;
+}
+
+/** Cached per component object: a stored manifest is immutable until its KV entry changes. */
+const specs = new WeakMap<ComponentSpec, WorkloadSpec>();
+
+export function workloadSpecOf(app: string, component: ComponentSpec): WorkloadSpec {
+  const cached = specs.get(component);
+  if (cached?.key.startsWith(`${app}.`)) return cached;
+  const rev = componentRevision(component);
+  const spec = {
+    key: workloadKey(app, component.name, rev),
+    rev,
+    type: component.type,
+    spec: component.properties as Record<string, unknown>,
+  };
+  specs.set(component, spec);
+  return spec;
+}
+
+function hostViews(input: DesiredInput, component: string): HostView[] {
+  const perHost = new Map<string, number>();
+  for (const w of input.workloads) {
+    if (w.inventory.component !== component) continue;
+    perHost.set(w.host.hostId, (perHost.get(w.host.hostId) ?? 0) + input.told(w.host.hostId, w.key));
+  }
+  return input.hosts.map((h) => ({
+    hostId: h.hostId,
+    labels: h.record.labels,
+    instances: perHost.get(h.hostId) ?? 0,
+  }));
+}
+
+export function planComponent(input: DesiredInput, component: ComponentSpec): ComponentPlan {
+  const workload = workloadSpecOf(input.app, component);
+  const base = { name: component.name, key: workload.key, workload, placements: new Map<string, number>() };
+  const trait = component.traits?.find((t) => input.registry.has(t.type));
+  const unknown = component.traits?.find((t) => t.type !== "rollout" && !input.registry.has(t.type));
+  if (!trait) {
+    if (unknown) {
+      const status = {
+        phase: "failed" as const,
+        message: `scaler "${unknown.type}" is not loaded on this controller`,
+      };
+      return { ...base, scaler: unknown.type, status, unmanaged: true };
+    }
+    return {
+      ...base,
+      scaler: null,
+      status: { phase: "ok", message: "no scaler trait: not placed" },
+      unmanaged: false,
+    };
+  }
+  const scaler = input.registry.get(trait.type)!;
+  try {
+    const parsed = scaler.properties.parse(trait.properties);
+    const hosts = hostViews(input, component.name);
+    const result = normalizeResult(
+      scaler.reconcile({
+        app: { lattice: input.lattice, name: input.app, version: input.version },
+        component: {
+          name: component.name,
+          type: component.type,
+          rev: workload.rev,
+          properties: component.properties,
+        },
+        properties: parsed,
+        hosts,
+        now: input.now,
+      }),
+      scaler.type,
+    );
+    const placements = new Map([...result.placements].filter(([hostId]) => input.hostsById.has(hostId)));
+    const desired = askedTotal(scaler, parsed, hosts);
+    return { ...base, scaler: scaler.type, placements, desired, status: result.status, unmanaged: false };
+  } catch (err) {
+    const status = {
+      phase: "failed" as const,
+      message: `scaler ${scaler.type} failed: ${(err as Error).message}`,
+    };
+    return { ...base, scaler: scaler.type, status, unmanaged: true };
+  }
+}
+
+/** The scaler's own total, if it gives a sane one; it only feeds the status, so a bad one is ignored. */
+function askedTotal(scaler: Scaler, properties: unknown, hosts: readonly HostView[]): number | undefined {
+  try {
+    const total = scaler.desiredTotal?.(properties, hosts);
+    return Number.isSafeInteger(total) && (total as number) >= 0 ? total : undefined;
+  } catch {
+    return undefined;
+  }
+}

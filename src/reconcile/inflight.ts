@@ -1,0 +1,99 @@
+/**
+ * The in-flight view (ARCHITECTURE §2 rule 6): every replica follows `nadm_commands` with an
+ * ordered consumer and remembers the newest command per (lattice, host, workload). A command
+ * issued less than `inflightTimeout` ago that the host has not applied yet counts as what the
+ * host was told, so a heartbeat in between does not cause a re-issue.
+ */
+import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
+import type { Logger } from "../log.js";
+import { type Command, commandSchema } from "../streams/commands.js";
+import type { WorkloadInventory } from "../streams/host-record.js";
+import { STREAMS } from "../streams/subjects.js";
+import type { Pending } from "./plan.js";
+
+interface Issued {
+  id: string;
+  count: number;
+  issuedAt: number;
+}
+
+function slot(lattice: string, hostId: string, key: string): string {
+  return `${lattice}\n${hostId}\n${key}`;
+}
+
+export class InflightView {
+  private readonly latest = new Map<string, Issued>();
+  private stopFollow: (() => void) | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Follows the command stream from `timeoutMs` ago. */
+  async start(js: JetStreamClient): Promise<void> {
+    const consumer = await js.consumers.get(STREAMS.commands, {
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: new Date(Date.now() - this.timeoutMs).toISOString(),
+    });
+    const messages = await consumer.consume();
+    this.stopFollow = () => void messages.stop();
+    void (async () => {
+      for await (const m of messages) {
+        const parsed = commandSchema.safeParse(safeJson(m.data));
+        if (parsed.success) this.record(parsed.data);
+      }
+    })().catch((err: unknown) => this.log.error({ err }, "in-flight view stopped following commands"));
+    this.pruneTimer = setInterval(() => this.prune(Date.now()), this.timeoutMs);
+    this.pruneTimer.unref();
+  }
+
+  stop(): void {
+    this.stopFollow?.();
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+  }
+
+  /** Records a command (our own right after publishing, everyone's from the stream). */
+  record(
+    cmd: Pick<Command, "id" | "lattice" | "hostId" | "count" | "issuedAt"> & { workload: { key: string } },
+  ): void {
+    const k = slot(cmd.lattice, cmd.hostId, cmd.workload.key);
+    const issuedAt = Date.parse(cmd.issuedAt);
+    const prev = this.latest.get(k);
+    if (prev && (prev.issuedAt > issuedAt || prev.id === cmd.id)) return;
+    this.latest.set(k, { id: cmd.id, count: cmd.count, issuedAt });
+  }
+
+  /** The newest command for the slot, whatever its age (the dispatcher skips superseded ones). */
+  newest(lattice: string, hostId: string, key: string): { id: string; issuedAt: number } | undefined {
+    return this.latest.get(slot(lattice, hostId, key));
+  }
+
+  /** A command the host has not applied yet and that is younger than the timeout. */
+  pending(
+    lattice: string,
+    hostId: string,
+    key: string,
+    reported: WorkloadInventory | undefined,
+    now: number,
+  ): Pending | undefined {
+    const issued = this.latest.get(slot(lattice, hostId, key));
+    if (!issued || now - issued.issuedAt >= this.timeoutMs) return undefined;
+    if (reported && (reported.lastCommandId === issued.id || reported.desired === issued.count))
+      return undefined;
+    return { id: issued.id, count: issued.count };
+  }
+
+  private prune(now: number): void {
+    for (const [k, v] of this.latest) if (now - v.issuedAt > 4 * this.timeoutMs) this.latest.delete(k);
+  }
+}
+
+function safeJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The app's status (ARCHITECTURE §7) from its component plans and what hosts report: a phase per
+ * component and for the app (the worst), each with one human sentence saying why.
+ */
+
+import type { WorkloadOnHost } from "../lattice/view.js";
+import { type AppStatus, type ComponentStatus, type Phase, worstPhase } from "../streams/app-status.js";
+import type { ComponentPlan } from "./desired.js";
+import type { PlanInput, PlannedCommand } from "./plan.js";
+
+/** An instance that crashed this often without the workload becoming fully ready is crash-looping. */
+export const CRASH_LOOP_RESTARTS = 3;
+
+export interface Observed {
+  workloads: readonly WorkloadOnHost[];
+  told: Map<string, number>;
+  commands: readonly PlannedCommand[];
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolean): ComponentStatus {
+  const mine = observed.workloads.filter((w) => w.key === plan.key);
+  const old = observed.workloads.filter((w) => w.inventory.component === plan.name && w.key !== plan.key);
+  const desired = plan.desired ?? sum(plan.placements.values());
+  const running = sum(mine.map((w) => w.inventory.running));
+  const ready = sum(mine.map((w) => w.inventory.ready));
+  const oldRunning = sum(old.map((w) => w.inventory.running));
+  const hosts = Object.fromEntries(
+    mine.filter((w) => w.inventory.running > 0).map((w) => [w.host.hostId, w.inventory.running]),
+  );
+  const counts = `${ready}/${desired} ready`;
+  const base = { name: plan.name, scaler: plan.scaler, desired, running, ready, hosts };
+  const crashing = mine.find((w) => w.inventory.restarts >= CRASH_LOOP_RESTARTS && w.inventory.lastError);
+  const issuing = observed.commands.some((c) => c.component === plan.name);
+  const settled =
+    !issuing && mine.every((w) => observed.told.get(`${w.host.hostId}\n${w.key}`) === w.inventory.desired);
+  const extra = [
+    running > desired ? `stopping ${plural(running - desired, "instance")}` : "",
+    oldRunning > 0 ? `${plural(oldRunning, "instance")} of an older revision still running` : "",
+  ].filter(Boolean);
+  const detail = [counts, ...extra].join("; ");
+  let phase: Phase;
+  let message: string;
+  if (plan.status.phase === "failed") [phase, message] = ["failed", `${plan.status.message} (${counts})`];
+  else if (plan.status.phase === "waiting")
+    [phase, message] = ["waiting", `${plan.status.message} (${counts})`];
+  else if (crashing && ready < desired) {
+    phase = "failed";
+    message = `crash-looping on ${crashing.host.hostId} after ${plural(crashing.inventory.restarts, "restart")}: ${crashing.inventory.lastError} (${counts})`;
+  } else if (paused) [phase, message] = ["paused", `paused: ${detail}`];
+  else if (ready >= desired && running === desired && oldRunning === 0 && settled)
+    [phase, message] = ["deployed", counts];
+  else [phase, message] = ["reconciling", detail];
+  return { ...base, phase, message };
+}
+
+function appMessage(phase: Phase, components: ComponentStatus[], cause: string | undefined): string {
+  if (components.length === 0) return "no components";
+  if (phase === "deployed") {
+    const ready = sum(components.map((c) => c.ready));
+    return components.length === 1
+      ? `${components[0]?.message}`
+      : `all ${components.length} components deployed (${ready} instances ready)`;
+  }
+  const worst = components.filter((c) => c.phase === phase);
+  const text = worst.map((c) => (components.length === 1 ? c.message : `${c.name}: ${c.message}`)).join("; ");
+  return cause ? `${text} — after ${cause}` : text;
+}
+
+function undeployedStatus(input: PlanInput, observed: Observed): AppStatus | null {
+  const running = sum(observed.workloads.map((w) => w.inventory.running));
+  if (!input.stored && running === 0 && observed.commands.length === 0) return null;
+  return {
+    name: input.app,
+    version: null,
+    phase: "undeployed",
+    message:
+      running > 0 || observed.commands.length > 0
+        ? `${input.stored ? "undeployed" : "deleted"}: stopping ${plural(running, "instance")}`
+        : "not deployed",
+    observedGeneration: input.stored?.generation ?? 0,
+    updatedAt: new Date(input.now).toISOString(),
+    components: [],
+  };
+}
+
+export function appStatus(
+  input: PlanInput,
+  version: string | null,
+  plans: ComponentPlan[],
+  observed: Observed,
+  paused: boolean,
+): AppStatus | null {
+  if (version === null) return undeployedStatus(input, observed);
+  const components = plans.map((p) => componentStatus(p, observed, paused));
+  const noHosts = input.hosts.length === 0;
+  const phase = noHosts ? "waiting" : worstPhase(components.map((c) => c.phase));
+  const message = noHosts ? "no hosts in lattice" : appMessage(phase, components, input.cause);
+  return {
+    name: input.app,
+    version,
+    phase,
+    message,
+    observedGeneration: input.stored?.generation ?? 0,
+    updatedAt: new Date(input.now).toISOString(),
+    components,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The distributed cron without a leader (ARCHITECTURE §2): every replica publishes one
+ * `lattice_tick` per lattice per period with `Nats-Msg-Id = tick:{lattice}:{period}`, and the
+ * stream's duplicate window keeps exactly one of them, whatever the number of replicas.
+ */
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { Logger } from "../log.js";
+import { eventSource, publishEvent } from "../streams/events.js";
+
+export class Ticker {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly intervalMs: number,
+    /** Lattices to tick: every lattice with hosts or apps. */
+    private readonly lattices: () => Iterable<string>,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(Date.now()), this.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async tick(now: number): Promise<void> {
+    const period = Math.floor(now / this.intervalMs);
+    const data = { period, intervalMs: this.intervalMs };
+    await Promise.all(
+      [...new Set(this.lattices())].map((lattice) =>
+        publishEvent(
+          this.js,
+          lattice,
+          "lattice_tick",
+          eventSource(lattice, "controller"),
+          data,
+          `tick:${lattice}:${period}`,
+        ).catch((err: unknown) =>
+          this.log.debug({ err, lattice }, "tick publish failed (another replica may have it)"),
+        ),
+      ),
+    );
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The reconcile worker: pulls events from the shared durable consumer `nadm-reconcile`, works
+ * out which apps they concern, reconciles each (fenced on the event's KV revision, serialised
+ * and coalesced per app), publishes the resulting commands with deterministic ids, awaits every
+ * PubAck, writes the status, and only then acks the event (ARCHITECTURE §2).
+ */
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { ControllerConfig } from "../config.js";
+import type { KvCache } from "../lattice/kv-cache.js";
+import { sweepLattice } from "../lattice/liveness.js";
+import type { LatticeView } from "../lattice/view.js";
+import type { Logger } from "../log.js";
+import type { StoredApp } from "../manifests/store.js";
+import type { Metrics } from "../metrics.js";
+import type { ScalerRegistry } from "../scalers/index.js";
+import { ConsumerLoop } from "../streams/consumer-loop.js";
+import { MalformedEventError, type NadmEvent, parseEvent } from "../streams/events.js";
+import { type Outcome, ok, terminal } from "../streams/settle.js";
+import { CONSUMERS, keys, STREAMS } from "../streams/subjects.js";
+import { Coalescer } from "./coalesce.js";
+import type { InflightView } from "./inflight.js";
+import { CommandIssuer } from "./issue.js";
+import { plan } from "./plan.js";
+import type { StatusWriter } from "./status-writer.js";
+
+/** How long an event waits for this replica's cache to reach its KV revision before a direct read. */
+export const FENCE_TIMEOUT_MS = 2_000;
+/** Deliveries after which an event that keeps failing is dead-lettered. */
+export const MAX_EVENT_DELIVERIES = 15;
+
+export interface ReconcileDeps {
+  js: JetStreamClient;
+  hostsKv: KV;
+  view: LatticeView;
+  manifests: KvCache<StoredApp>;
+  inflight: InflightView;
+  status: StatusWriter;
+  registry: ScalerRegistry;
+  config: ControllerConfig;
+  metrics: Metrics;
+  log: Logger;
+  /** Re-provisions the durable consumer if it goes missing. */
+  recreate?: () => Promise<void>;
+}
+
+export class ReconcileWorker {
+  private readonly coalescer = new Coalescer();
+  private readonly issuer: CommandIssuer;
+  private readonly loop: ConsumerLoop;
+
+  constructor(private readonly deps: ReconcileDeps) {
+    this.issuer = new CommandIssuer(deps.js, deps.inflight, deps.metrics);
+    this.loop = new ConsumerLoop({
+      js: deps.js,
+      stream: STREAMS.events,
+      consumer: CONSUMERS.reconcile,
+      maxMessages: deps.config.concurrency,
+      handle: (m) => this.handle(m),
+      settle: {
+        js: deps.js,
+        log: deps.log,
+        dlq: (msg: JsMsg) => ({ lattice: msg.subject.split(".")[2] ?? "_invalid", kind: "event" }),
+        onSettled: (kind: Outcome["kind"]) => deps.metrics.eventsSettled.inc({ outcome: kind }),
+      },
+      workingEveryMs: deps.config.ackWaitMs / 2,
+      recreate: deps.recreate,
+      log: deps.log,
+    });
+  }
+
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  /** Stops pulling and waits for the events in hand to be settled. */
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  async handle(msg: JsMsg): Promise<Outcome> {
+    let event: NadmEvent;
+    try {
+      event = parseEvent(msg.subject, msg.data);
+    } catch (err) {
+      if (err instanceof MalformedEventError) return terminal(`malformed event: ${err.message}`);
+      throw err;
+    }
+    if (msg.info.deliveryCount > MAX_EVENT_DELIVERIES) {
+      return terminal(`gave up after ${msg.info.deliveryCount - 1} failed deliveries`);
+    }
+    await this.fence(event);
+    const apps = await this.affectedApps(event);
+    const cause = causeOf(event);
+    await Promise.all(
+      apps.map((app) =>
+        this.coalescer.run(keys.manifest(event.lattice, app), () =>
+          this.reconcileApp(event.lattice, app, event.id, cause),
+        ),
+      ),
+    );
+    return ok;
+  }
+
+  /** Waits until this replica's caches reflect the KV write the event follows (read-your-writes). */
+  private async fence(event: NadmEvent): Promise<void> {
+    const rev = "stateRevision" in event.data ? event.data.stateRevision : undefined;
+    if (rev === undefined) return;
+    const d = event.data as { app?: string; hostId?: string };
+    if (event.type.startsWith("app_")) {
+      if (!(await this.deps.manifests.reach(rev, FENCE_TIMEOUT_MS)) && d.app) {
+        await this.deps.manifests.refresh(keys.manifest(event.lattice, d.app));
+      }
+    } else if (!(await this.deps.view.cache.reach(rev, FENCE_TIMEOUT_MS)) && d.hostId) {
+      await this.deps.view.cache.refresh(keys.host(event.lattice, d.hostId));
+    }
+  }
+
+  private async affectedApps(event: NadmEvent): Promise<string[]> {
+    switch (event.type) {
+      case "lattice_tick": {
+        await sweepLattice(
+          this.deps.view,
+          this.deps.hostsKv,
+          this.deps.js,
+          event.lattice,
+          Date.now(),
+          this.deps.log,
+        );
+        const every = Math.max(1, Math.round(this.deps.config.resyncIntervalMs / event.data.intervalMs));
+        return event.data.period % every === 0 ? this.allApps(event.lattice) : [];
+      }
+      case "host_started":
+      case "host_stopped":
+      case "host_lost":
+        return this.allApps(event.lattice);
+      default:
+        return [event.data.app];
+    }
+  }
+
+  /** Deployed apps plus apps that still have workloads somewhere (being stopped). */
+  private allApps(lattice: string): string[] {
+    const apps = new Set(this.deps.view.appsWithWorkloads(lattice));
+    for (const c of this.deps.manifests.values()) {
+      const k = keys.parse(c.key);
+      if (k?.lattice === lattice && c.value.deployedVersion) apps.add(k.name);
+    }
+    return [...apps].sort();
+  }
+
+  private async reconcileApp(
+    lattice: string,
+    app: string,
+    causationId: string,
+    cause?: string,
+  ): Promise<void> {
+    const started = performance.now();
+    const { view, inflight } = this.deps;
+    const now = Date.now();
+    const p = plan({
+      lattice,
+      app,
+      stored: this.deps.manifests.get(keys.manifest(lattice, app))?.value,
+      hosts: view.hosts(lattice),
+      workloads: view.workloadsOf(lattice, app),
+      registry: this.deps.registry,
+      pending: (hostId, key) =>
+        inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
+      now,
+      cause,
+    });
+    await this.issuer.publish(lattice, app, p.commands, causationId, now);
+    const wrote = await this.deps.status.write(lattice, app, p.status);
+    this.deps.metrics.reconcileSeconds.observe((performance.now() - started) / 1000);
+    if (p.commands.length > 0 || wrote) {
+      this.deps.log.debug(
+        { lattice, app, commands: p.commands.length, phase: p.status?.phase },
+        "reconciled",
+      );
+    }
+  }
+}
+
+/** The part of an event worth telling in a status message ("after host east-2 was lost"). */
+function causeOf(event: NadmEvent): string | undefined {
+  switch (event.type) {
+    case "host_lost":
+      return `host ${event.data.hostId} was lost`;
+    case "host_stopped":
+      return `host ${event.data.hostId} stopped`;
+    case "command_failed":
+      return `a command to ${event.data.hostId} failed: ${event.data.reason}`;
+    default:
+      return undefined;
+  }
+}

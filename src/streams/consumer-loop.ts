@@ -1,0 +1,106 @@
+/**
+ * Pulls from a shared durable consumer and hands each message to a handler through
+ * `handleMessage` (so every message is settled exactly once), with bounded prefetch, optional
+ * per-key ordering, and a clean stop: stop pulling, nak what was prefetched but not started,
+ * finish what is in hand (NATS-NOTES: prefetched messages otherwise wait out ack_wait).
+ * If the durable disappears (deleted by an operator, or the server lost it), it is recreated
+ * through `recreate` and pulling resumes.
+ */
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "../log.js";
+import { handleMessage, type Outcome, type SettleContext } from "./settle.js";
+
+export interface ConsumerLoopOptions {
+  js: JetStreamClient;
+  stream: string;
+  consumer: string;
+  /** Messages prefetched and in hand at most. */
+  maxMessages: number;
+  handle: (msg: JsMsg) => Promise<Outcome>;
+  settle: SettleContext;
+  /** Messages with the same key are handled one after another, in stream order. */
+  orderKey?: (msg: JsMsg) => string;
+  /** Tell the server "still working" this often while a message is handled. */
+  workingEveryMs?: number;
+  /** Re-provisions the durable consumer when it has gone missing. */
+  recreate?: () => Promise<void>;
+  log: Logger;
+}
+
+export class ConsumerLoop {
+  private messages: ConsumerMessages | undefined;
+  private stopping = false;
+  private readonly inHand = new Set<Promise<void>>();
+  private readonly lastOfKey = new Map<string, Promise<void>>();
+
+  constructor(private readonly opts: ConsumerLoopOptions) {}
+
+  async start(): Promise<void> {
+    const consumer = await this.opts.js.consumers.get(this.opts.stream, this.opts.consumer);
+    const messages = await consumer.consume({ max_messages: this.opts.maxMessages });
+    this.messages = messages;
+    void this.watchStatus(messages);
+    void this.loop(messages);
+  }
+
+  /** Stops pulling and waits for the messages in hand to be settled. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.messages?.close();
+    await Promise.allSettled([...this.inHand]);
+  }
+
+  private async loop(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const msg of messages) {
+        if (this.stopping) {
+          msg.nak(); // prefetched after stop: give it back now rather than after ack_wait
+          continue;
+        }
+        this.dispatch(msg);
+      }
+    } catch (err) {
+      this.opts.log.error({ err, consumer: this.opts.consumer }, "consumer loop ended with an error");
+    }
+  }
+
+  private dispatch(msg: JsMsg): void {
+    const run = () => handleMessage(msg, this.opts.handle, this.opts.settle, this.opts.workingEveryMs);
+    const key = this.opts.orderKey?.(msg);
+    const done = key === undefined ? run() : (this.lastOfKey.get(key) ?? Promise.resolve()).then(run);
+    if (key !== undefined) this.lastOfKey.set(key, done);
+    this.inHand.add(done);
+    void done.finally(() => {
+      this.inHand.delete(done);
+      if (key !== undefined && this.lastOfKey.get(key) === done) this.lastOfKey.delete(key);
+    });
+  }
+
+  private async watchStatus(messages: ConsumerMessages): Promise<void> {
+    for await (const s of messages.status()) {
+      if (this.stopping) return;
+      if (s.type === "consumer_deleted" || s.type === "consumer_not_found") {
+        this.opts.log.warn(
+          { consumer: this.opts.consumer, status: s.type },
+          "durable consumer gone: recreating",
+        );
+        await this.restart(messages);
+        return;
+      }
+    }
+  }
+
+  private async restart(old: ConsumerMessages): Promise<void> {
+    await old.close().catch(() => undefined);
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await this.opts.recreate?.();
+        await this.start();
+        return;
+      } catch (err) {
+        this.opts.log.warn({ err, attempt }, "could not recreate the consumer yet");
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * An in-process controller replica for integration tests, stopped when the file's tests end.
+ */
+import { after } from "node:test";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type ControllerConfig, controllerSchema, resolve, resourcesSchema } from "../../src/config.js";
+import { Controller } from "../../src/controller.js";
+import { silentLogger } from "../../src/log.js";
+import { ScalerRegistry } from "../../src/scalers/index.js";
+
+export async function startController(
+  nc: NatsConnection,
+  config: Partial<ControllerConfig> = {},
+  registry = new ScalerRegistry(),
+): Promise<Controller> {
+  const controller = new Controller({
+    nc,
+    resources: resolve(resourcesSchema, {}),
+    controller: resolve(controllerSchema, config),
+    registry,
+    log: silentLogger(),
+  });
+  await controller.start();
+  after(() => controller.stop());
+  return controller;
+}

@@ -1,0 +1,100 @@
+/**
+ * Long-running nadm processes (controllers, hosts) for end-to-end tests: spawned from source
+ * through tsx, their output kept for diagnostics, and all killed when the test file ends.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { after } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+export interface NadmProcess {
+  name: string;
+  child: ChildProcess;
+  output(): string;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+let registered = false;
+
+export function spawnNadm(name: string, args: string[], env: Record<string, string> = {}): NadmProcess {
+  if (!registered) {
+    registered = true;
+    after(async () => {
+      await Promise.all([...running].map((c) => killChild(c, "SIGKILL")));
+    });
+  }
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NADM_LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  let out = "";
+  const keep = (d: Buffer) => {
+    out = (out + d.toString("utf8")).slice(-200_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return {
+    name,
+    child,
+    output: () => out,
+    kill: () => killChild(child, "SIGKILL").then(() => undefined),
+    stop: () => killChild(child, "SIGTERM"),
+  };
+}
+
+function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    child.once("exit", (code) => resolve(code));
+    child.kill(signal);
+  });
+}
+
+/** Live OS processes whose environment says they are instances of `app` (read from /proc, not from nadm). */
+export function instancesOf(app: string): Array<{ pid: number; hostId: string; component: string }> {
+  const found: Array<{ pid: number; hostId: string; component: string }> = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string;
+    let stat: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, "utf8");
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    if (/\) Z /.test(stat)) continue; // zombie: already dead
+    const vars = new Map(
+      environ
+        .split("\0")
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)] as const),
+    );
+    if (vars.get("NADM_APP") !== app || !vars.has("NADM_INSTANCE")) continue;
+    found.push({
+      pid: Number(entry),
+      hostId: vars.get("NADM_HOST_ID") ?? "",
+      component: vars.get("NADM_COMPONENT") ?? "",
+    });
+  }
+  return found;
+}
+
+/** hostId → number of live instance processes of the app. */
+export function placementOf(app: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of instancesOf(app)) out[p.hostId] = (out[p.hostId] ?? 0) + 1;
+  return out;
+}
+
+export { ROOT };

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { silentLogger } from "../../../src/log.js";
+import { InflightView } from "../../../src/reconcile/inflight.js";
+import { LATTICE, NOW, workload } from "./builders.js";
+
+const TIMEOUT = 15_000;
+const KEY = "shop.web.abc123";
+
+/** A command as the view records it, issued `ago` ms before NOW. */
+function cmd(id: string, count: number, ago = 0, over: { hostId?: string; key?: string } = {}) {
+  return {
+    id,
+    lattice: LATTICE,
+    hostId: over.hostId ?? "h1",
+    count,
+    issuedAt: new Date(NOW - ago).toISOString(),
+    workload: { key: over.key ?? KEY },
+  };
+}
+
+function view(...cmds: ReturnType<typeof cmd>[]): InflightView {
+  const v = new InflightView(TIMEOUT, silentLogger());
+  for (const c of cmds) v.record(c);
+  return v;
+}
+
+describe("InflightView.record keeps the newest command per slot", () => {
+  const rows: Array<{ name: string; cmds: ReturnType<typeof cmd>[]; newest: string }> = [
+    { name: "later after earlier", cmds: [cmd("a", 1, 2000), cmd("b", 2, 1000)], newest: "b" },
+    { name: "earlier after later (out of order)", cmds: [cmd("b", 2, 1000), cmd("a", 1, 2000)], newest: "b" },
+    { name: "same instant: the last recorded", cmds: [cmd("a", 1, 1000), cmd("b", 2, 1000)], newest: "b" },
+    { name: "a redelivered copy changes nothing", cmds: [cmd("a", 1, 1000), cmd("a", 1, 1000)], newest: "a" },
+    {
+      name: "other hosts and keys are other slots",
+      cmds: [cmd("a", 1, 2000), cmd("x", 3, 0, { hostId: "h2" }), cmd("y", 3, 0, { key: "shop.web.zzz" })],
+      newest: "a",
+    },
+  ];
+  for (const row of rows) {
+    test(row.name, () => {
+      const newest = view(...row.cmds).newest(LATTICE, "h1", KEY);
+      assert.equal(newest?.id, row.newest);
+    });
+  }
+});
+
+describe("InflightView.pending", () => {
+  const [, reportedOld] = workload(KEY, { desired: 1, lastCommandId: "old" });
+  const [, reportedTaken] = workload(KEY, { desired: 2 });
+  const [, reportedById] = workload(KEY, { desired: 0, lastCommandId: "c1" });
+  const rows: Array<{
+    name: string;
+    ago: number;
+    reported?: typeof reportedOld;
+    at?: { lattice?: string; hostId?: string; key?: string };
+    pending: boolean;
+  }> = [
+    { name: "just issued, host has no entry yet", ago: 0, pending: true },
+    {
+      name: "younger than the timeout, host still on its old count",
+      ago: TIMEOUT - 1,
+      reported: reportedOld,
+      pending: true,
+    },
+    { name: "at the timeout: given up on", ago: TIMEOUT, pending: false },
+    { name: "past the timeout", ago: TIMEOUT + 5000, reported: reportedOld, pending: false },
+    { name: "host reports the commanded count", ago: 0, reported: reportedTaken, pending: false },
+    { name: "host reports the command id as applied", ago: 0, reported: reportedById, pending: false },
+    { name: "another host", ago: 0, at: { hostId: "h2" }, pending: false },
+    { name: "another workload", ago: 0, at: { key: "shop.web.other" }, pending: false },
+    { name: "another lattice", ago: 0, at: { lattice: "prod" }, pending: false },
+  ];
+  for (const row of rows) {
+    test(`${row.name} → ${row.pending ? "pending" : "not pending"}`, () => {
+      const v = view(cmd("c1", 2, row.ago));
+      const at = { lattice: LATTICE, hostId: "h1", key: KEY, ...row.at };
+      const got = v.pending(at.lattice, at.hostId, at.key, row.reported, NOW);
+      assert.deepEqual(got, row.pending ? { id: "c1", count: 2 } : undefined);
+    });
+  }
+
+  test("a newer command replaces what is pending", () => {
+    const v = view(cmd("c1", 2, 3000), cmd("c2", 0, 1000));
+    assert.deepEqual(v.pending(LATTICE, "h1", KEY, reportedTaken, NOW), { id: "c2", count: 0 });
+  });
+});

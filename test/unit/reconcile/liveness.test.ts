@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { expiredHosts, MISSED_HEARTBEATS } from "../../../src/lattice/liveness.js";
+import { host, NOW } from "./builders.js";
+
+describe(`expiredHosts: a host is lost after ${MISSED_HEARTBEATS} missed heartbeats`, () => {
+  const rows: Array<{ age: number; heartbeatIntervalMs: number; expired: boolean }> = [
+    { age: 0, heartbeatIntervalMs: 1000, expired: false },
+    { age: 2999, heartbeatIntervalMs: 1000, expired: false },
+    { age: 3000, heartbeatIntervalMs: 1000, expired: false },
+    { age: 3001, heartbeatIntervalMs: 1000, expired: true },
+    { age: 14_999, heartbeatIntervalMs: 5000, expired: false },
+    { age: 15_000, heartbeatIntervalMs: 5000, expired: false },
+    { age: 15_001, heartbeatIntervalMs: 5000, expired: true },
+    { age: 60_000, heartbeatIntervalMs: 5000, expired: true },
+    { age: -500, heartbeatIntervalMs: 1000, expired: false },
+  ];
+  for (const { age, heartbeatIntervalMs, expired } of rows) {
+    test(`seen ${age} ms ago, heartbeat every ${heartbeatIntervalMs} ms → ${expired ? "expired" : "alive"}`, () => {
+      const h = host("h1", "", [], 1, { seenAt: NOW - age, heartbeatIntervalMs });
+      assert.deepEqual(
+        expiredHosts([h], NOW).map((x) => x.hostId),
+        expired ? ["h1"] : [],
+      );
+    });
+  }
+
+  test("each host is judged by its own interval", () => {
+    const hosts = [
+      host("fast", "", [], 1, { seenAt: NOW - 4000, heartbeatIntervalMs: 1000 }),
+      host("slow", "", [], 1, { seenAt: NOW - 4000, heartbeatIntervalMs: 2000 }),
+      host("fresh", "", [], 1, { seenAt: NOW, heartbeatIntervalMs: 1000 }),
+    ];
+    assert.deepEqual(
+      expiredHosts(hosts, NOW).map((h) => h.hostId),
+      ["fast"],
+    );
+  });
+});
