@@ -1,1 +1,22 @@
-export const x = 1;
+/**
+ * nadm's public API: what users need to write a custom scaler or talk to the API from code.
+ * Everything else is internal.
+ */
+export { ApiClient } from "./api/client.js";
+export type * from "./api/protocol.js";
+export { ErrorCode, NadmError } from "./errors.js";
+export type {
+  AppRef,
+  ComponentRef,
+  HostView,
+  Placement,
+  Scaler,
+  ScalerInput,
+  ScalerPhase,
+  ScalerResult,
+  ScalerStatus,
+} from "./scalers/types.js";
+export { defineScaler } from "./scalers/types.js";
+export type { AppStatus, ComponentStatus, Phase } from "./streams/app-status.js";
+export type { Command } from "./streams/commands.js";
+export type { HostRecord, WorkloadInventory } from "./streams/host-record.js";

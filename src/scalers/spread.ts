@@ -53,9 +53,11 @@ export function resolveGroups(spread: readonly SpreadGroup[] | undefined): reado
 
 export function matchesRequirements(labels: Requirements, requirements: Requirements): boolean {
   // Own-property check: a label named e.g. "constructor" must not match via the prototype.
-  return Object.entries(requirements).every(
-    ([key, value]) => Object.hasOwn(labels, key) && labels[key] === value,
-  );
+  // A plain loop: this runs for every host × group × reconcile, so no per-call arrays.
+  for (const key in requirements) {
+    if (!Object.hasOwn(labels, key) || labels[key] !== requirements[key]) return false;
+  }
+  return true;
 }
 
 /** Label-selector style, in manifest order: `zone=west,arch=arm64`; `{}` reads as "any host". */

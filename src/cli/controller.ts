@@ -1,0 +1,174 @@
+/**
+ * `nadm controller` (one replica) and `nadm up` (embedded nats-server + controller + hosts).
+ */
+import { join, resolve as resolvePath } from "node:path";
+import type { Command } from "commander";
+import { ApiClient } from "../api/client.js";
+import { controllerSchema, logLevelFromEnv, resolve, resourcesSchema } from "../config.js";
+import { Controller } from "../controller.js";
+import { NatsServerNotFoundError, startNatsServer } from "../embedded/nats-server.js";
+import { createLogger } from "../log.js";
+import { loadScalers } from "../plugins.js";
+import { connectNats } from "../streams/connection.js";
+import { readManifestInput } from "./app.js";
+import { connectionConfig, fail, globals } from "./context.js";
+import { startLocalHosts } from "./hosts.js";
+import { collect, collectLabel, parseDuration, parseInteger } from "./options.js";
+import { EXIT } from "./output.js";
+import { shutdownSignal } from "./signals.js";
+
+interface ControllerFlags {
+  scaler?: string[];
+  httpPort?: number;
+  tickInterval?: number;
+  resyncInterval?: number;
+  inflightTimeout?: number;
+  concurrency?: number;
+  replicas?: number;
+}
+
+function addControllerOptions(cmd: Command): Command {
+  return cmd
+    .option("--scaler <path>", "load a custom scaler module (repeatable)", collect, [])
+    .option("--http-port <port>", "serve /metrics and /healthz on this port", parseInteger)
+    .option("--tick-interval <duration>", "lattice tick period (default 1s)", parseDuration)
+    .option(
+      "--resync-interval <duration>",
+      "re-reconcile every deployed app this often (default 30s)",
+      parseDuration,
+    )
+    .option(
+      "--inflight-timeout <duration>",
+      "how long an issued command counts as pending (default 15s)",
+      parseDuration,
+    )
+    .option("--concurrency <n>", "events reconciled at once by this replica (default 64)", parseInteger)
+    .option("--replicas <n>", "stream/KV replicas for clustered NATS: 1, 3 or 5 (default 1)", parseInteger);
+}
+
+function controllerConfigs(f: ControllerFlags) {
+  return {
+    resources: resolve(resourcesSchema, { replicas: f.replicas }),
+    controller: resolve(controllerSchema, {
+      scalerPaths: f.scaler ?? [],
+      httpPort: f.httpPort,
+      tickIntervalMs: f.tickInterval,
+      resyncIntervalMs: f.resyncInterval,
+      inflightTimeoutMs: f.inflightTimeout,
+      concurrency: f.concurrency,
+    }),
+  };
+}
+
+export function registerController(program: Command): void {
+  addControllerOptions(
+    program.command("controller").description("run one controller replica (API, reconcile, dispatch, tick)"),
+  ).action(async (flags: ControllerFlags, cmd: Command) => {
+    const opts = globals(cmd);
+    const log = createLogger({ level: logLevelFromEnv(), name: "nadm-controller" });
+    try {
+      const cfg = connectionConfig(opts, "nadm-controller");
+      const { resources, controller } = controllerConfigs(flags);
+      const registry = await loadScalers(controller.scalerPaths);
+      const nc = await connectNats(cfg, { waitOnFirstConnect: true });
+      const replica = new Controller({ nc, resources, controller, registry, log });
+      await replica.start();
+      const sig = await shutdownSignal();
+      log.info({ sig }, "stopping controller");
+      await replica.stop();
+      await nc.drain();
+      process.exit(EXIT.ok);
+    } catch (err) {
+      fail(err, opts.json === true);
+    }
+  });
+}
+
+interface UpFlags extends ControllerFlags {
+  dataDir: string;
+  port: number;
+  hosts: number;
+  label: Record<string, string>;
+  natsServer?: string;
+  deploy?: string;
+  heartbeatInterval?: number;
+}
+
+export function registerUp(program: Command): void {
+  addControllerOptions(
+    program
+      .command("up")
+      .description("run everything locally in the foreground: nats-server + a controller + host agent(s)")
+      .option("--data-dir <dir>", "where nats-server and the hosts keep their state", ".nadm")
+      .option("--port <port>", "nats-server client port", parseInteger, 4222)
+      .option("--hosts <n>", "number of process hosts to run", parseInteger, 1)
+      .option("--label <k=v>", "label for the hosts (repeatable)", collectLabel, {})
+      .option("--heartbeat-interval <duration>", "host heartbeat period (default 5s)", parseDuration)
+      .option("--nats-server <path>", "nats-server binary (default: found on PATH or in /usr/sbin)")
+      .option("--deploy <file>", "store and deploy this manifest once everything is up"),
+  ).action(async (flags: UpFlags, cmd: Command) => {
+    const opts = globals(cmd);
+    const log = createLogger({ level: logLevelFromEnv(), name: "nadm" });
+    try {
+      const dataDir = resolvePath(flags.dataDir);
+      const server = await startNatsServer({
+        storeDir: join(dataDir, "nats"),
+        port: flags.port,
+        binary: flags.natsServer,
+      });
+      log.info({ url: server.url, dataDir }, "nats-server started");
+      const cfg = connectionConfig({ ...opts, natsUrl: server.url }, "nadm-up");
+      const { resources, controller } = controllerConfigs(flags);
+      const registry = await loadScalers(controller.scalerPaths);
+      const nc = await connectNats(cfg, { waitOnFirstConnect: true });
+      const replica = new Controller({ nc, resources, controller, registry, log });
+      await replica.start();
+      const hosts = await startLocalHosts({
+        nc,
+        lattice: cfg.lattice,
+        count: flags.hosts,
+        labels: flags.label,
+        dataDir,
+        heartbeatIntervalMs: flags.heartbeatInterval,
+        log,
+      });
+      if (flags.deploy) await deployFile(new ApiClient(nc, cfg.lattice), flags.deploy);
+      printWelcome(server.url, flags);
+      const sig = await shutdownSignal();
+      log.info({ sig }, "stopping: hosts, controller, nats-server");
+      await hosts.stop();
+      await replica.stop();
+      await nc.drain();
+      await server.stop();
+      process.exit(EXIT.ok);
+    } catch (err) {
+      if (err instanceof NatsServerNotFoundError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exit(EXIT.error);
+      }
+      fail(err, opts.json === true);
+    }
+  });
+}
+
+async function deployFile(client: ApiClient, file: string): Promise<void> {
+  const put = await client.put(readManifestInput(file));
+  await client.deploy(put.name, put.version);
+}
+
+function printWelcome(url: string, flags: UpFlags): void {
+  const env = flags.port === 4222 ? "" : `NATS_URL=${url} `;
+  process.stdout.write(
+    [
+      "",
+      `nadm is up: nats-server at ${url}, 1 controller, ${flags.hosts} host${flags.hosts === 1 ? "" : "s"}.`,
+      flags.deploy ? `Deployed ${flags.deploy}. In another terminal:` : "In another terminal:",
+      `  ${env}npx nadm app list`,
+      `  ${env}npx nadm app status echo --watch`,
+      `  ${env}npx nadm hosts list`,
+      `  ${env}npx nadm commands watch`,
+      "Ctrl-C stops everything.",
+      "",
+    ].join("\n"),
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * `nadm host` (run a host agent, or a fleet of simulated ones) and `nadm hosts list`.
+ */
+import { join, resolve as resolvePath } from "node:path";
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Command } from "commander";
+import { logLevelFromEnv } from "../config.js";
+import { formatHostsTable, HostAgent, listHosts, resolveHostId, runSimFleet } from "../host/index.js";
+import { createLogger, type Logger } from "../log.js";
+import { connectNats } from "../streams/connection.js";
+import { BUCKETS } from "../streams/subjects.js";
+import { NADM_VERSION } from "../version.js";
+import { connectionConfig, fail, globals, UsageError, withApi } from "./context.js";
+import { collectLabel, parseDuration, parseInteger } from "./options.js";
+import { EXIT } from "./output.js";
+import { shutdownSignal } from "./signals.js";
+
+interface HostFlags {
+  hostId?: string;
+  label: Record<string, string>;
+  driver: string;
+  dataDir: string;
+  heartbeatInterval: number;
+  simHosts: number;
+  simZones: string;
+  simStartMs: number;
+  simFailRate: number;
+}
+
+/** Runs `count` process hosts in this process (for `nadm up`); ids `local-1` … */
+export async function startLocalHosts(opts: {
+  nc: NatsConnection;
+  lattice: string;
+  count: number;
+  labels: Record<string, string>;
+  dataDir: string;
+  heartbeatIntervalMs?: number;
+  log: Logger;
+}): Promise<{ stop(): Promise<void> }> {
+  const agents = Array.from(
+    { length: opts.count },
+    (_, i) =>
+      new HostAgent({
+        nc: opts.nc,
+        lattice: opts.lattice,
+        hostId: `local-${i + 1}`,
+        labels: opts.labels,
+        driver: "process",
+        dataDir: join(opts.dataDir, "hosts", `local-${i + 1}`),
+        heartbeatIntervalMs: opts.heartbeatIntervalMs,
+        version: NADM_VERSION,
+        logger: opts.log,
+      }),
+  );
+  await Promise.all(agents.map((a) => a.start()));
+  return { stop: async () => void (await Promise.all(agents.map((a) => a.stop()))) };
+}
+
+async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
+  const opts = globals(cmd);
+  const log = createLogger({ level: logLevelFromEnv(), name: "nadm-host" });
+  try {
+    if (flags.driver !== "process" && flags.driver !== "sim") {
+      throw new UsageError(`--driver must be process or sim, not "${flags.driver}"`);
+    }
+    const cfg = connectionConfig(opts, "nadm-host");
+    const dataDir = resolvePath(flags.dataDir);
+    const nc = await connectNats(cfg, { waitOnFirstConnect: true });
+    let stop: () => Promise<unknown>;
+    if (flags.driver === "sim") {
+      const fleet = await runSimFleet({
+        nc,
+        count: flags.simHosts,
+        lattice: cfg.lattice,
+        hostIdPrefix: flags.hostId ?? "sim",
+        labels: flags.label,
+        zones: flags.simZones.split(",").filter(Boolean),
+        heartbeatIntervalMs: flags.heartbeatInterval,
+        simStartMs: flags.simStartMs,
+        simFailRate: flags.simFailRate,
+        version: NADM_VERSION,
+        logger: log,
+      });
+      log.info({ hosts: fleet.hostIds.length }, "simulated hosts started");
+      stop = () => fleet.stop();
+    } else {
+      const hostId = await resolveHostId(flags.hostId, dataDir);
+      const agent = new HostAgent({
+        nc,
+        lattice: cfg.lattice,
+        hostId,
+        labels: flags.label,
+        driver: "process",
+        dataDir,
+        heartbeatIntervalMs: flags.heartbeatInterval,
+        version: NADM_VERSION,
+        logger: log,
+      });
+      await agent.start();
+      log.info({ hostId, lattice: cfg.lattice }, "host started");
+      stop = () => agent.stop();
+    }
+    const sig = await shutdownSignal();
+    log.info({ sig }, "stopping host");
+    await stop();
+    await nc.drain();
+    process.exit(EXIT.ok);
+  } catch (err) {
+    fail(err, opts.json === true);
+  }
+}
+
+export function registerHosts(program: Command): void {
+  program
+    .command("host")
+    .description("run a host agent that runs workloads (or --driver sim: many simulated hosts)")
+    .option("--host-id <id>", "stable host id (default: generated once and kept in --data-dir)")
+    .option("--label <k=v>", "host label (repeatable)", collectLabel, {})
+    .option("--driver <driver>", "process (real OS processes) or sim (simulated)", "process")
+    .option("--data-dir <dir>", "host id, instance logs and pid file", ".nadm/host")
+    .option("--heartbeat-interval <duration>", "how often the host reports", parseDuration, 5_000)
+    .option("--sim-hosts <n>", "with --driver sim: number of simulated hosts", parseInteger, 1)
+    .option("--sim-zones <list>", "with --driver sim: zone labels, round-robin", "a,b,c")
+    .option("--sim-start-ms <ms>", "with --driver sim: time until an instance is ready", parseInteger, 50)
+    .option(
+      "--sim-fail-rate <rate>",
+      "with --driver sim: fraction of instance starts that fail",
+      Number.parseFloat,
+      0,
+    )
+    .action(async (flags: HostFlags, cmd: Command) => runHost(flags, cmd));
+
+  program
+    .command("hosts")
+    .description("hosts of the lattice")
+    .command("list")
+    .description("list live hosts with labels, driver, age and workloads")
+    .action(async (_o, cmd: Command) => {
+      await withApi(
+        cmd,
+        async (client, nc) => {
+          const kv = await new Kvm(nc).open(BUCKETS.hosts);
+          return listHosts(kv, client.lattice);
+        },
+        (hosts) => (hosts.length === 0 ? "no hosts in this lattice" : formatHostsTable(hosts, Date.now())),
+      );
+    });
+}
