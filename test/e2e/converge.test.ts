@@ -61,7 +61,10 @@ async function status(): Promise<{ phase: string; message: string; version: stri
   return (await cli("app", "status", "zones")) as never;
 }
 
-const controllers = [1, 2].map((i) => spawnNadm(`controller-${i}`, ["controller"], env));
+// A 250 ms tick: a dead host is noticed within 3 heartbeats + 250 ms, leaving room for load.
+const controllers = [1, 2].map((i) =>
+  spawnNadm(`controller-${i}`, ["controller", "--tick-interval", "250ms"], env),
+);
 const hosts: Record<string, NadmProcess> = Object.fromEntries(
   [
     ["east-1", "east"],

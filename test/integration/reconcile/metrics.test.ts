@@ -1,0 +1,38 @@
+/**
+ * A replica started with an HTTP port serves Prometheus metrics and a health check.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ApiClient } from "../../../src/api/client.js";
+import { freePort } from "../../../src/embedded/nats-server.js";
+import { startController } from "../../support/controller.js";
+import { testNats } from "../../support/nats.js";
+import { waitFor } from "../../support/wait.js";
+
+const nats = await testNats();
+const nc = await nats.connect();
+const port = await freePort();
+await startController(nc, { httpPort: port });
+
+test("/metrics counts settled events; /healthz answers ok", async () => {
+  const api = new ApiClient(nc, "default");
+  await api.put(
+    JSON.stringify({
+      apiVersion: "nadm.dev/v1",
+      kind: "Application",
+      metadata: { name: "m", annotations: { version: "v1" } },
+      spec: { components: [{ name: "c", type: "process", properties: { command: "sleep" } }] },
+    }),
+  );
+  const body = await waitFor(
+    async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return /nadm_events_settled_total\{outcome="ok"\} [1-9]/.test(text) ? text : undefined;
+    },
+    { timeoutMs: 10_000, what: "an ok event counted" },
+  );
+  assert.match(body, /# TYPE nadm_reconcile_seconds histogram/);
+  const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+  assert.equal(health.status, 200);
+  assert.equal(await health.text(), "ok\n");
+});
