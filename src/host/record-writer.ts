@@ -139,7 +139,11 @@ export class RecordWriter {
         if (!isWrongLastSequence(err)) throw err;
         // A record from a previous life of this host id, or a deletion by the liveness sweep:
         // continue from whatever revision is there now.
-        this.revision = (await kv.get(this.key))?.revision ?? 0;
+        const current = await kv.get(this.key);
+        this.revision = current?.revision ?? 0;
+        // Declared lost while alive (a long pause): announce ourselves again so controllers
+        // count our instances at once instead of at the next resync.
+        if (current && current.operation !== "PUT") this.startedPublished = false;
       }
     }
     throw new HostRecordConflictError(`could not write ${this.key}: it keeps changing under us`);

@@ -116,3 +116,15 @@ test("1,000 sim hosts register within 10 s and idle cheaply", async (t) => {
   await f.stop();
   assert.equal((await listHosts(kv, lattice)).length, 0, "records deleted on stop");
 });
+
+test("a host whose record was swept while it was alive writes it back and announces itself again", async (t) => {
+  const lattice = "revived";
+  const events = await recordEvents(nc, lattice);
+  t.after(() => events.stop());
+  const f = await fleet(t, { lattice, count: 1, heartbeatIntervalMs: 200 });
+  const key = keys.host(lattice, f.hostIds[0]!);
+  await waitFor(() => events.of("host_started").length === 1, { what: "first host_started" });
+  await kv.delete(key); // what the liveness sweep does to a host it believes dead
+  await waitFor(async () => (await kv.get(key))?.operation === "PUT", { what: "record written back" });
+  await waitFor(() => events.of("host_started").length === 2, { what: "a second host_started" });
+});
