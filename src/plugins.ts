@@ -5,10 +5,14 @@
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ErrorCode, NadmError } from "./errors.js";
 import { assertScaler, builtinScalers, ScalerRegistry } from "./scalers/index.js";
 
-export class ScalerLoadError extends Error {
+export class ScalerLoadError extends NadmError {
   override name = "ScalerLoadError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.BadRequest, message, [], options);
+  }
 }
 
 export async function loadScalers(paths: readonly string[]): Promise<ScalerRegistry> {
@@ -23,7 +27,7 @@ export async function loadScalers(paths: readonly string[]): Promise<ScalerRegis
     try {
       registry.register(assertScaler(mod.default, path));
     } catch (err) {
-      throw new ScalerLoadError(`scaler ${path}: ${(err as Error).message}`, { cause: err });
+      throw new ScalerLoadError(`${path}: ${(err as Error).message}`, { cause: err });
     }
   }
   return registry;

@@ -23,7 +23,14 @@ export class ApiClient {
     } catch (err) {
       throw new UnavailableError(describeRequestFailure(err, subject), { cause: err });
     }
-    const envelope = JSON.parse(new TextDecoder().decode(reply)) as P.Envelope<T>;
+    let envelope: P.Envelope<T>;
+    try {
+      envelope = JSON.parse(new TextDecoder().decode(reply)) as P.Envelope<T>;
+    } catch {
+      throw new UnavailableError(
+        `the reply on ${subject} is not JSON: is something other than nadm answering?`,
+      );
+    }
     if (envelope.ok) return envelope.result;
     throw fromErrorBody(envelope.error);
   }

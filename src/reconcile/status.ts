@@ -76,6 +76,11 @@ function appMessage(phase: Phase, components: ComponentStatus[], cause: string |
   return cause ? `${text} — after ${cause}` : text;
 }
 
+function undeployedMessage(what: string, running: number, commands: number): string {
+  if (running > 0) return `${what}: stopping ${plural(running, "instance")}`;
+  return commands > 0 ? `${what}: telling hosts to stop` : "not deployed";
+}
+
 function undeployedStatus(input: PlanInput, observed: Observed): AppStatus | null {
   const running = sum(observed.workloads.map((w) => w.inventory.running));
   if (!input.stored && running === 0 && observed.commands.length === 0) return null;
@@ -83,10 +88,7 @@ function undeployedStatus(input: PlanInput, observed: Observed): AppStatus | nul
     name: input.app,
     version: null,
     phase: "undeployed",
-    message:
-      running > 0 || observed.commands.length > 0
-        ? `${input.stored ? "undeployed" : "deleted"}: stopping ${plural(running, "instance")}`
-        : "not deployed",
+    message: undeployedMessage(input.stored ? "undeployed" : "deleted", running, observed.commands.length),
     observedGeneration: input.stored?.generation ?? 0,
     updatedAt: new Date(input.now).toISOString(),
     components: [],

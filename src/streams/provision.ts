@@ -16,9 +16,11 @@ import {
 import { type KV, Kvm } from "@nats-io/kv";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
 import type { ResourcesConfig } from "../config.js";
+import { ConflictError } from "../errors.js";
 import { BUCKETS, CONSUMERS, STREAMS, subjects } from "./subjects.js";
 
-export class IncompatibleResourceError extends Error {
+/** A stream nadm needs exists with settings nadm cannot use: start-up stops and says what to do. */
+export class IncompatibleResourceError extends ConflictError {
   override name = "IncompatibleResourceError";
 }
 

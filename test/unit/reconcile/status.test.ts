@@ -209,6 +209,13 @@ const rows: Row[] = [
     message: "undeployed: stopping 4 instances",
   },
   {
+    name: "undeployed, hosts still told to run instances that have all exited",
+    stored: storedApp(zoned, null),
+    hosts: [east("e1", workload(z1, { desired: 2, running: 0 }))],
+    phase: "undeployed",
+    message: "undeployed: telling hosts to stop",
+  },
+  {
     name: "undeployed and nothing left",
     stored: storedApp(zoned, null),
     hosts: [east("e1")],
