@@ -69,7 +69,7 @@ export class DispatchWorker {
       return terminal(`malformed command: ${(err as Error).message.slice(0, 300)}`);
     }
     const newest = this.deps.inflight.newest(cmd.lattice, cmd.hostId, cmd.workload.key);
-    if (newest && newest.id !== cmd.id && newest.issuedAt > Date.parse(cmd.issuedAt)) {
+    if (newest && newest.seq > msg.seq) {
       this.deps.log.debug({ id: cmd.id }, "skipping a command superseded by a newer one");
       return ok;
     }

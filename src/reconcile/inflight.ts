@@ -14,7 +14,10 @@ import type { Pending } from "./plan.js";
 interface Issued {
   id: string;
   count: number;
-  issuedAt: number;
+  /** Stream sequence in `nadm_commands`: orders commands without trusting anyone's clock. */
+  seq: number;
+  /** When it was issued (server time of the message, or our clock for our own): for the timeout. */
+  seenAt: number;
 }
 
 function slot(lattice: string, hostId: string, key: string): string {
@@ -42,7 +45,7 @@ export class InflightView {
     void (async () => {
       for await (const m of messages) {
         const parsed = commandSchema.safeParse(safeJson(m.data));
-        if (parsed.success) this.record(parsed.data);
+        if (parsed.success) this.record(parsed.data, m.seq, m.time.getTime());
       }
     })().catch((err: unknown) => this.log.error({ err }, "in-flight view stopped following commands"));
     this.pruneTimer = setInterval(() => this.prune(Date.now()), this.timeoutMs);
@@ -54,19 +57,20 @@ export class InflightView {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
   }
 
-  /** Records a command (our own right after publishing, everyone's from the stream). */
+  /** Records a command (our own right after its PubAck, everyone's from the stream). */
   record(
-    cmd: Pick<Command, "id" | "lattice" | "hostId" | "count" | "issuedAt"> & { workload: { key: string } },
+    cmd: Pick<Command, "id" | "lattice" | "hostId" | "count"> & { workload: { key: string } },
+    seq: number,
+    seenAt: number,
   ): void {
     const k = slot(cmd.lattice, cmd.hostId, cmd.workload.key);
-    const issuedAt = Date.parse(cmd.issuedAt);
     const prev = this.latest.get(k);
-    if (prev && (prev.issuedAt > issuedAt || prev.id === cmd.id)) return;
-    this.latest.set(k, { id: cmd.id, count: cmd.count, issuedAt });
+    if (prev && prev.seq >= seq) return;
+    this.latest.set(k, { id: cmd.id, count: cmd.count, seq, seenAt });
   }
 
   /** The newest command for the slot, whatever its age (the dispatcher skips superseded ones). */
-  newest(lattice: string, hostId: string, key: string): { id: string; issuedAt: number } | undefined {
+  newest(lattice: string, hostId: string, key: string): { id: string; seq: number } | undefined {
     return this.latest.get(slot(lattice, hostId, key));
   }
 
@@ -79,14 +83,14 @@ export class InflightView {
     now: number,
   ): Pending | undefined {
     const issued = this.latest.get(slot(lattice, hostId, key));
-    if (!issued || now - issued.issuedAt >= this.timeoutMs) return undefined;
+    if (!issued || now - issued.seenAt >= this.timeoutMs) return undefined;
     if (reported && (reported.lastCommandId === issued.id || reported.desired === issued.count))
       return undefined;
     return { id: issued.id, count: issued.count };
   }
 
   private prune(now: number): void {
-    for (const [k, v] of this.latest) if (now - v.issuedAt > 4 * this.timeoutMs) this.latest.delete(k);
+    for (const [k, v] of this.latest) if (now - v.seenAt > 4 * this.timeoutMs) this.latest.delete(k);
   }
 }
 

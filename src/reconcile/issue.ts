@@ -57,7 +57,7 @@ export class CommandIssuer {
         const ack = await this.js.publish(subjects.command(lattice, cmd.hostId), JSON.stringify(cmd), {
           msgID: cmd.id,
         });
-        this.inflight.record(cmd);
+        this.inflight.record(cmd, ack.seq, Date.now());
         this.metrics.commandsPublished.inc({ duplicate: ack.duplicate ? "yes" : "no" });
       }),
     );

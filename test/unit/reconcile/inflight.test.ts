@@ -7,21 +7,25 @@ import { LATTICE, NOW, workload } from "./builders.js";
 const TIMEOUT = 15_000;
 const KEY = "shop.web.abc123";
 
-/** A command as the view records it, issued `ago` ms before NOW. */
-function cmd(id: string, count: number, ago = 0, over: { hostId?: string; key?: string } = {}) {
+/**
+ * A command as the view records it: issued `ago` ms before NOW, at stream sequence `seq`
+ * (by default later commands in time get later sequences).
+ */
+function cmd(id: string, count: number, ago = 0, over: { hostId?: string; key?: string; seq?: number } = {}) {
   return {
     id,
     lattice: LATTICE,
     hostId: over.hostId ?? "h1",
     count,
-    issuedAt: new Date(NOW - ago).toISOString(),
     workload: { key: over.key ?? KEY },
+    seq: over.seq ?? 1_000_000 - ago,
+    seenAt: NOW - ago,
   };
 }
 
 function view(...cmds: ReturnType<typeof cmd>[]): InflightView {
   const v = new InflightView(TIMEOUT, silentLogger());
-  for (const c of cmds) v.record(c);
+  for (const c of cmds) v.record(c, c.seq, c.seenAt);
   return v;
 }
 
@@ -29,7 +33,11 @@ describe("InflightView.record keeps the newest command per slot", () => {
   const rows: Array<{ name: string; cmds: ReturnType<typeof cmd>[]; newest: string }> = [
     { name: "later after earlier", cmds: [cmd("a", 1, 2000), cmd("b", 2, 1000)], newest: "b" },
     { name: "earlier after later (out of order)", cmds: [cmd("b", 2, 1000), cmd("a", 1, 2000)], newest: "b" },
-    { name: "same instant: the last recorded", cmds: [cmd("a", 1, 1000), cmd("b", 2, 1000)], newest: "b" },
+    {
+      name: "ordered by stream sequence, not by clock",
+      cmds: [cmd("a", 1, 0, { seq: 5 }), cmd("b", 2, 1000, { seq: 6 })],
+      newest: "b",
+    },
     { name: "a redelivered copy changes nothing", cmds: [cmd("a", 1, 1000), cmd("a", 1, 1000)], newest: "a" },
     {
       name: "other hosts and keys are other slots",
