@@ -44,6 +44,7 @@ function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolea
   const settled =
     !issuing && mine.every((w) => observed.told.get(`${w.host.hostId}\n${w.key}`) === w.inventory.desired);
   const extra = [
+    ready < Math.min(running, desired) ? `${Math.min(running, desired) - ready} starting` : "",
     running > desired ? `stopping ${plural(running - desired, "instance")}` : "",
     oldRunning > 0 ? `${plural(oldRunning, "instance")} of an older revision still running` : "",
   ].filter(Boolean);

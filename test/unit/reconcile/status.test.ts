@@ -123,7 +123,7 @@ const rows: Row[] = [
       host("h2", "", [workload(k5, { desired: 2, running: 1, ready: 1 })]),
     ],
     phase: "reconciling",
-    message: "2/5 ready",
+    message: "2/5 ready; 2 starting",
   },
   {
     name: "commands about to be sent",
@@ -314,7 +314,7 @@ describe("plan(): status", () => {
         name: "web",
         scaler: "spreadscaler",
         phase: "reconciling",
-        message: "2/5 ready",
+        message: "2/5 ready; 2 starting",
         desired: 5,
         running: 4,
         ready: 2,
