@@ -21,6 +21,7 @@ import { ScalerRegistry } from "../src/scalers/index.js";
 import { connectNats } from "../src/streams/connection.js";
 import { buildEvent } from "../src/streams/events.js";
 import { CONSUMERS, STREAMS } from "../src/streams/subjects.js";
+import { spreadApp } from "../test/support/manifests.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const APPS = 50;
@@ -103,23 +104,7 @@ async function nadm(nc: NatsConnection): Promise<{ rate: number; converged_ms: n
   const t0 = performance.now();
   for (let i = 0; i < APPS; i++) {
     const name = `bench-${i}`;
-    await api.put(
-      JSON.stringify({
-        apiVersion: "nadm.dev/v1",
-        kind: "Application",
-        metadata: { name, annotations: { version: "v1" } },
-        spec: {
-          components: [
-            {
-              name: "web",
-              type: "process",
-              properties: { command: "sim" },
-              traits: [{ type: "spreadscaler", properties: { instances: 4 } }],
-            },
-          ],
-        },
-      }),
-    );
+    await api.put(spreadApp(name, { instances: 4 }));
     await api.deploy(name, "v1");
   }
   await until(async () => (await api.list()).apps.every((a) => a.phase === "deployed"));

@@ -14,7 +14,7 @@ import type { InflightView } from "../reconcile/inflight.js";
 import { type Command, commandSchema } from "../streams/commands.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { eventSource, publishEvent } from "../streams/events.js";
-import { backoffMs, type Outcome, ok, retry, terminal } from "../streams/settle.js";
+import { backoffMs, dlqBySubject, type Outcome, ok, retry, terminal } from "../streams/settle.js";
 import { CONSUMERS, STREAMS, subjects } from "../streams/subjects.js";
 
 export interface DispatchDeps {
@@ -44,7 +44,7 @@ export class DispatchWorker {
       settle: {
         js: deps.js,
         log: deps.log,
-        dlq: (m) => ({ lattice: m.subject.split(".")[2] ?? "_invalid", kind: "command" }),
+        dlq: dlqBySubject("command"),
         onSettled: (kind) => deps.metrics.commandsDispatched.inc({ outcome: kind }),
       },
       orderKey: (m) => m.subject, // one host's commands in stream order

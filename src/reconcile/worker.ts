@@ -16,7 +16,7 @@ import type { Metrics } from "../metrics.js";
 import type { ScalerRegistry } from "../scalers/index.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { MalformedEventError, type NadmEvent, parseEvent } from "../streams/events.js";
-import { type Outcome, ok, terminal } from "../streams/settle.js";
+import { dlqBySubject, type Outcome, ok, terminal } from "../streams/settle.js";
 import { CONSUMERS, keys, STREAMS } from "../streams/subjects.js";
 import { Coalescer } from "./coalesce.js";
 import type { InflightView } from "./inflight.js";
@@ -60,7 +60,7 @@ export class ReconcileWorker {
       settle: {
         js: deps.js,
         log: deps.log,
-        dlq: (msg: JsMsg) => ({ lattice: msg.subject.split(".")[2] ?? "_invalid", kind: "event" }),
+        dlq: dlqBySubject("event"),
         onSettled: (kind: Outcome["kind"]) => deps.metrics.eventsSettled.inc({ outcome: kind }),
       },
       workingEveryMs: deps.config.ackWaitMs / 2,

@@ -32,6 +32,11 @@ export interface SettleContext {
   onSettled?: (outcome: Outcome["kind"]) => void;
 }
 
+/** DLQ routing for messages on `nadm.{evt|cmd}.{lattice}.…`: their own lattice, the given kind. */
+export function dlqBySubject(kind: string): SettleContext["dlq"] {
+  return (msg) => ({ lattice: msg.subject.split(".")[2] ?? "_invalid", kind });
+}
+
 /** Copies a message to the DLQ with the reason in a header (2.9.10 cannot carry a term reason). */
 export async function copyToDlq(
   js: JetStreamClient,

@@ -12,6 +12,7 @@ import { Kvm } from "@nats-io/kv";
 import { ApiClient } from "../../src/api/client.js";
 import { hostRecordSchema } from "../../src/streams/host-record.js";
 import { BUCKETS, STREAMS } from "../../src/streams/subjects.js";
+import { spreadApp } from "../support/manifests.js";
 import { testNats } from "../support/nats.js";
 import { type NadmProcess, spawnNadm } from "../support/processes.js";
 import { waitFor } from "../support/wait.js";
@@ -23,32 +24,13 @@ const APPS = 50;
 const ZONES = ["a", "b", "c"];
 
 function appManifest(i: number): string {
-  const instances = 1 + (i % 6);
-  return JSON.stringify({
-    apiVersion: "nadm.dev/v1",
-    kind: "Application",
-    metadata: { name: `app-${i}`, annotations: { version: "v1" } },
-    spec: {
-      components: [
-        {
-          name: "web",
-          type: "process",
-          properties: { command: "sim", args: [String(i)] },
-          traits: [
-            {
-              type: "spreadscaler",
-              properties: {
-                instances,
-                spread: [
-                  { name: "a", requirements: { zone: "a" }, weight: 2 },
-                  { name: "b", requirements: { zone: "b" }, weight: 1 },
-                ],
-              },
-            },
-          ],
-        },
-      ],
-    },
+  return spreadApp(`app-${i}`, {
+    instances: 1 + (i % 6),
+    properties: { command: "sim", args: [String(i)] },
+    spread: [
+      { name: "a", requirements: { zone: "a" }, weight: 2 },
+      { name: "b", requirements: { zone: "b" }, weight: 1 },
+    ],
   });
 }
 

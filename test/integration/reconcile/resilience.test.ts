@@ -11,6 +11,7 @@ import { runSimFleet } from "../../../src/host/index.js";
 import type { HostRecord } from "../../../src/streams/host-record.js";
 import { BUCKETS, CONSUMERS, keys, STREAMS } from "../../../src/streams/subjects.js";
 import { startController } from "../../support/controller.js";
+import { spreadApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
 import { waitFor } from "../../support/wait.js";
 
@@ -23,26 +24,7 @@ const api = new ApiClient(nc, "default");
 const js = jetstream(nc);
 
 function manifest(name: string, instances = 2, zone = "a"): string {
-  return JSON.stringify({
-    apiVersion: "nadm.dev/v1",
-    kind: "Application",
-    metadata: { name, annotations: { version: "v1" } },
-    spec: {
-      components: [
-        {
-          name: "web",
-          type: "process",
-          properties: { command: "sim" },
-          traits: [
-            {
-              type: "spreadscaler",
-              properties: { instances, spread: [{ name: zone, requirements: { zone } }] },
-            },
-          ],
-        },
-      ],
-    },
-  });
+  return spreadApp(name, { instances, spread: [{ name: zone, requirements: { zone } }] });
 }
 
 async function deployed(name: string, instances = 2, zone = "a"): Promise<void> {

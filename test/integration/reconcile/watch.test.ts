@@ -7,6 +7,7 @@ import { after, test } from "node:test";
 import { ApiClient } from "../../../src/api/client.js";
 import { runSimFleet } from "../../../src/host/index.js";
 import { startController } from "../../support/controller.js";
+import { spreadApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
 import { spawnNadm } from "../../support/processes.js";
 import { waitFor } from "../../support/wait.js";
@@ -19,23 +20,7 @@ after(() => fleet.stop());
 const api = new ApiClient(nc, "default");
 const env = { NATS_URL: nats.url, NADM_LOG_LEVEL: "warn" };
 
-function manifest(name: string): string {
-  return JSON.stringify({
-    apiVersion: "nadm.dev/v1",
-    kind: "Application",
-    metadata: { name, annotations: { version: "v1" } },
-    spec: {
-      components: [
-        {
-          name: "web",
-          type: "process",
-          properties: { command: "sim" },
-          traits: [{ type: "spreadscaler", properties: { instances: 2 } }],
-        },
-      ],
-    },
-  });
-}
+const manifest = (name: string) => spreadApp(name, { instances: 2 });
 
 const jsonLines = (text: string) =>
   text
