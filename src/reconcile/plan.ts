@@ -24,6 +24,8 @@ export interface PlanInput {
   /** undefined: the app was deleted. */
   stored: StoredApp | undefined;
   hosts: readonly HostState[];
+  /** The same hosts by id, when the caller has such an index (else it is built here). */
+  hostsById?: ReadonlyMap<string, HostState>;
   workloads: readonly WorkloadOnHost[];
   registry: ScalerRegistry;
   pending: (hostId: string, key: string) => Pending | undefined;
@@ -56,7 +58,7 @@ export function plan(input: PlanInput): Plan {
     ? input.stored.versions.find((v) => v.version === input.stored?.deployedVersion)
     : undefined;
   const told = toldIndex(input);
-  const hostsById = new Map(input.hosts.map((h) => [h.hostId, h]));
+  const hostsById = input.hostsById ?? new Map(input.hosts.map((h) => [h.hostId, h]));
   const components = deployed
     ? deployed.manifest.spec.components.map((c) =>
         planComponent(

@@ -163,6 +163,7 @@ export class ReconcileWorker {
       app,
       stored: this.deps.manifests.get(keys.manifest(lattice, app))?.value,
       hosts: view.hosts(lattice),
+      hostsById: view.hostMap(lattice),
       workloads: view.workloadsOf(lattice, app),
       registry: this.deps.registry,
       pending: (hostId, key) =>

@@ -1,0 +1,124 @@
+/**
+ * The lattice view's indexes stay right as hosts join, heartbeat and leave: sorted hosts (kept
+ * between heartbeats), hosts by id, hosts by label, and where each app's workloads are.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Cached, CacheListener, KvCache } from "../../../src/lattice/kv-cache.js";
+import { LatticeView } from "../../../src/lattice/view.js";
+import { silentLogger } from "../../../src/log.js";
+import type { HostRecord } from "../../../src/streams/host-record.js";
+
+/** Stands in for the KV cache: lets a test put and delete records as the watch would. */
+class Feed {
+  private readonly entries = new Map<string, Cached<HostRecord>>();
+  private readonly listeners: CacheListener<HostRecord>[] = [];
+  private rev = 0;
+
+  asCache(): KvCache<HostRecord> {
+    return {
+      values: () => this.entries.values(),
+      onChange: (l: CacheListener<HostRecord>) => this.listeners.push(l),
+    } as unknown as KvCache<HostRecord>;
+  }
+
+  put(hostId: string, labels: Record<string, string> = {}, apps: string[] = [], lattice = "default"): void {
+    const key = `${lattice}.${hostId}`;
+    const inventory = Object.fromEntries(
+      apps.map((app) => [
+        `${app}.web.r1`,
+        {
+          app,
+          component: "web",
+          rev: "r1",
+          desired: 1,
+          running: 1,
+          ready: 1,
+          failed: 0,
+          restarts: 0,
+          lastError: null,
+        },
+      ]),
+    );
+    const value: HostRecord = {
+      hostId,
+      lattice,
+      labels,
+      driver: "sim",
+      version: "t",
+      startedAt: "",
+      updatedAt: "",
+      heartbeatIntervalMs: 1000,
+      heartbeatSeq: ++this.rev,
+      inventory,
+    };
+    const next = { key, value, revision: this.rev, created: new Date() };
+    const prev = this.entries.get(key);
+    this.entries.set(key, next);
+    for (const l of this.listeners) l(key, next, prev);
+  }
+
+  remove(hostId: string, lattice = "default"): void {
+    const key = `${lattice}.${hostId}`;
+    const prev = this.entries.get(key);
+    this.entries.delete(key);
+    for (const l of this.listeners) l(key, undefined, prev);
+  }
+}
+
+const ids = (v: LatticeView, lattice = "default") => v.hosts(lattice).map((h) => h.hostId);
+
+test("hosts are sorted by id and a heartbeat replaces the host's state in place", () => {
+  const feed = new Feed();
+  feed.put("h2");
+  const view = new LatticeView(feed.asCache(), silentLogger());
+  feed.put("h3");
+  feed.put("h1");
+  assert.deepEqual(ids(view), ["h1", "h2", "h3"]);
+  const before = view.hosts("default");
+  feed.put("h2", { zone: "a" }); // heartbeat with a change
+  const after = view.hosts("default");
+  assert.equal(after, before, "the sorted list is reused between heartbeats");
+  assert.equal(after[1]?.record.labels.zone, "a");
+  assert.equal(after[1], view.hostMap("default").get("h2"));
+});
+
+test("joins and leaves re-sort; lattices are separate", () => {
+  const feed = new Feed();
+  const view = new LatticeView(feed.asCache(), silentLogger());
+  for (const h of ["c", "a", "b"]) feed.put(h);
+  feed.put("x", {}, [], "prod");
+  assert.deepEqual(ids(view), ["a", "b", "c"]);
+  feed.remove("b");
+  assert.deepEqual(ids(view), ["a", "c"]);
+  feed.put("aa");
+  assert.deepEqual(ids(view), ["a", "aa", "c"]);
+  assert.deepEqual(ids(view, "prod"), ["x"]);
+  assert.deepEqual(view.lattices().sort(), ["default", "prod"]);
+});
+
+test("label and app indexes follow every change", () => {
+  const feed = new Feed();
+  const view = new LatticeView(feed.asCache(), silentLogger());
+  feed.put("h1", { zone: "east" }, ["shop"]);
+  feed.put("h2", { zone: "east" }, ["shop", "blog"]);
+  feed.put("h3", { zone: "west" }, []);
+  assert.deepEqual(view.hostsWithLabel("default", "zone", "east"), ["h1", "h2"]);
+  assert.deepEqual(
+    view
+      .workloadsOf("default", "shop")
+      .map((w) => w.host.hostId)
+      .sort(),
+    ["h1", "h2"],
+  );
+  assert.deepEqual(view.appsWithWorkloads("default").sort(), ["blog", "shop"]);
+  feed.put("h2", { zone: "west" }, ["blog"]); // moved zone, stopped shop
+  assert.deepEqual(view.hostsWithLabel("default", "zone", "west"), ["h2", "h3"]);
+  assert.deepEqual(
+    view.workloadsOf("default", "shop").map((w) => w.host.hostId),
+    ["h1"],
+  );
+  feed.remove("h1");
+  assert.deepEqual(view.workloadsOf("default", "shop"), []);
+  assert.deepEqual(view.appsWithWorkloads("default"), ["blog"]);
+});
