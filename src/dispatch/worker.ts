@@ -63,11 +63,18 @@ export class DispatchWorker {
 
   async handle(msg: JsMsg): Promise<Outcome> {
     let cmd: Command;
+    let raw: unknown;
     try {
-      cmd = commandSchema.parse(JSON.parse(new TextDecoder().decode(msg.data)));
-    } catch (err) {
-      return terminal(`malformed command: ${(err as Error).message.slice(0, 300)}`);
+      raw = JSON.parse(new TextDecoder().decode(msg.data));
+    } catch {
+      return terminal("malformed command: not JSON");
     }
+    const parsed = commandSchema.safeParse(raw);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "command"}: ${i.message}`);
+      return terminal(`malformed command: ${problems.join("; ")}`);
+    }
+    cmd = parsed.data;
     const newest = this.deps.inflight.newest(cmd.lattice, cmd.hostId, cmd.workload.key);
     if (newest && newest.seq > msg.seq) {
       this.deps.log.debug({ id: cmd.id }, "skipping a command superseded by a newer one");

@@ -46,7 +46,8 @@ export async function copyToDlq(
   reason: string,
 ) {
   const h = headers();
-  h.set("Nadm-Reason", reason.slice(0, 1000));
+  // A header value is one line: a multi-line reason (e.g. a zod error) would corrupt the message.
+  h.set("Nadm-Reason", reason.replace(/\s+/g, " ").slice(0, 1000));
   h.set("Nadm-Original-Subject", msg.subject);
   h.set("Nadm-Original-Sequence", String(msg.seq));
   const safeLattice = /^[A-Za-z0-9_-]+$/.test(lattice) ? lattice : "_invalid";

@@ -73,6 +73,16 @@ test("a malformed event is dead-lettered with its reason and the consumer keeps 
   );
 });
 
+test("a malformed command is dead-lettered by the dispatcher, which keeps dispatching", async () => {
+  await js.publish("nadm.cmd.default.nobody", JSON.stringify({ id: "x", count: -1 }));
+  await deployed("after-bad-command");
+  const dead = await waitFor(async () => {
+    const d = (await dlq("command")).filter((c) => c.subject === "nadm.cmd.default.nobody");
+    return d.length > 0 ? d : undefined;
+  });
+  assert.match(dead[0]!.reason, /malformed command/);
+});
+
 test("a deleted durable consumer is recreated and reconciling goes on", async () => {
   const jsm = await jetstreamManager(nc);
   await jsm.consumers.delete(STREAMS.events, CONSUMERS.reconcile);
