@@ -95,3 +95,21 @@ test("a crash-looping process → failed with its exit reason", async () => {
   assert.match(s.message, /3/);
   assert.match(s.message, /boom/);
 });
+
+test("a command that does not exist → failed, saying so", async () => {
+  const host = new HostAgent({
+    nc,
+    hostId: "nocmd",
+    labels: { role: "nocmd" },
+    dataDir: `${nats.storeDir}/nocmd`,
+    backoff: { baseMs: 50, maxMs: 200 },
+  });
+  await host.start();
+  after(() => host.stop());
+  const name = await deploy(
+    app("missing", { command: "/nonexistent/server" }, [spread(1, [{ name: "x", requirements: { role: "nocmd" } }])]),
+  );
+  const s = await statusWhere(name, (s) => s.phase === "failed", "failed");
+  assert.match(s.message, /crash-looping on nocmd/);
+  assert.match(s.message, /nonexistent/);
+});
