@@ -39,7 +39,11 @@ function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolea
   );
   const counts = `${ready}/${desired} ready`;
   const base = { name: plan.name, scaler: plan.scaler, desired, running, ready, hosts };
-  const crashing = mine.find((w) => w.inventory.restarts >= CRASH_LOOP_RESTARTS && w.inventory.lastError);
+  // Crash-looping, as Kubernetes means it: crashed repeatedly and down in its backoff right now
+  // (old restarts alone say nothing about the present).
+  const crashing = mine.find(
+    (w) => w.inventory.failed > 0 && w.inventory.restarts >= CRASH_LOOP_RESTARTS && w.inventory.lastError,
+  );
   const issuing = observed.commands.some((c) => c.component === plan.name);
   const settled =
     !issuing && mine.every((w) => observed.told.get(`${w.host.hostId}\n${w.key}`) === w.inventory.desired);

@@ -107,7 +107,9 @@ test("a command that does not exist → failed, saying so", async () => {
   await host.start();
   after(() => host.stop());
   const name = await deploy(
-    app("missing", { command: "/nonexistent/server" }, [spread(1, [{ name: "x", requirements: { role: "nocmd" } }])]),
+    app("missing", { command: "/nonexistent/server" }, [
+      spread(1, [{ name: "x", requirements: { role: "nocmd" } }]),
+    ]),
   );
   const s = await statusWhere(name, (s) => s.phase === "failed", "failed");
   assert.match(s.message, /crash-looping on nocmd/);

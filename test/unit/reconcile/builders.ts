@@ -22,6 +22,8 @@ export interface Counts {
   running?: number;
   ready?: number;
   restarts?: number;
+  /** Instances down in their restart backoff. */
+  failed?: number;
   lastError?: string | null;
   lastCommandId?: string | null;
 }
@@ -40,7 +42,7 @@ export function workload(key: string, counts: Counts): [string, WorkloadInventor
       desired: counts.desired,
       running,
       ready,
-      failed: 0,
+      failed: counts.failed ?? 0,
       restarts: counts.restarts ?? 0,
       lastError: counts.lastError ?? null,
       lastCommandId: counts.lastCommandId ?? null,

@@ -91,18 +91,44 @@ const rows: Row[] = [
     message: ['spread group "west"', "zone=west", "0/4 ready"],
   },
   {
-    name: "crash loop: restarts >= 3 and not all ready",
+    name: "crash loop: restarts >= 3, an instance in backoff, not all ready",
     stored: storedApp(zoned),
     hosts: [
       east(
         "e1",
-        workload(z1, { desired: 2, running: 1, restarts: 3, lastError: "exited with code 3: boom" }),
+        workload(z1, {
+          desired: 2,
+          running: 1,
+          failed: 1,
+          restarts: 3,
+          lastError: "exited with code 3: boom",
+        }),
       ),
       east("e2", workload(z1, { desired: 1 })),
       west("w1", workload(z1, { desired: 1 })),
     ],
     phase: "failed",
     message: "crash-looping on e1 after 3 restarts: exited with code 3: boom (3/4 ready)",
+  },
+  {
+    name: "old restarts but nothing in backoff (scaling up): not a crash loop",
+    stored: storedApp(zoned),
+    hosts: [
+      east(
+        "e1",
+        workload(z1, {
+          desired: 2,
+          running: 1,
+          ready: 1,
+          restarts: 7,
+          lastError: "exited with code 3: boom",
+        }),
+      ),
+      east("e2", workload(z1, { desired: 1 })),
+      west("w1", workload(z1, { desired: 1 })),
+    ],
+    phase: "reconciling",
+    message: "3/4 ready",
   },
   {
     name: "restarts >= 3 but fully ready again: not a crash loop",
@@ -308,7 +334,10 @@ describe("plan(): status", () => {
   }
 
   test("component counts and per-host instances", () => {
-    const { status } = run({ stored: storedApp(five), hosts: rows[4]!.hosts });
+    const { status } = run({
+      stored: storedApp(five),
+      hosts: rows.find((r) => r.name === "instances starting")!.hosts,
+    });
     assert.deepEqual(status?.components, [
       {
         name: "web",
