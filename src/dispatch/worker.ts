@@ -62,7 +62,6 @@ export class DispatchWorker {
   }
 
   async handle(msg: JsMsg): Promise<Outcome> {
-    let cmd: Command;
     let raw: unknown;
     try {
       raw = JSON.parse(new TextDecoder().decode(msg.data));
@@ -74,7 +73,7 @@ export class DispatchWorker {
       const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "command"}: ${i.message}`);
       return terminal(`malformed command: ${problems.join("; ")}`);
     }
-    cmd = parsed.data;
+    const cmd = parsed.data;
     const newest = this.deps.inflight.newest(cmd.lattice, cmd.hostId, cmd.workload.key);
     if (newest && newest.seq > msg.seq) {
       this.deps.log.debug({ id: cmd.id }, "skipping a command superseded by a newer one");
