@@ -3,8 +3,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants, mkdirSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { delimiter, join } from "node:path";
+import { freePort } from "../net.js";
 
 export const INSTALL_HINT =
   "nats-server was not found. Install it with `apt-get update && apt-get install -y nats-server` " +
@@ -36,20 +37,6 @@ export function findNatsServer(explicit?: string): string {
     }
   }
   throw new NatsServerNotFoundError();
-}
-
-/** A TCP port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface NatsServerOptions {

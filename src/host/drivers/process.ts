@@ -10,9 +10,9 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "../../log.js";
+import { freePort } from "../../net.js";
 import { BoundedLog, DEFAULT_LOG_MAX_BYTES } from "./log-file.js";
 import { InstancesFile, isProcessAlive, killStale, readProcStat } from "./pid-file.js";
 import { ProcessInstance } from "./process-instance.js";
@@ -113,17 +113,4 @@ function detectSetpriv(): string | null {
   if (!existsSync(DEFAULT_SETPRIV)) return null;
   const help = spawnSync(DEFAULT_SETPRIV, ["--help"], { encoding: "utf8" });
   return help.stdout?.includes("--pdeathsig") ? DEFAULT_SETPRIV : null;
-}
-
-/** A TCP port that was free a moment ago (the OS picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
