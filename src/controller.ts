@@ -59,8 +59,13 @@ export class Controller {
 
     const recreate = async () => void (await reprovision());
     const shared = { js, view, inflight, config, metrics, recreate };
+    let reconnectedAt = 0;
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === "reconnect") reconnectedAt = Date.now();
+    })();
     const reconcile = new ReconcileWorker({
       ...shared,
+      connectedSince: () => reconnectedAt,
       hostsKv: buckets.hosts,
       manifests,
       status: new StatusWriter(buckets.status, statuses),

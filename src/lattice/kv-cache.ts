@@ -30,6 +30,7 @@ export class KvCache<T> {
   private revisionSeen = 0;
   private waiters: Waiter[] = [];
   private stopWatch: (() => void) | undefined;
+  private stopped = false;
   private readonly listeners: CacheListener<T>[] = [];
 
   constructor(
@@ -42,29 +43,59 @@ export class KvCache<T> {
   async start(): Promise<void> {
     const status = await this.kv.status();
     const lastSeq = status.streamInfo.state.last_seq;
-    const watch = await this.kv.watch();
-    this.stopWatch = () => watch.stop();
     let loaded: () => void = () => undefined;
     const initial = new Promise<void>((resolve) => {
       loaded = resolve;
     });
     if (lastSeq === 0) loaded();
-    void (async () => {
-      for await (const e of watch) {
-        this.apply(e, true);
-        if (this.revisionSeen >= lastSeq) loaded();
-      }
-    })().catch((err: unknown) => this.log.error({ err }, "kv watch ended with an error"));
+    await this.follow(undefined, () => {
+      if (this.revisionSeen >= lastSeq) loaded();
+    });
     await initial;
   }
 
   stop(): void {
+    this.stopped = true;
     this.stopWatch?.();
     for (const w of this.waiters) {
       clearTimeout(w.timer);
       w.resolve(false);
     }
     this.waiters = [];
+  }
+
+  /**
+   * Watches the bucket (from `resumeFrom`, or its current values then updates). Should the watch
+   * ever end while the cache is in use (e.g. the server lost its consumer), it starts again
+   * from the next revision, so the cache can lag but never silently freeze.
+   */
+  private async follow(resumeFrom: number | undefined, onEntry: () => void): Promise<void> {
+    const watch = await this.kv.watch(resumeFrom ? { resumeFromRevision: resumeFrom } : {});
+    this.stopWatch = () => watch.stop();
+    void (async () => {
+      try {
+        for await (const e of watch) {
+          this.apply(e, true);
+          onEntry();
+        }
+      } catch (err) {
+        this.log.warn({ err }, "kv watch failed");
+      }
+      await this.rewatch();
+    })();
+  }
+
+  private async rewatch(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      this.log.warn({ from: this.revisionSeen + 1, attempt }, "kv watch ended: watching again");
+      try {
+        await this.follow(this.revisionSeen + 1, () => undefined);
+        return;
+      } catch (err) {
+        this.log.warn({ err }, "could not watch yet");
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
+      }
+    }
   }
 
   onChange(listener: CacheListener<T>): void {

@@ -13,9 +13,15 @@ import type { HostState, LatticeView } from "./view.js";
 
 export const MISSED_HEARTBEATS = 3;
 
-/** Pure: the hosts of a lattice that missed too many heartbeats at `now`. */
-export function expiredHosts(hosts: readonly HostState[], now: number): HostState[] {
-  return hosts.filter((h) => now - h.seenAt.getTime() > MISSED_HEARTBEATS * h.record.heartbeatIntervalMs);
+/**
+ * Pure: the hosts of a lattice that missed too many heartbeats at `now`. Silence before
+ * `notBefore` (when this replica last reconnected to NATS) does not count: during a NATS outage
+ * no host could report, and declaring them all lost would move every instance for nothing.
+ */
+export function expiredHosts(hosts: readonly HostState[], now: number, notBefore = 0): HostState[] {
+  return hosts.filter(
+    (h) => now - Math.max(h.seenAt.getTime(), notBefore) > MISSED_HEARTBEATS * h.record.heartbeatIntervalMs,
+  );
 }
 
 export async function sweepLattice(
@@ -25,9 +31,10 @@ export async function sweepLattice(
   lattice: string,
   now: number,
   log: Logger,
+  notBefore = 0,
 ): Promise<string[]> {
   const lost: string[] = [];
-  for (const host of expiredHosts(view.hosts(lattice), now)) {
+  for (const host of expiredHosts(view.hosts(lattice), now, notBefore)) {
     const key = keys.host(lattice, host.hostId);
     try {
       await hostsKv.delete(key, { previousSeq: host.revision });

@@ -28,6 +28,7 @@ export class InflightView {
   private readonly latest = new Map<string, Issued>();
   private stopFollow: (() => void) | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly timeoutMs: number,
@@ -36,6 +37,19 @@ export class InflightView {
 
   /** Follows the command stream from `timeoutMs` ago. */
   async start(js: JetStreamClient): Promise<void> {
+    await this.follow(js);
+    this.pruneTimer = setInterval(() => this.prune(Date.now()), this.timeoutMs);
+    this.pruneTimer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopFollow?.();
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+  }
+
+  /** Should the ordered consumer ever end while in use, follow again from `timeoutMs` ago. */
+  private async follow(js: JetStreamClient): Promise<void> {
     const consumer = await js.consumers.get(STREAMS.commands, {
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: new Date(Date.now() - this.timeoutMs).toISOString(),
@@ -43,18 +57,24 @@ export class InflightView {
     const messages = await consumer.consume();
     this.stopFollow = () => void messages.stop();
     void (async () => {
-      for await (const m of messages) {
-        const parsed = commandSchema.safeParse(safeJson(m.data));
-        if (parsed.success) this.record(parsed.data, m.seq, m.time.getTime());
+      try {
+        for await (const m of messages) {
+          const parsed = commandSchema.safeParse(safeJson(m.data));
+          if (parsed.success) this.record(parsed.data, m.seq, m.time.getTime());
+        }
+      } catch (err) {
+        this.log.warn({ err }, "in-flight view: following commands failed");
       }
-    })().catch((err: unknown) => this.log.error({ err }, "in-flight view stopped following commands"));
-    this.pruneTimer = setInterval(() => this.prune(Date.now()), this.timeoutMs);
-    this.pruneTimer.unref();
-  }
-
-  stop(): void {
-    this.stopFollow?.();
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
+      for (let attempt = 1; !this.stopped; attempt++) {
+        try {
+          await this.follow(js);
+          return;
+        } catch (err) {
+          this.log.warn({ err, attempt }, "in-flight view: cannot follow commands yet");
+          await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
+        }
+      }
+    })();
   }
 
   /** Records a command (our own right after its PubAck, everyone's from the stream). */

@@ -42,6 +42,8 @@ export interface ReconcileDeps {
   log: Logger;
   /** Re-provisions the durable consumer if it goes missing. */
   recreate?: () => Promise<void>;
+  /** When this replica last reconnected to NATS (ms); host silence before it is not held against them. */
+  connectedSince?: () => number;
 }
 
 export class ReconcileWorker {
@@ -119,14 +121,8 @@ export class ReconcileWorker {
   private async affectedApps(event: NadmEvent): Promise<string[]> {
     switch (event.type) {
       case "lattice_tick": {
-        await sweepLattice(
-          this.deps.view,
-          this.deps.hostsKv,
-          this.deps.js,
-          event.lattice,
-          Date.now(),
-          this.deps.log,
-        );
+        const { view, hostsKv, js, log, connectedSince } = this.deps;
+        await sweepLattice(view, hostsKv, js, event.lattice, Date.now(), log, connectedSince?.() ?? 0);
         const every = Math.max(1, Math.round(this.deps.config.resyncIntervalMs / event.data.intervalMs));
         return event.data.period % every === 0 ? this.allApps(event.lattice) : [];
       }

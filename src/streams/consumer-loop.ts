@@ -3,8 +3,9 @@
  * `handleMessage` (so every message is settled exactly once), with bounded prefetch, optional
  * per-key ordering, and a clean stop: stop pulling, nak what was prefetched but not started,
  * finish what is in hand (NATS-NOTES: prefetched messages otherwise wait out ack_wait).
- * If the durable disappears (deleted by an operator, or the server lost it), it is recreated
- * through `recreate` and pulling resumes.
+ * If the durable disappears (deleted by an operator, or the server lost it), or the pull ends
+ * for any other reason while the loop is in use, the durable is re-provisioned through
+ * `recreate` and pulling resumes: a worker never stops silently.
  */
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "../log.js";
@@ -62,6 +63,8 @@ export class ConsumerLoop {
     } catch (err) {
       this.opts.log.error({ err, consumer: this.opts.consumer }, "consumer loop ended with an error");
     }
+    // Pulling must never stop silently while the worker is in use.
+    if (!this.stopping) await this.restart(messages, "consumer iterator ended");
   }
 
   private dispatch(msg: JsMsg): void {
@@ -80,17 +83,17 @@ export class ConsumerLoop {
     for await (const s of messages.status()) {
       if (this.stopping) return;
       if (s.type === "consumer_deleted" || s.type === "consumer_not_found") {
-        this.opts.log.warn(
-          { consumer: this.opts.consumer, status: s.type },
-          "durable consumer gone: recreating",
-        );
-        await this.restart(messages);
+        await this.restart(messages, `durable consumer gone (${s.type}): recreating`);
         return;
       }
     }
   }
 
-  private async restart(old: ConsumerMessages): Promise<void> {
+  /** Replaces `old` with a fresh pull (re-provisioning the durable first); once per `old`. */
+  private async restart(old: ConsumerMessages, why: string): Promise<void> {
+    if (this.messages !== old) return; // already being replaced
+    this.messages = undefined;
+    this.opts.log.warn({ consumer: this.opts.consumer }, why);
     await old.close().catch(() => undefined);
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
@@ -98,7 +101,7 @@ export class ConsumerLoop {
         await this.start();
         return;
       } catch (err) {
-        this.opts.log.warn({ err, attempt }, "could not recreate the consumer yet");
+        this.opts.log.warn({ err, attempt }, "could not restart the consumer yet");
         await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
       }
     }

@@ -16,8 +16,11 @@ export interface TestNats {
   storeDir: string;
   /** A client connection closed at teardown. */
   connect(): Promise<NatsConnection>;
-  /** Kill and start again on the same port and store (for restart tests). */
-  restart(): Promise<void>;
+  /**
+   * Stops (SIGTERM, or SIGKILL with `crash`) and starts again on the same port and store after
+   * `downMs` (for restart tests).
+   */
+  restart(opts?: { crash?: boolean; downMs?: number }): Promise<void>;
 }
 
 /** Call at the top level of a test file: `const nats = await testNats();` */
@@ -38,9 +41,11 @@ export async function testNats(): Promise<TestNats> {
       connections.push(nc);
       return nc;
     },
-    async restart() {
+    async restart(opts = {}) {
       const port = server.port;
-      await server.stop();
+      if (opts.crash) await server.kill();
+      else await server.stop();
+      if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
       server = await startNatsServer({ storeDir, port });
     },
   };

@@ -58,3 +58,15 @@ test("refresh() reads one key directly without advancing the fence for other key
   assert.equal((await cache.refresh("x"))?.value, "fresh");
   assert.equal(cache.revision < rev, true, "a direct read says nothing about other keys");
 });
+
+test("a watch that ends under the cache is started again from the next revision", async () => {
+  const { kv, cache } = await cacheOf("c4");
+  await kv.put("a", "1");
+  await cache.start();
+  // End the underlying watch as a server-side failure would (the cache itself is not stopped).
+  (cache as unknown as { stopWatch: () => void }).stopWatch();
+  const rev = await kv.put("a", "2");
+  assert.equal(await cache.reach(rev, 5_000), true, "updates after the watch ended still arrive");
+  assert.equal(cache.get("a")?.value, "2");
+  cache.stop();
+});

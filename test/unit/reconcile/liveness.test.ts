@@ -36,4 +36,42 @@ describe(`expiredHosts: a host is lost after ${MISSED_HEARTBEATS} missed heartbe
       ["fast"],
     );
   });
+
+  const outage: Array<{ name: string; seenAgo: number; reconnectedAgo: number | null; expired: boolean }> = [
+    { name: "silent 10 s, no reconnect", seenAgo: 10_000, reconnectedAgo: null, expired: true },
+    {
+      name: "silent 10 s, but we reconnected 1 s ago",
+      seenAgo: 10_000,
+      reconnectedAgo: 1_000,
+      expired: false,
+    },
+    {
+      name: "silent 10 s, reconnected 3 s ago: not yet",
+      seenAgo: 10_000,
+      reconnectedAgo: 3_000,
+      expired: false,
+    },
+    {
+      name: "silent 10 s, reconnected 3.5 s ago: lost",
+      seenAgo: 10_000,
+      reconnectedAgo: 3_500,
+      expired: true,
+    },
+    {
+      name: "reported after our reconnect, then silent",
+      seenAgo: 3_500,
+      reconnectedAgo: 5_000,
+      expired: true,
+    },
+  ];
+  for (const row of outage) {
+    test(`NATS outage: ${row.name} → ${row.expired ? "expired" : "alive"}`, () => {
+      const h = host("h1", "", [], 1, { seenAt: NOW - row.seenAgo, heartbeatIntervalMs: 1000 });
+      const notBefore = row.reconnectedAgo === null ? 0 : NOW - row.reconnectedAgo;
+      assert.deepEqual(
+        expiredHosts([h], NOW, notBefore).map((x) => x.hostId),
+        row.expired ? ["h1"] : [],
+      );
+    });
+  }
 });
