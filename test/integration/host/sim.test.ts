@@ -91,28 +91,15 @@ test("a sim host scales on command, its instances become ready, failed starts ba
   assert.deepEqual(await control(nc, subjects.control(lattice, hostId), down), { ok: true, running: 0 });
 });
 
-test("1,000 sim hosts register within 10 s and idle cheaply", async (t) => {
+test("1,000 sim hosts register and all heartbeat within one interval", async (t) => {
+  // Their idle CPU is measured by `npm run bench` (bench/sim-idle.ts), not asserted here.
   const lattice = "simbig";
-  const t0 = Date.now();
   const f = await fleet(t, { lattice, count: 1_000 });
-  const hosts = await listHosts(kv, lattice);
-  const elapsed = Date.now() - t0;
-  assert.equal(hosts.length, 1_000);
-  assert.ok(elapsed < 10_000, `registered in ${elapsed} ms`);
-  t.diagnostic(`1000 sim hosts registered in ${elapsed} ms`);
-
-  // Idle CPU over one heartbeat interval (5 s): every host beats once in it.
-  const cpu0 = process.cpuUsage();
-  const wall0 = process.hrtime.bigint();
-  await new Promise((r) => setTimeout(r, 5_000));
-  const cpu = process.cpuUsage(cpu0);
-  const wallUs = Number(process.hrtime.bigint() - wall0) / 1_000;
-  const share = (cpu.user + cpu.system) / wallUs;
-  t.diagnostic(`idle CPU of 1000 sim hosts at 5 s heartbeat: ${(share * 100).toFixed(2)} % of one core`);
-  assert.ok(share < 0.15, `idle CPU ${(share * 100).toFixed(2)} %`);
-  const beats = (await listHosts(kv, lattice)).filter((h) => h.heartbeatSeq >= 1).length;
-  assert.ok(beats >= 990, `${beats} hosts heartbeated within one interval`);
-
+  assert.equal((await listHosts(kv, lattice)).length, 1_000);
+  await waitFor(
+    async () => (await listHosts(kv, lattice)).filter((h) => h.heartbeatSeq >= 1).length === 1_000,
+    { timeoutMs: 10_000, intervalMs: 500, what: "every host's first heartbeat (interval 5 s)" },
+  );
   await f.stop();
   assert.equal((await listHosts(kv, lattice)).length, 0, "records deleted on stop");
 });
