@@ -95,10 +95,13 @@ function compareBigDesc(a: bigint, b: bigint): number {
 
 /**
  * The order in which hosts receive the leftover of an even split: hosts already running more
- * instances first (keeps instances where they are, so the result is a fixed point), then hostId.
+ * instances of this component first (keeps instances where they are, so the result is a fixed
+ * point), then the least loaded (fewest instances of anything else), then hostId.
  */
 export function compareHostsForPlacement(a: HostView, b: HostView): number {
   if (a.instances !== b.instances) return b.instances - a.instances;
+  const [la, lb] = [a.load ?? 0, b.load ?? 0];
+  if (la !== lb) return la - lb;
   return a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0;
 }
 

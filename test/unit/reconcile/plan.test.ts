@@ -290,3 +290,15 @@ describe("plan(): determinism", () => {
     });
   }
 });
+
+test("a new app's instances go to the least loaded hosts, not the same first hosts as every other app", () => {
+  // Four plain hosts; another app already runs one instance on each of h1 and h2.
+  const busy = (id: string) => host(id, "", [workload("other.web.aaaa", { desired: 1 })], 5);
+  const hosts = [busy("h1"), busy("h2"), host("h3", "", [], 5), host("h4", "", [], 5)];
+  const spread2 = manifest(webApp("v1", "- type: spreadscaler\n  properties: { instances: 2 }"));
+  const p = run({ stored: storedApp(spread2), hosts });
+  assert.deepEqual(p.commands.map((c) => [c.hostId, c.count]).sort(), [
+    ["h3", 1],
+    ["h4", 1],
+  ]);
+});

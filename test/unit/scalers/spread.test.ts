@@ -8,6 +8,9 @@ import {
 } from "../../../src/scalers/spread.js";
 import { host } from "./fixtures.js";
 
+/** A host with no instance of this component and `load` instances of other workloads. */
+const loaded = (hostId: string, load: number) => ({ ...host(hostId), load });
+
 describe("apportion (largest remainder)", () => {
   const rows: Array<{ total: number; weights: number[]; want: number[] }> = [
     { total: 4, weights: [3, 1], want: [3, 1] },
@@ -36,6 +39,18 @@ describe("spreadEvenly", () => {
       count: 5,
       hosts: [host("a"), host("b", "", 1), host("c", "", 1)],
       want: { a: 1, b: 2, c: 2 },
+    },
+    {
+      name: "leftover to the least loaded hosts (fewest instances of other workloads)",
+      count: 2,
+      hosts: [loaded("a", 3), loaded("b", 0), loaded("c", 1), loaded("d", 0)],
+      want: { b: 1, d: 1 },
+    },
+    {
+      name: "hosts already running this component beat less loaded ones (no flapping)",
+      count: 2,
+      hosts: [{ ...host("a", "", 1), load: 9 }, loaded("b", 0), loaded("c", 0)],
+      want: { a: 1, b: 1 },
     },
     {
       name: "large counts are cheap",
