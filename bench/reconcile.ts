@@ -89,7 +89,14 @@ async function baseline(nc: NatsConnection, payloads: string[]): Promise<number>
   return (payloads.length / (performance.now() - started)) * 1000;
 }
 
-async function nadm(nc: NatsConnection): Promise<{ rate: number; converged_ms: number; cpu_share: number }> {
+async function nadm(
+  nc: NatsConnection,
+): Promise<{
+  rate: number;
+  converged_ms: number;
+  cpu_share: number;
+  spread: { max: number; ideal: number; hostsUsed: number };
+}> {
   const log = silentLogger();
   const controller = new Controller({
     nc,
@@ -109,6 +116,12 @@ async function nadm(nc: NatsConnection): Promise<{ rate: number; converged_ms: n
   }
   await until(async () => (await api.list()).apps.every((a) => a.phase === "deployed"));
   const converged_ms = Math.round(performance.now() - t0);
+  const perHost = fleet.agents.map((a) => Object.values(a.inventory()).reduce((n, w) => n + w.running, 0));
+  const spread = {
+    max: Math.max(...perHost),
+    ideal: Math.ceil((APPS * 4) / HOSTS),
+    hostsUsed: perHost.filter(Boolean).length,
+  };
 
   const jsm = await jetstreamManager(nc);
   const drained = async () => {
@@ -140,7 +153,7 @@ async function nadm(nc: NatsConnection): Promise<{ rate: number; converged_ms: n
   const cpu_share = Number(((used.user + used.system) / 1000 / wall).toFixed(2));
   await fleet.stop();
   await controller.stop();
-  return { rate, converged_ms, cpu_share };
+  return { rate, converged_ms, cpu_share, spread };
 }
 
 async function main(): Promise<void> {
@@ -169,6 +182,13 @@ async function main(): Promise<void> {
       hosts: HOSTS,
     });
     line({ metric: "deploy_50_apps_converged_ms", value: ours.converged_ms, apps: APPS, hosts: HOSTS });
+    line({
+      metric: "max_instances_per_host",
+      value: ours.spread.max,
+      baseline_even_spread: ours.spread.ideal,
+      hosts_used: ours.spread.hostsUsed,
+      hosts: HOSTS,
+    });
     await nc.close();
   } finally {
     await server.stop();
