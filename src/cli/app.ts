@@ -12,6 +12,7 @@ import { BUCKETS, keys } from "../streams/subjects.js";
 import { fail, globals, UsageError, withApi } from "./context.js";
 import { formatHistory, formatList, formatStatus, formatVersions } from "./format.js";
 import { printJson } from "./output.js";
+import { shutdownSignal } from "./signals.js";
 
 /** Reads a manifest from a file or stdin ("-"), refusing oversized input before reading it all. */
 export function readManifestInput(file: string): string {
@@ -194,7 +195,7 @@ async function watchStatus(cmd: Command, name: string): Promise<void> {
       print(await client.status(name));
       const kv = await new Kvm(nc).open(BUCKETS.status);
       const watch = await kv.watch({ key: keys.status(client.lattice, name), include: "updates" });
-      process.once("SIGINT", () => watch.stop());
+      void shutdownSignal().then(() => watch.stop());
       for await (const e of watch) if (e.operation === "PUT") print(e.json());
       return undefined;
     },

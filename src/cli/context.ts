@@ -81,8 +81,10 @@ export async function withApi<T>(
     const cfg = connectionConfig(opts);
     nc = await connectNats(cfg, { timeoutMs: 3_000 });
     const result = await fn(new ApiClient(nc, cfg.lattice), nc);
-    if (json) printJson(result);
-    else process.stdout.write(`${human(result)}\n`);
+    // Streaming verbs (status --watch) print as they go and return nothing more to print.
+    if (json && result !== undefined) printJson(result);
+    const text = json ? "" : human(result);
+    if (text) process.stdout.write(`${text}\n`);
   } catch (err) {
     await nc?.close().catch(() => undefined);
     fail(err, json);

@@ -71,3 +71,23 @@ test("commands watch shows each command of the watched app, events watch shows t
     { timeoutMs: 15_000, what: "app and workload events" },
   );
 });
+
+test("app status --watch --json prints each status change as one JSON line until stopped", async () => {
+  const put = await api.put(manifest("watched-status"));
+  const watcher = spawnNadm("status-watch", ["app", "status", "watched-status", "--watch", "--json"], env);
+  await waitFor(() => jsonLines(watcher.output()).some((s) => s.phase === "undeployed"), {
+    timeoutMs: 15_000,
+    what: "the current status first",
+  });
+  await api.deploy("watched-status", put.version);
+  const seen = await waitFor(
+    () => {
+      const phases = jsonLines(watcher.output()).map((s) => s.phase);
+      return phases.includes("deployed") ? phases : undefined;
+    },
+    { timeoutMs: 15_000, what: "deployed" },
+  );
+  assert.equal(seen[0], "undeployed");
+  assert.equal(await watcher.stop(), 0, "stops cleanly on a signal");
+  assert.ok(!watcher.output().includes("undefined"));
+});
