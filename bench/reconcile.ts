@@ -89,9 +89,7 @@ async function baseline(nc: NatsConnection, payloads: string[]): Promise<number>
   return (payloads.length / (performance.now() - started)) * 1000;
 }
 
-async function nadm(
-  nc: NatsConnection,
-): Promise<{
+async function nadm(nc: NatsConnection): Promise<{
   rate: number;
   converged_ms: number;
   cpu_share: number;
