@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { createConnection } from "node:net";
 import { delimiter, join } from "node:path";
+import { UnavailableError } from "../errors.js";
 import { freePort } from "../net.js";
 
 export const INSTALL_HINT =
@@ -74,9 +75,12 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<RunningN
   const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   let lastLines: string[] = [];
+  // Our own child must say it is ready: a connect alone could reach another server on the port.
+  let ready = false;
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     for (const line of chunk.split("\n").filter(Boolean)) {
       lastLines = [...lastLines.slice(-9), line];
+      if (/Server is ready/.test(line)) ready = true;
       opts.onLog?.(line);
     }
   });
@@ -85,11 +89,15 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<RunningN
   void exited.then((code) => {
     exitCode = code;
   });
-  while (!(await canConnect(host, port))) {
+  while (!(ready && exitCode === undefined && (await canConnect(host, port)))) {
     if (exitCode !== undefined || Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(
-        `nats-server did not start on ${host}:${port} (exit ${exitCode ?? "timeout"}): ${lastLines.join(" | ")}`,
+      const inUse = lastLines.some((l) => /address already in use/i.test(l));
+      throw new UnavailableError(
+        inUse
+          ? `port ${port} is already in use: another nats-server? (Debian's package runs one as a ` +
+              "service: `systemctl stop nats-server`), or choose another port with --port"
+          : `nats-server did not start on ${host}:${port} (exit ${exitCode ?? "timeout"}): ${lastLines.join(" | ")}`,
       );
     }
     await new Promise((r) => setTimeout(r, 25));
