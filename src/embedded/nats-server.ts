@@ -6,7 +6,7 @@ import { accessSync, constants, mkdirSync } from "node:fs";
 import { createConnection } from "node:net";
 import { delimiter, join } from "node:path";
 import { UnavailableError } from "../errors.js";
-import { freePort } from "../net.js";
+import { freePort, withParentDeathSignal } from "../system.js";
 
 export const INSTALL_HINT =
   "nats-server was not found. Install it with `apt-get update && apt-get install -y nats-server` " +
@@ -72,7 +72,9 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<RunningN
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   mkdirSync(opts.storeDir, { recursive: true });
   const args = ["-js", "-sd", opts.storeDir, "-a", host, "-p", String(port), ...(opts.extraArgs ?? [])];
-  const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  // TERM on our death: if `nadm up` is killed outright, its nats-server still shuts down cleanly.
+  const [file, argv] = withParentDeathSignal(binary, args, "TERM");
+  const child = spawn(file, argv, { stdio: ["ignore", "ignore", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   let lastLines: string[] = [];
   // Our own child must say it is ready: a connect alone could reach another server on the port.

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { freePort } from "../../src/net.js";
+import { freePort } from "../../src/system.js";
 import { runCli } from "../support/cli.js";
 import { instancesOf, spawnNadm } from "../support/processes.js";
 import { waitFor } from "../support/wait.js";

@@ -8,11 +8,11 @@
  * forks itself do not inherit it; for those, and where setpriv is missing, `instances.json`
  * lets the next start of the agent with the same data dir kill the leftovers.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "../../log.js";
-import { freePort } from "../../net.js";
+import { findSetpriv, freePort, withParentDeathSignal } from "../../system.js";
 import { BoundedLog, DEFAULT_LOG_MAX_BYTES } from "./log-file.js";
 import { InstancesFile, isProcessAlive, killStale, readProcStat } from "./pid-file.js";
 import { ProcessInstance } from "./process-instance.js";
@@ -31,15 +31,13 @@ export interface ProcessDriverOptions {
   baseEnv?: NodeJS.ProcessEnv;
 }
 
-const DEFAULT_SETPRIV = "/usr/bin/setpriv";
-
 export class ProcessDriver implements Driver<ProcessProperties> {
   readonly name = "process" as const;
   private readonly setpriv: string | null;
   private readonly instances: InstancesFile;
 
   constructor(private readonly opts: ProcessDriverOptions) {
-    this.setpriv = opts.setpriv === undefined ? detectSetpriv() : opts.setpriv;
+    this.setpriv = opts.setpriv === undefined ? findSetpriv() : opts.setpriv;
     if (!this.setpriv) {
       opts.logger.warn(
         "setpriv with --pdeathsig not found (util-linux): instances of a crashed agent live until " +
@@ -79,9 +77,7 @@ export class ProcessDriver implements Driver<ProcessProperties> {
     );
     const logPath = join(this.opts.dataDir, "logs", spec.workload.key, `${spec.index}.log`);
     const log = new BoundedLog(logPath, this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
-    const [file, args] = this.setpriv
-      ? [this.setpriv, ["--pdeathsig", "KILL", "--", props.command, ...props.args]]
-      : [props.command, props.args];
+    const [file, args] = withParentDeathSignal(props.command, props.args, "KILL", this.setpriv);
     // detached: the instance gets its own session and process group (pgid = pid).
     const child = spawn(file, args, {
       env,
@@ -107,10 +103,4 @@ export class ProcessDriver implements Driver<ProcessProperties> {
     });
     return new ProcessInstance(child, log, events, { props, port }, () => this.instances.remove(pid));
   }
-}
-
-function detectSetpriv(): string | null {
-  if (!existsSync(DEFAULT_SETPRIV)) return null;
-  const help = spawnSync(DEFAULT_SETPRIV, ["--help"], { encoding: "utf8" });
-  return help.stdout?.includes("--pdeathsig") ? DEFAULT_SETPRIV : null;
 }

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ApiClient } from "../../../src/api/client.js";
-import { freePort } from "../../../src/net.js";
+import { freePort } from "../../../src/system.js";
 import { startController } from "../../support/controller.js";
 import { testNats } from "../../support/nats.js";
 import { waitFor } from "../../support/wait.js";
