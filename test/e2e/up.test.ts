@@ -85,3 +85,23 @@ test("nadm up runs everything, deploys the echo app, and Ctrl-C stops it all", a
     what: "nats-server gone",
   });
 });
+
+test("nadm up killed outright (SIGKILL) leaves no nats-server or instance behind", async () => {
+  const port = await freePort();
+  const dataDir = join(dir, "killed");
+  const up = spawnNadm(
+    "up-killed",
+    ["up", "--data-dir", dataDir, "--port", String(port), "--deploy", "manifests/echo.yaml"],
+    { NADM_LOG_LEVEL: "warn", NATS_URL: `nats://127.0.0.1:${port}` },
+  );
+  await waitFor(() => instancesOf("echo").length === 2, {
+    timeoutMs: 30_000,
+    what: "echo instances running",
+  });
+  assert.equal(natsServersOn(join(dataDir, "nats")).length, 1);
+  await up.kill();
+  await waitFor(() => instancesOf("echo").length === 0 && natsServersOn(join(dataDir, "nats")).length === 0, {
+    timeoutMs: 2_000,
+    what: "instances and nats-server gone with their parent",
+  });
+});
