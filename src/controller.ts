@@ -3,7 +3,7 @@
  * NATS connection. Every replica is the same; run as many as you like (ARCHITECTURE §2).
  */
 import type { Server } from "node:http";
-import { jetstream } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ApiResponder } from "./api/responder.js";
 import { traitCatalogFor } from "./catalog.js";
@@ -20,7 +20,7 @@ import { Ticker } from "./reconcile/tick.js";
 import { ReconcileWorker } from "./reconcile/worker.js";
 import type { ScalerRegistry } from "./scalers/index.js";
 import { provision } from "./streams/provision.js";
-import { keys } from "./streams/subjects.js";
+import { keys, STREAMS } from "./streams/subjects.js";
 
 export interface ControllerOptions {
   nc: NatsConnection;
@@ -72,7 +72,13 @@ export class Controller {
       registry,
       log: log.child({ room: "reconcile" }),
     });
-    const dispatch = new DispatchWorker({ ...shared, nc, log: log.child({ room: "dispatch" }) });
+    const commandsEpoch = (await (await jetstreamManager(nc)).streams.info(STREAMS.commands)).created;
+    const dispatch = new DispatchWorker({
+      ...shared,
+      nc,
+      commandsEpoch,
+      log: log.child({ room: "dispatch" }),
+    });
     await Promise.all([reconcile.start(), dispatch.start()]);
     this.parts.push(reconcile, dispatch);
 

@@ -5,13 +5,13 @@
  * `command_failed` event and a DLQ copy. Commands of one host go out in stream order.
  */
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { ControllerConfig } from "../config.js";
 import type { LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { InflightView } from "../reconcile/inflight.js";
-import { type Command, commandSchema } from "../streams/commands.js";
+import { COMMAND_ORDER_HEADERS, type Command, commandSchema } from "../streams/commands.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { eventSource, publishEvent } from "../streams/events.js";
 import { backoffMs, dlqBySubject, type Outcome, ok, retry, terminal } from "../streams/settle.js";
@@ -27,6 +27,8 @@ export interface DispatchDeps {
   log: Logger;
   /** Re-provisions the durable consumer if it goes missing. */
   recreate?: () => Promise<void>;
+  /** Creation time of `nadm_commands`, sent with each command's sequence (see CommandOrder). */
+  commandsEpoch: string;
 }
 
 type Reply = { ok: true } | { ok: false; error: string };
@@ -79,7 +81,7 @@ export class DispatchWorker {
       this.deps.log.debug({ id: cmd.id }, "skipping a command superseded by a newer one");
       return ok;
     }
-    const reply = await this.send(cmd, msg.data);
+    const reply = await this.send(cmd, msg.data, msg.seq);
     if (reply === "unreachable") {
       if (!this.deps.view.host(cmd.lattice, cmd.hostId)) return ok; // host gone: the command is moot
       if (msg.info.deliveryCount >= this.deps.config.commandMaxDeliver) {
@@ -91,10 +93,14 @@ export class DispatchWorker {
     return ok;
   }
 
-  private async send(cmd: Command, data: Uint8Array): Promise<Reply | "unreachable"> {
+  private async send(cmd: Command, data: Uint8Array, seq: number): Promise<Reply | "unreachable"> {
+    const h = headers();
+    h.set(COMMAND_ORDER_HEADERS.seq, String(seq));
+    h.set(COMMAND_ORDER_HEADERS.epoch, this.deps.commandsEpoch);
     try {
       const m = await this.deps.nc.request(subjects.control(cmd.lattice, cmd.hostId), data, {
         timeout: this.deps.config.commandTimeoutMs,
+        headers: h,
       });
       const reply = JSON.parse(new TextDecoder().decode(m.data)) as Reply;
       return typeof reply?.ok === "boolean" ? reply : { ok: false, error: "reply is not {ok: boolean}" };

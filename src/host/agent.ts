@@ -7,12 +7,12 @@ import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import { errorMessage } from "../errors.js";
-import { type ControlReply, encodeJson } from "../streams/commands.js";
+import { type CommandOrder, type ControlReply, encodeJson, isOlder } from "../streams/commands.js";
 import { eventSource, publishEvent } from "../streams/events.js";
 import type { HostRecord, WorkloadInventory } from "../streams/host-record.js";
 import { openBuckets } from "../streams/provision.js";
 import { subjects } from "../streams/subjects.js";
-import { type ControlRequest, parseControlRequest } from "./control.js";
+import { type ControlRequest, commandOrder, parseControlRequest } from "./control.js";
 import { AgentLifecycleError } from "./errors.js";
 import { type HostAgentOptions, type ResolvedHostAgentOptions, resolveHostAgentOptions } from "./options.js";
 import { RecordWriter } from "./record-writer.js";
@@ -26,6 +26,8 @@ export class HostAgent {
   readonly options: ResolvedHostAgentOptions;
   private state: State = "new";
   private readonly workloads = new Map<string, Workload>();
+  /** Per workload key, the newest command applied (its place in the command stream). */
+  private readonly lastOrders = new Map<string, CommandOrder>();
   private writer: RecordWriter | undefined;
   private js: JetStreamClient | undefined;
   private sub: Subscription | undefined;
@@ -168,12 +170,18 @@ export class HostAgent {
     }
     if ("error" in request) return { ok: false, error: request.error };
     if (request.kind === "inventory") return { ok: true, inventory: this.inventory() };
-    return this.apply(request);
+    return this.apply({ ...request, order: commandOrder(msg.headers) });
   }
 
   /** Converges one workload; replies once instances are spawned/stopped and the record says so. */
-  private async apply({ command, ref, properties }: CommandRequest): Promise<ControlReply> {
+  private async apply({ command, ref, properties, order }: CommandRequest): Promise<ControlReply> {
     if (this.state !== "running") return { ok: false, error: `host ${this.hostId} is ${this.state}` };
+    // Checked and recorded before any await, and kept after a workload retires: a late
+    // redelivery of an older command must never undo a newer one (ARCHITECTURE §2 rule 3).
+    if (isOlder(order, this.lastOrders.get(ref.key))) {
+      return { ok: true, running: this.workloads.get(ref.key)?.counts().running ?? 0, superseded: true };
+    }
+    if (order) this.lastOrders.set(ref.key, order);
     let workload = this.workloads.get(ref.key);
     if (!workload) {
       if (command.count === 0) return { ok: true, running: 0 }; // nothing runs, nothing to record

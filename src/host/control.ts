@@ -3,13 +3,27 @@
  * turns a request into a validated command (or an inventory query) before anything changes.
  * Every rejection names the field at fault.
  */
-import { type Command, commandSchema, decodeJson } from "../streams/commands.js";
+import type { MsgHdrs } from "@nats-io/transport-node";
+import {
+  COMMAND_ORDER_HEADERS,
+  type Command,
+  type CommandOrder,
+  commandSchema,
+  decodeJson,
+} from "../streams/commands.js";
 import { workloadKey } from "../streams/subjects.js";
 import { type Driver, UnsupportedWorkloadError, type WorkloadRef } from "./drivers/types.js";
 
 export type ControlRequest =
   | { kind: "inventory" }
-  | { kind: "command"; command: Command; ref: WorkloadRef; properties: unknown };
+  | { kind: "command"; command: Command; ref: WorkloadRef; properties: unknown; order?: CommandOrder };
+
+/** The command's place in the command stream, from the dispatcher's headers (absent: unordered). */
+export function commandOrder(headers: MsgHdrs | undefined): CommandOrder | undefined {
+  const seq = Number(headers?.get(COMMAND_ORDER_HEADERS.seq));
+  const epoch = headers?.get(COMMAND_ORDER_HEADERS.epoch) ?? "";
+  return Number.isSafeInteger(seq) && seq > 0 && epoch !== "" ? { seq, epoch } : undefined;
+}
 
 export interface ControlTarget {
   lattice: string;

@@ -16,7 +16,6 @@ import {
   type ScalerStatus,
 } from "../scalers/index.js";
 import type { WorkloadSpec } from "../streams/commands.js";
-import type { HostRecord } from "../streams/host-record.js";
 import { workloadKey } from "../streams/subjects.js";
 
 export interface ComponentPlan {
@@ -64,33 +63,16 @@ export function workloadSpecOf(app: string, component: ComponentSpec): WorkloadS
   return spec;
 }
 
-/** Total instances a host reports it was told to run, cached per record (records are immutable). */
-const loads = new WeakMap<HostRecord, number>();
-
-function loadOf(record: HostRecord): number {
-  let load = loads.get(record);
-  if (load === undefined) {
-    load = 0;
-    for (const inv of Object.values(record.inventory)) load += inv.desired;
-    loads.set(record, load);
-  }
-  return load;
-}
-
 function hostViews(input: DesiredInput, component: string): HostView[] {
-  const told = new Map<string, number>();
-  const reported = new Map<string, number>();
+  const perHost = new Map<string, number>();
   for (const w of input.workloads) {
     if (w.inventory.component !== component) continue;
-    const id = w.host.hostId;
-    told.set(id, (told.get(id) ?? 0) + input.told(id, w.key));
-    reported.set(id, (reported.get(id) ?? 0) + w.inventory.desired);
+    perHost.set(w.host.hostId, (perHost.get(w.host.hostId) ?? 0) + input.told(w.host.hostId, w.key));
   }
   return input.hosts.map((h) => ({
     hostId: h.hostId,
     labels: h.record.labels,
-    instances: told.get(h.hostId) ?? 0,
-    load: loadOf(h.record) - (reported.get(h.hostId) ?? 0),
+    instances: perHost.get(h.hostId) ?? 0,
   }));
 }
 

@@ -94,28 +94,53 @@ function compareBigDesc(a: bigint, b: bigint): number {
 }
 
 /**
- * The order in which hosts receive the leftover of an even split: hosts already running more
- * instances of this component first (keeps instances where they are, so the result is a fixed
- * point), then the least loaded (fewest instances of anything else), then hostId.
+ * A host's rank for one workload (rendezvous hashing): FNV-1a of `seed` + hostId. Each workload
+ * gets its own order of the hosts, so different apps spread over the whole fleet instead of all
+ * taking the same first hosts, and every replica computes the same order from the same input
+ * whatever the rest of the lattice looks like (nothing depends on other apps' placements).
  */
-export function compareHostsForPlacement(a: HostView, b: HostView): number {
-  if (a.instances !== b.instances) return b.instances - a.instances;
-  const [la, lb] = [a.load ?? 0, b.load ?? 0];
-  if (la !== lb) return la - lb;
-  return a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0;
+export function rendezvousRank(seed: string, hostId: string): number {
+  let h = 0x811c9dc5;
+  const text = `${seed}\u0000${hostId}`;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  // murmur3's finaliser: FNV alone ranks "h8", "h9" alike for every seed (they differ in one byte).
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * The order in which hosts receive the leftover of an even split: hosts already running more
+ * instances first (keeps instances where they are, so the result is a fixed point), then the
+ * workload's rendezvous rank (`seed` names the workload), then hostId.
+ */
+export function placementOrder(hosts: readonly HostView[], seed: string): HostView[] {
+  const rank = new Map(hosts.map((h) => [h.hostId, rendezvousRank(seed, h.hostId)]));
+  return [...hosts].sort((a, b) => {
+    if (a.instances !== b.instances) return b.instances - a.instances;
+    const d = rank.get(a.hostId)! - rank.get(b.hostId)!;
+    if (d !== 0) return d;
+    return a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0;
+  });
 }
 
 /**
  * Spreads `count` instances evenly over `hosts`: equivalent to placing one at a time on the host
- * with the fewest so far (ties by {@link compareHostsForPlacement}), computed in O(h log h)
- * rather than O(count · h) so large counts stay cheap.
+ * with the fewest so far (ties by {@link placementOrder}), computed in O(h log h) rather than
+ * O(count · h) so large counts stay cheap.
  */
-export function spreadEvenly(count: number, hosts: readonly HostView[]): Map<string, number> {
+export function spreadEvenly(count: number, hosts: readonly HostView[], seed = ""): Map<string, number> {
   const placed = new Map<string, number>();
   if (hosts.length === 0 || count === 0) return placed;
   const base = Math.floor(count / hosts.length);
   const extra = count - base * hosts.length;
-  [...hosts].sort(compareHostsForPlacement).forEach((host, rank) => {
+  placementOrder(hosts, seed).forEach((host, rank) => {
     const n = base + (rank < extra ? 1 : 0);
     if (n > 0) placed.set(host.hostId, n);
   });

@@ -79,7 +79,8 @@ export function reconcileSpread(input: ScalerInput<SpreadScalerProperties>): Sca
   const plans = planGroups(props, hosts);
   const placed = new Map<string, number>();
   // Groups are placed independently and summed, so a host in two groups serves both quotas.
-  for (const plan of plans) addPlacements(placed, spreadEvenly(plan.quota, plan.eligible));
+  const seed = `${input.app.lattice}/${input.app.name}/${input.component.name}`;
+  for (const plan of plans) addPlacements(placed, spreadEvenly(plan.quota, plan.eligible, seed));
   const placements = toPlacementList(placed);
   return { placements, status: statusOf(props, hosts, plans, describePlacement(placements)) };
 }

@@ -26,11 +26,6 @@ export interface HostView {
   labels: Readonly<Record<string, string>>;
   /** Instances of this component (any revision) the host was last told to run. */
   instances: number;
-  /**
-   * Instances of every other workload the host runs: how loaded it is. Spreading prefers the
-   * least loaded hosts, so that apps do not all pile onto the same few hosts. Absent: 0.
-   */
-  load?: number;
 }
 
 export interface Placement {

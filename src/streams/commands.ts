@@ -45,11 +45,29 @@ export function commandId(parts: {
   return `cmd-${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
 }
 
+/**
+ * Where a command stands in `nadm_commands`: the dispatcher sends it in headers so that a host
+ * never applies an older command after a newer one for the same workload (a redelivery after a
+ * dispatcher crash can arrive late). `epoch` (the stream's creation time) tells a recreated
+ * stream, whose sequences start again, from an old one.
+ */
+export const COMMAND_ORDER_HEADERS = { seq: "Nadm-Command-Seq", epoch: "Nadm-Command-Epoch" } as const;
+
+export interface CommandOrder {
+  epoch: string;
+  seq: number;
+}
+
+/** True when `next` was issued before `last` in the same stream: applying it would go back in time. */
+export function isOlder(next: CommandOrder | undefined, last: CommandOrder | undefined): boolean {
+  return next !== undefined && last !== undefined && next.epoch === last.epoch && next.seq < last.seq;
+}
+
 /** Requests a host answers on `nadm.ctl.{lattice}.{hostId}`. */
 export const inventoryRequestSchema = z.object({ op: z.literal("inventory") });
 
 export type ControlReply =
-  | { ok: true; running: number; ready?: number }
+  | { ok: true; running: number; ready?: number; superseded?: boolean }
   | { ok: false; error: string }
   | { ok: true; inventory: unknown };
 

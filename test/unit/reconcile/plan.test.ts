@@ -291,14 +291,17 @@ describe("plan(): determinism", () => {
   }
 });
 
-test("a new app's instances go to the least loaded hosts, not the same first hosts as every other app", () => {
-  // Four plain hosts; another app already runs one instance on each of h1 and h2.
-  const busy = (id: string) => host(id, "", [workload("other.web.aaaa", { desired: 1 })], 5);
-  const hosts = [busy("h1"), busy("h2"), host("h3", "", [], 5), host("h4", "", [], 5)];
-  const spread2 = manifest(webApp("v1", "- type: spreadscaler\n  properties: { instances: 2 }"));
-  const p = run({ stored: storedApp(spread2), hosts });
-  assert.deepEqual(p.commands.map((c) => [c.hostId, c.count]).sort(), [
-    ["h3", 1],
-    ["h4", 1],
-  ]);
+test("different apps' instances spread over the fleet instead of all taking the first hosts", () => {
+  const hosts = ["h1", "h2", "h3", "h4", "h5", "h6"].map((id) => host(id, "", [], 5));
+  const used = new Set<string>();
+  for (const name of ["shop", "blog", "wiki", "chat", "mail", "feed"]) {
+    const m = manifest(
+      webApp("v1", "- type: spreadscaler\n  properties: { instances: 1 }").replace(
+        "name: shop",
+        `name: ${name}`,
+      ),
+    );
+    for (const c of run({ app: name, stored: storedApp(m), hosts }).commands) used.add(c.hostId);
+  }
+  assert.ok(used.size >= 3, `6 one-instance apps used only ${[...used]}`);
 });

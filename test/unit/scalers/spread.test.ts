@@ -8,9 +8,6 @@ import {
 } from "../../../src/scalers/spread.js";
 import { host } from "./fixtures.js";
 
-/** A host with no instance of this component and `load` instances of other workloads. */
-const loaded = (hostId: string, load: number) => ({ ...host(hostId), load });
-
 describe("apportion (largest remainder)", () => {
   const rows: Array<{ total: number; weights: number[]; want: number[] }> = [
     { total: 4, weights: [3, 1], want: [3, 1] },
@@ -41,16 +38,17 @@ describe("spreadEvenly", () => {
       want: { a: 1, b: 2, c: 2 },
     },
     {
-      name: "leftover to the least loaded hosts (fewest instances of other workloads)",
+      // With seed "" the rendezvous order of a, b, c, d is d, c, a, b.
+      name: "leftover in the workload's rendezvous order, whatever the input order",
       count: 2,
-      hosts: [loaded("a", 3), loaded("b", 0), loaded("c", 1), loaded("d", 0)],
-      want: { b: 1, d: 1 },
+      hosts: [host("a"), host("b"), host("c"), host("d")],
+      want: { c: 1, d: 1 },
     },
     {
-      name: "hosts already running this component beat less loaded ones (no flapping)",
+      name: "hosts already running an instance come before the rendezvous order (no flapping)",
       count: 2,
-      hosts: [{ ...host("a", "", 1), load: 9 }, loaded("b", 0), loaded("c", 0)],
-      want: { a: 1, b: 1 },
+      hosts: [host("a", "", 1), host("b"), host("c"), host("d")],
+      want: { a: 1, d: 1 },
     },
     {
       name: "large counts are cheap",
@@ -60,8 +58,27 @@ describe("spreadEvenly", () => {
     },
   ];
   for (const row of rows) {
-    test(row.name, () => assert.deepEqual(Object.fromEntries(spreadEvenly(row.count, row.hosts)), row.want));
+    test(row.name, () => {
+      assert.deepEqual(Object.fromEntries(spreadEvenly(row.count, row.hosts)), row.want);
+      const reversed = [...row.hosts].reverse();
+      assert.deepEqual(
+        Object.fromEntries(spreadEvenly(row.count, reversed)),
+        row.want,
+        "input order does not matter",
+      );
+    });
   }
+
+  test("different workloads (seeds) spread over different hosts", () => {
+    const hosts = Array.from({ length: 10 }, (_, i) => host(`h${i}`));
+    const perHost = new Map<string, number>();
+    for (let app = 0; app < 100; app++) {
+      for (const [h, n] of spreadEvenly(1, hosts, `default/app-${app}/web`))
+        perHost.set(h, (perHost.get(h) ?? 0) + n);
+    }
+    assert.equal(perHost.size, 10, "every host is used");
+    assert.ok(Math.max(...perHost.values()) <= 20, `no host takes a crowd: ${JSON.stringify([...perHost])}`);
+  });
 });
 
 describe("labels", () => {

@@ -31,7 +31,8 @@ const eastWest = [host("e1", "zone=east"), host("e2", "zone=east"), host("w1", "
 describe("spreadscaler: weights and groups", () => {
   const rows: Row[] = [
     {
-      name: "no spread: even over all hosts, leftover to the lowest hostId",
+      // For shop/web the rendezvous order of a, b, c, d is d, a, b, c.
+      name: "no spread: even over all hosts, leftover to the workload's first host in rendezvous order",
       props: { instances: 4 },
       hosts: [host("c"), host("a"), host("b")],
       want: { a: 2, b: 1, c: 1 },
@@ -203,7 +204,7 @@ describe("spreadscaler: tie-breaking keeps instances where they run", () => {
       want: { a: 1, b: 2, c: 1 },
     },
     {
-      name: "fewer instances than hosts",
+      name: "fewer instances than hosts: where one runs, then rendezvous order",
       props: { instances: 2 },
       hosts: [host("a"), host("b"), host("c", "", 1)],
       want: { a: 1, c: 1 },
