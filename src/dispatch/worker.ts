@@ -10,7 +10,6 @@ import type { ControllerConfig } from "../config.js";
 import type { LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import type { InflightView } from "../reconcile/inflight.js";
 import { COMMAND_ORDER_HEADERS, type Command, commandSchema } from "../streams/commands.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { eventSource, publishEvent } from "../streams/events.js";
@@ -21,7 +20,6 @@ export interface DispatchDeps {
   nc: NatsConnection;
   js: JetStreamClient;
   view: LatticeView;
-  inflight: InflightView;
   config: ControllerConfig;
   metrics: Metrics;
   log: Logger;
@@ -76,11 +74,6 @@ export class DispatchWorker {
       return terminal(`malformed command: ${problems.join("; ")}`);
     }
     const cmd = parsed.data;
-    const newest = this.deps.inflight.newest(cmd.lattice, cmd.hostId, cmd.workload.key);
-    if (newest && newest.seq > msg.seq) {
-      this.deps.log.debug({ id: cmd.id }, "skipping a command superseded by a newer one");
-      return ok;
-    }
     const reply = await this.send(cmd, msg.data, msg.seq);
     if (reply === "unreachable") {
       if (!this.deps.view.host(cmd.lattice, cmd.hostId)) return ok; // host gone: the command is moot

@@ -89,11 +89,6 @@ export class InflightView {
     this.latest.set(k, { id: cmd.id, count: cmd.count, seq, seenAt });
   }
 
-  /** The newest command for the slot, whatever its age (the dispatcher skips superseded ones). */
-  newest(lattice: string, hostId: string, key: string): { id: string; seq: number } | undefined {
-    return this.latest.get(slot(lattice, hostId, key));
-  }
-
   /** A command the host has not applied yet and that is younger than the timeout. */
   pending(
     lattice: string,

@@ -63,9 +63,6 @@ export function isOlder(next: CommandOrder | undefined, last: CommandOrder | und
   return next !== undefined && last !== undefined && next.epoch === last.epoch && next.seq < last.seq;
 }
 
-/** Requests a host answers on `nadm.ctl.{lattice}.{hostId}`. */
-export const inventoryRequestSchema = z.object({ op: z.literal("inventory") });
-
 export type ControlReply =
   | { ok: true; running: number; ready?: number; superseded?: boolean }
   | { ok: false; error: string }

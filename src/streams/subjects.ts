@@ -80,13 +80,6 @@ export function parseApiSubject(subject: string): { lattice: string; op: string 
   return { lattice: parts[2]!, op: parts[4]! };
 }
 
-/** Parses `nadm.cmd.{lattice}.{hostId}` or `nadm.evt.{lattice}.{type}` into its two tokens. */
-export function parseTwoTokenSubject(subject: string): { lattice: string; last: string } | undefined {
-  const parts = subject.split(".");
-  if (parts.length !== 4) return undefined;
-  return { lattice: parts[2]!, last: parts[3]! };
-}
-
 export const keys = {
   manifest: (lattice: string, app: string) => `${lattice}.${app}`,
   host: (lattice: string, hostId: string) => `${lattice}.${hostId}`,

@@ -47,8 +47,8 @@ describe("InflightView.record keeps the newest command per slot", () => {
   ];
   for (const row of rows) {
     test(row.name, () => {
-      const newest = view(...row.cmds).newest(LATTICE, "h1", KEY);
-      assert.equal(newest?.id, row.newest);
+      const pending = view(...row.cmds).pending(LATTICE, "h1", KEY, undefined, NOW);
+      assert.equal(pending?.id, row.newest);
     });
   }
 });
