@@ -73,11 +73,11 @@ const workloads: WorkloadOnHost[] = hosts.flatMap((h) =>
   Object.entries(h.record.inventory).map(([k, inventory]) => ({ host: h, key: k, inventory })),
 );
 const stored = {
-  name: "shop",
-  versions: [{ version: "v1", manifest: m, createdAt: "" }],
   deployedVersion: "v1",
+  previousVersion: null,
   generation: 1,
   paused: false,
+  deployed: { version: "v1", manifest: m },
 };
 const registry = new ScalerRegistry();
 const hostsById = new Map(hosts.map((h) => [h.hostId, h])); // the lattice view keeps this index

@@ -68,6 +68,7 @@ export class Controller {
       connectedSince: () => reconnectedAt,
       hostsKv: buckets.hosts,
       manifests,
+      statuses,
       status: new StatusWriter(buckets.status, statuses),
       registry,
       log: log.child({ room: "reconcile" }),

@@ -6,12 +6,12 @@
  */
 
 import type { HostState, WorkloadOnHost } from "../lattice/view.js";
-import type { StoredApp } from "../manifests/store.js";
 import type { ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { WorkloadSpec } from "../streams/commands.js";
 import { type ComponentPlan, planComponent } from "./desired.js";
 import { appStatus, type Observed } from "./status.js";
+import type { AppState } from "./types.js";
 
 export interface Pending {
   id: string;
@@ -22,7 +22,7 @@ export interface PlanInput {
   lattice: string;
   app: string;
   /** undefined: the app was deleted. */
-  stored: StoredApp | undefined;
+  stored: AppState | undefined;
   hosts: readonly HostState[];
   /** The same hosts by id, when the caller has such an index (else it is built here). */
   hostsById?: ReadonlyMap<string, HostState>;
@@ -54,9 +54,7 @@ export function plan(input: PlanInput): Plan {
   // The lattice view yields workloads in index order, which moves with every heartbeat: sort so
   // commands and status (compared as JSON by the status writer) do not depend on it.
   input = { ...input, workloads: [...input.workloads].sort(byHostThenKey) };
-  const deployed = input.stored?.deployedVersion
-    ? input.stored.versions.find((v) => v.version === input.stored?.deployedVersion)
-    : undefined;
+  const deployed = input.stored?.deployed;
   const told = toldIndex(input);
   const hostsById = input.hostsById ?? new Map(input.hosts.map((h) => [h.hostId, h]));
   const components = deployed

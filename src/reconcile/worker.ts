@@ -14,6 +14,7 @@ import type { Logger } from "../log.js";
 import type { StoredApp } from "../manifests/store.js";
 import type { Metrics } from "../metrics.js";
 import type { ScalerRegistry } from "../scalers/index.js";
+import type { AppStatus, Phase } from "../streams/app-status.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { MalformedEventError, type NadmEvent, parseEvent } from "../streams/events.js";
 import { dlqBySubject, type Outcome, ok, terminal } from "../streams/settle.js";
@@ -23,6 +24,9 @@ import type { InflightView } from "./inflight.js";
 import { CommandIssuer } from "./issue.js";
 import { plan } from "./plan.js";
 import type { StatusWriter } from "./status-writer.js";
+import type { AppState } from "./types.js";
+
+const UNSETTLED: ReadonlySet<Phase> = new Set(["reconciling", "failed", "waiting"]);
 
 /** How long an event waits for this replica's cache to reach its KV revision before a direct read. */
 export const FENCE_TIMEOUT_MS = 2_000;
@@ -34,6 +38,8 @@ export interface ReconcileDeps {
   hostsKv: KV;
   view: LatticeView;
   manifests: KvCache<StoredApp>;
+  /** Stored app statuses: a tick revisits the apps whose status is not settled. */
+  statuses: KvCache<AppStatus>;
   inflight: InflightView;
   status: StatusWriter;
   registry: ScalerRegistry;
@@ -124,7 +130,9 @@ export class ReconcileWorker {
         const { view, hostsKv, js, log, connectedSince } = this.deps;
         await sweepLattice(view, hostsKv, js, event.lattice, Date.now(), log, connectedSince?.() ?? 0);
         const every = Math.max(1, Math.round(this.deps.config.resyncIntervalMs / event.data.intervalMs));
-        return event.data.period % every === 0 ? this.allApps(event.lattice) : [];
+        return event.data.period % every === 0
+          ? this.allApps(event.lattice)
+          : this.unsettledApps(event.lattice);
       }
       case "host_started":
       case "host_stopped":
@@ -145,6 +153,20 @@ export class ReconcileWorker {
     return [...apps].sort();
   }
 
+  /**
+   * Apps whose stored status is still moving (reconciling, failed, waiting): time alone can move
+   * them on (a rollout's minReadySeconds or progress deadline, a retry's backoff), and no host
+   * event marks that moment. The status is in KV, so whichever replica takes the tick does this.
+   */
+  private unsettledApps(lattice: string): string[] {
+    const apps: string[] = [];
+    for (const c of this.deps.statuses.values()) {
+      const k = keys.parse(c.key);
+      if (k?.lattice === lattice && UNSETTLED.has(c.value.phase)) apps.push(k.name);
+    }
+    return apps.sort();
+  }
+
   private async reconcileApp(
     lattice: string,
     app: string,
@@ -157,7 +179,7 @@ export class ReconcileWorker {
     const p = plan({
       lattice,
       app,
-      stored: this.deps.manifests.get(keys.manifest(lattice, app))?.value,
+      stored: appState(this.deps.manifests.get(keys.manifest(lattice, app))?.value),
       hosts: view.hosts(lattice),
       hostsById: view.hostMap(lattice),
       workloads: view.workloadsOf(lattice, app),
@@ -191,4 +213,19 @@ function causeOf(event: NadmEvent): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** The reconciler's view of a stored app: its index and the deployed manifest only. */
+function appState(stored: StoredApp | undefined): AppState | undefined {
+  if (!stored) return undefined;
+  const deployed = stored.deployedVersion
+    ? stored.versions.find((v) => v.version === stored.deployedVersion)
+    : undefined;
+  return {
+    deployedVersion: stored.deployedVersion,
+    previousVersion: null,
+    generation: stored.generation,
+    paused: stored.paused,
+    deployed: deployed && { version: deployed.version, manifest: deployed.manifest },
+  };
 }

@@ -6,9 +6,9 @@ import { z } from "zod";
 import { builtinTraitCatalog, traitCatalogFor } from "../../../src/catalog.js";
 import type { HostState, WorkloadOnHost } from "../../../src/lattice/view.js";
 import { type Manifest, parseManifestText, type TraitCatalog } from "../../../src/manifests/index.js";
-import type { StoredApp } from "../../../src/manifests/store.js";
 import { workloadSpecOf } from "../../../src/reconcile/desired.js";
 import { type Plan, type PlanInput, type PlannedCommand, plan } from "../../../src/reconcile/plan.js";
+import type { AppState } from "../../../src/reconcile/types.js";
 import { builtinScalers, defineScaler, type Scaler, ScalerRegistry } from "../../../src/scalers/index.js";
 import type { WorkloadInventory } from "../../../src/streams/host-record.js";
 
@@ -105,7 +105,7 @@ export function storedApp(
   manifests: ReadonlyArray<string | Record<string, unknown> | Manifest> | string | Manifest,
   deployedVersion?: string | null,
   paused = false,
-): StoredApp {
+): AppState {
   const list = Array.isArray(manifests) ? manifests : [manifests];
   const parsed = list.map((m) => (isManifest(m) ? m : manifest(m)));
   const versions = parsed.map((m) => ({
@@ -113,12 +113,14 @@ export function storedApp(
     manifest: m,
     createdAt: new Date(NOW).toISOString(),
   }));
+  const deployedName = deployedVersion === undefined ? (versions.at(-1)?.version ?? null) : deployedVersion;
+  const deployed = versions.find((v) => v.version === deployedName);
   return {
-    name: parsed[0]?.metadata.name ?? APP,
-    versions,
-    deployedVersion: deployedVersion === undefined ? (versions.at(-1)?.version ?? null) : deployedVersion,
+    deployedVersion: deployedName,
+    previousVersion: null,
     generation: 1,
     paused,
+    deployed: deployed && { version: deployed.version, manifest: deployed.manifest },
   };
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { HostState } from "../../../src/lattice/view.js";
-import type { StoredApp } from "../../../src/manifests/store.js";
+import type { AppState } from "../../../src/reconcile/types.js";
 import { spreadScaler } from "../../../src/scalers/index.js";
 import { ScalerRegistry } from "../../../src/scalers/registry.js";
 import {
@@ -65,7 +65,7 @@ const converged = lattice(web1, [2, 1, 1]);
 
 interface Row {
   name: string;
-  stored: StoredApp | undefined;
+  stored: AppState | undefined;
   hosts: HostState[];
   pending?: PendingTable;
   registry?: ScalerRegistry;
@@ -275,7 +275,7 @@ describe("plan(): command contents", () => {
 });
 
 describe("plan(): determinism", () => {
-  const cases: Array<{ name: string; stored: StoredApp; hosts: HostState[] }> = [
+  const cases: Array<{ name: string; stored: AppState; hosts: HostState[] }> = [
     { name: "fresh deploy", stored: storedApp(v1), hosts: lattice(web1) },
     { name: "new version", stored: storedApp([v1, v2], "v2"), hosts: converged },
     { name: "host lost", stored: storedApp(v1), hosts: converged.slice(0, 1).concat(converged.slice(2)) },

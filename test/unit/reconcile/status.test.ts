@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { HostState } from "../../../src/lattice/view.js";
-import type { StoredApp } from "../../../src/manifests/store.js";
+import type { AppState } from "../../../src/reconcile/types.js";
 import type { ScalerRegistry } from "../../../src/scalers/index.js";
 import { spreadScaler } from "../../../src/scalers/index.js";
 import { ScalerRegistry as Registry } from "../../../src/scalers/registry.js";
@@ -63,7 +63,7 @@ const zonedConverged = [
 
 interface Row {
   name: string;
-  stored: StoredApp | undefined;
+  stored: AppState | undefined;
   hosts: HostState[];
   pending?: PendingTable;
   registry?: ScalerRegistry;
