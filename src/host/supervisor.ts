@@ -85,6 +85,11 @@ export class SupervisedInstance<P = unknown> {
     return this.spec.index;
   }
 
+  /** When the instance last became ready (ms since the epoch), while it is ready. */
+  get readyAt(): number | undefined {
+    return this.phaseValue === "ready" && this.readySince > 0 ? this.readySince : undefined;
+  }
+
   /** The instance exists (launched and not yet exited). */
   get alive(): boolean {
     return this.phaseValue === "running" || this.phaseValue === "ready" || this.phaseValue === "stopping";

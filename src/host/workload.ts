@@ -122,6 +122,7 @@ export class Workload<P = unknown> {
       restarts: this.restarts,
       lastError: this.lastError,
       lastCommandId: this.lastCommandId,
+      readyAt: this.slots.flatMap((s) => (s.readyAt === undefined ? [] : [s.readyAt])).sort((a, b) => a - b),
     };
     if (withPids) {
       entry.pids = this.slots.map((s) => s.pid).filter((pid): pid is number => pid !== undefined);

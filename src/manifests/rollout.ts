@@ -29,9 +29,9 @@ const labelNameSchema = z
 export const rolloutPropertiesSchema = z
   .strictObject({
     /** Instances allowed above the desired count during a rollout (Kubernetes rounds % up). */
-    maxSurge: amountSchema.default(1),
-    /** Ready instances allowed below the desired count during a rollout (% rounds down). */
-    maxUnavailable: amountSchema.default(0),
+    maxSurge: amountSchema.default("25%"),
+    /** Available instances allowed below the desired count during a rollout (% rounds down). */
+    maxUnavailable: amountSchema.default("25%"),
     /** A new instance counts as ready only after being ready this long. */
     minReadySeconds: z.number().min(0).default(0),
     /** Without progress for this long, the rollout is `failed` (and reverted with `autoRevert`). */

@@ -9,7 +9,9 @@ import type { HostState, WorkloadOnHost } from "../lattice/view.js";
 import type { ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { WorkloadSpec } from "../streams/commands.js";
-import { type ComponentPlan, planComponent } from "./desired.js";
+import { planComponent } from "./desired.js";
+import { type PlannedComponent, rollComponent } from "./rolling.js";
+import { slotId } from "./rollout.js";
 import { appStatus, type Observed } from "./status.js";
 import type { AppState } from "./types.js";
 
@@ -32,6 +34,8 @@ export interface PlanInput {
   now: number;
   /** Why this reconcile runs, when worth telling in the status (e.g. "host east-2 was lost"). */
   cause?: string;
+  /** The app's status as last stored: a rollout's progress clock lives there. */
+  previous?: AppStatus;
 }
 
 export interface PlannedCommand {
@@ -48,6 +52,15 @@ export interface Plan {
   commands: PlannedCommand[];
   /** null: nothing of the app is left anywhere and it no longer exists (delete its status). */
   status: AppStatus | null;
+  /** A rollout passed its progress deadline with `autoRevert`: deploy `to` again instead of `from`. */
+  revert?: Revert;
+}
+
+export interface Revert {
+  app: string;
+  from: string;
+  to: string;
+  reason: string;
 }
 
 export function plan(input: PlanInput): Plan {
@@ -57,9 +70,10 @@ export function plan(input: PlanInput): Plan {
   const deployed = input.stored?.deployed;
   const told = toldIndex(input);
   const hostsById = input.hostsById ?? new Map(input.hosts.map((h) => [h.hostId, h]));
-  const components = deployed
-    ? deployed.manifest.spec.components.map((c) =>
-        planComponent(
+  const paused = input.stored?.paused === true && deployed !== undefined;
+  const components: PlannedComponent[] = deployed
+    ? deployed.manifest.spec.components.map((c) => {
+        const p = planComponent(
           {
             lattice: input.lattice,
             app: input.app,
@@ -69,17 +83,41 @@ export function plan(input: PlanInput): Plan {
             hostsById,
             workloads: input.workloads,
             registry: input.registry,
-            told: (h, k) => told.get(`${h}\n${k}`) ?? 0,
+            told: (h, k) => told.get(slotId(h, k)) ?? 0,
             now: input.now,
           },
           c,
-        ),
-      )
+        );
+        if (p.unmanaged) return p;
+        const rollout = rollComponent({
+          plan: p,
+          component: c,
+          workloads: input.workloads.filter((w) => w.inventory.component === c.name),
+          told: (h, k) => told.get(slotId(h, k)) ?? input.pending(h, k)?.count ?? 0,
+          hostsById,
+          version: deployed.version,
+          previous: input.previous?.components.find((s) => s.name === c.name),
+          statusVersion: input.previous?.version,
+          paused,
+          now: input.now,
+        });
+        return { ...p, rollout };
+      })
     : [];
-  const paused = input.stored?.paused === true && deployed !== undefined;
   const commands = paused ? [] : diff(input, components, told, hostsById);
   const observed: Observed = { workloads: input.workloads, told, commands };
-  return { commands, status: appStatus(input, deployed?.version ?? null, components, observed, paused) };
+  const revert = paused ? undefined : revertOf(input, components);
+  const status = appStatus(input, deployed?.version ?? null, components, observed, paused);
+  return revert ? { commands, status, revert } : { commands, status };
+}
+
+/** The first stalled component with `autoRevert` sends the app back to the version deployed before. */
+function revertOf(input: PlanInput, components: PlannedComponent[]): Revert | undefined {
+  const from = input.stored?.deployed?.version;
+  const to = input.stored?.previousVersion;
+  const stalled = components.find((c) => c.rollout?.stalled && c.rollout.properties.autoRevert);
+  if (!stalled?.rollout?.stalled || !from || !to || to === from) return undefined;
+  return { app: input.app, from, to, reason: stalled.rollout.stalled };
 }
 
 function byHostThenKey(a: WorkloadOnHost, b: WorkloadOnHost): number {
@@ -91,40 +129,47 @@ function byHostThenKey(a: WorkloadOnHost, b: WorkloadOnHost): number {
 function toldIndex(input: PlanInput): Map<string, number> {
   const told = new Map<string, number>();
   for (const w of input.workloads) {
-    told.set(`${w.host.hostId}\n${w.key}`, input.pending(w.host.hostId, w.key)?.count ?? w.inventory.desired);
+    told.set(slotId(w.host.hostId, w.key), input.pending(w.host.hostId, w.key)?.count ?? w.inventory.desired);
   }
   return told;
 }
 
 function diff(
   input: PlanInput,
-  components: ComponentPlan[],
+  components: PlannedComponent[],
   told: Map<string, number>,
   hostsById: ReadonlyMap<string, HostState>,
 ): PlannedCommand[] {
   const out: PlannedCommand[] = [];
   const covered = new Set<string>();
   const unmanaged = new Set(components.filter((c) => c.unmanaged).map((c) => c.name));
+  const revs = new Map(input.workloads.map((w) => [w.key, w.inventory.rev]));
   for (const c of components) {
-    if (c.unmanaged) continue;
-    for (const [hostId, count] of c.placements) {
-      covered.add(`${hostId}\n${c.key}`);
-      const have = told.get(`${hostId}\n${c.key}`) ?? input.pending(hostId, c.key)?.count ?? 0;
+    if (!c.rollout) continue;
+    const rolling = c.rollout.step.rolling;
+    for (const [id, count] of c.rollout.step.counts) {
+      covered.add(id);
+      const [hostId = "", key = ""] = id.split("\n");
+      const have = told.get(id) ?? input.pending(hostId, key)?.count ?? 0;
       if (have === count) continue;
-      const reason = `${c.scaler}: ${count} on ${hostId}`;
+      const current = key === c.key;
       out.push({
         hostId,
         component: c.name,
-        workload: c.workload,
+        workload: current ? c.workload : { key, rev: revs.get(key) ?? "", type: c.workload.type, spec: {} },
         count,
         basedOnRevision: hostsById.get(hostId)?.revision ?? 0,
-        reason,
+        reason: rolling
+          ? `rollout to ${input.stored?.deployed?.version}: ${current ? "new" : "old"} revision ${have} → ${count} on ${hostId}`
+          : count === 0
+            ? `${c.scaler ?? "no scaler"}: none on ${hostId}`
+            : `${c.scaler}: ${count} on ${hostId}`,
       });
     }
   }
   const current = new Map(components.map((c) => [c.name, c]));
   for (const w of input.workloads) {
-    const id = `${w.host.hostId}\n${w.key}`;
+    const id = slotId(w.host.hostId, w.key);
     if (covered.has(id) || unmanaged.has(w.inventory.component) || (told.get(id) ?? 0) === 0) continue;
     const now = current.get(w.inventory.component);
     const reason = !input.stored?.deployedVersion

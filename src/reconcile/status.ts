@@ -5,8 +5,8 @@
 
 import type { WorkloadOnHost } from "../lattice/view.js";
 import { type AppStatus, type ComponentStatus, type Phase, worstPhase } from "../streams/app-status.js";
-import type { ComponentPlan } from "./desired.js";
 import type { PlanInput, PlannedCommand } from "./plan.js";
+import type { PlannedComponent } from "./rolling.js";
 
 /** An instance that crashed this often without the workload becoming fully ready is crash-looping. */
 export const CRASH_LOOP_RESTARTS = 3;
@@ -27,7 +27,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolean): ComponentStatus {
+function componentStatus(plan: PlannedComponent, observed: Observed, paused: boolean): ComponentStatus {
   const mine = observed.workloads.filter((w) => w.key === plan.key);
   const old = observed.workloads.filter((w) => w.inventory.component === plan.name && w.key !== plan.key);
   const desired = plan.desired ?? sum(plan.placements.values());
@@ -38,7 +38,16 @@ function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolea
     mine.filter((w) => w.inventory.running > 0).map((w) => [w.host.hostId, w.inventory.running]),
   );
   const counts = `${ready}/${desired} ready`;
-  const base = { name: plan.name, scaler: plan.scaler, desired, running, ready, hosts };
+  const record = plan.rollout?.record;
+  const base = {
+    name: plan.name,
+    scaler: plan.scaler,
+    desired,
+    running,
+    ready,
+    hosts,
+    ...(record ? { rollout: record } : {}),
+  };
   // Crash-looping, as Kubernetes means it: crashed repeatedly and down in its backoff right now
   // (old restarts alone say nothing about the present).
   const crashing = mine.find(
@@ -52,7 +61,7 @@ function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolea
     running > desired ? `stopping ${plural(running - desired, "instance")}` : "",
     oldRunning > 0 ? `${plural(oldRunning, "instance")} of an older revision still running` : "",
   ].filter(Boolean);
-  const detail = [counts, ...extra].join("; ");
+  const detail = record ? rollingMessage(plan, desired) : [counts, ...extra].join("; ");
   let phase: Phase;
   let message: string;
   if (plan.status.phase === "failed") [phase, message] = ["failed", `${plan.status.message} (${counts})`];
@@ -61,11 +70,23 @@ function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolea
   else if (crashing && ready < desired) {
     phase = "failed";
     message = `crash-looping on ${crashing.host.hostId} after ${plural(crashing.inventory.restarts, "restart")}: ${crashing.inventory.lastError} (${counts})`;
-  } else if (paused) [phase, message] = ["paused", `paused: ${detail}`];
+  } else if (plan.rollout?.stalled) [phase, message] = ["failed", `${plan.rollout.stalled}; ${detail}`];
+  else if (paused) [phase, message] = ["paused", `paused: ${detail}`];
   else if (ready >= desired && running === desired && oldRunning === 0 && settled)
     [phase, message] = ["deployed", counts];
   else [phase, message] = ["reconciling", detail];
   return { ...base, phase, message };
+}
+
+/** "rolling v1 → v2: 4/6 on v2, zone b in progress, 5/6 available" */
+function rollingMessage(plan: PlannedComponent, desired: number): string {
+  const r = plan.rollout?.record;
+  const step = plan.rollout?.step;
+  if (!r || !step) return "";
+  const serialBy = plan.rollout?.properties.serialBy;
+  const where = step.held ?? (r.active !== null && serialBy ? `${serialBy} ${r.active} in progress` : "");
+  const parts = [`${r.readyNew}/${desired} on ${r.to}`, where, `${r.available}/${desired} available`];
+  return `rolling ${r.from ?? "older revision"} → ${r.to}: ${parts.filter(Boolean).join(", ")}`;
 }
 
 function appMessage(phase: Phase, components: ComponentStatus[], cause: string | undefined): string {
@@ -103,7 +124,7 @@ function undeployedStatus(input: PlanInput, observed: Observed): AppStatus | nul
 export function appStatus(
   input: PlanInput,
   version: string | null,
-  plans: ComponentPlan[],
+  plans: PlannedComponent[],
   observed: Observed,
   paused: boolean,
 ): AppStatus | null {

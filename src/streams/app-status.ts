@@ -24,6 +24,26 @@ export function worstPhase(phases: readonly Phase[], whenEmpty: Phase = "deploye
   );
 }
 
+/** A rollout in progress (ARCHITECTURE §8): kept in the status so every replica sees the same deadline. */
+export const rolloutStatusSchema = z.object({
+  /** The version rolled from, when known. */
+  from: z.string().nullable(),
+  to: z.string(),
+  /** Workload key of the revision rolled to. */
+  key: z.string(),
+  /** Instances of the new revision ready, and available (ready for minReadySeconds). */
+  readyNew: z.number().int().min(0),
+  availableNew: z.number().int().min(0),
+  /** Every available instance, old and new. */
+  available: z.number().int().min(0),
+  /** The `serialBy` value being worked on. */
+  active: z.string().nullable(),
+  /** When `availableNew` last grew (or the rollout started or resumed): the progress deadline runs from here. */
+  progressAt: z.string(),
+  paused: z.boolean().optional(),
+});
+export type RolloutStatus = z.infer<typeof rolloutStatusSchema>;
+
 export const componentStatusSchema = z.object({
   name: z.string(),
   scaler: z.string().nullable(),
@@ -33,6 +53,7 @@ export const componentStatusSchema = z.object({
   running: z.number().int().min(0),
   ready: z.number().int().min(0),
   hosts: z.record(z.string(), z.number().int()),
+  rollout: rolloutStatusSchema.optional(),
 });
 export type ComponentStatus = z.infer<typeof componentStatusSchema>;
 

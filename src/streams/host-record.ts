@@ -22,6 +22,11 @@ export const workloadInventorySchema = z.object({
   lastError: z.string().nullable(),
   /** Id of the last command applied; lets the controller tell its in-flight commands apart. */
   lastCommandId: z.string().nullable().optional(),
+  /**
+   * When each ready instance became ready (ms since the epoch, host clock), oldest first: a
+   * rollout counts a new instance as available only after `minReadySeconds` of it.
+   */
+  readyAt: z.array(z.number().int().min(0)).optional(),
   /** OS pids of the instances (process driver only). */
   pids: z.array(z.number().int()).optional(),
 });

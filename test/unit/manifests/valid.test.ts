@@ -67,8 +67,8 @@ describe("validateManifest fills in defaults", () => {
     assert.deepEqual(manifest.spec.components[0]!.traits[1], {
       type: "rollout",
       properties: {
-        maxSurge: 1,
-        maxUnavailable: 0,
+        maxSurge: "25%",
+        maxUnavailable: "25%",
         minReadySeconds: 0,
         progressDeadlineSeconds: 600,
         autoRevert: false,

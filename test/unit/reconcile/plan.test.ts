@@ -119,25 +119,12 @@ const rows: Row[] = [
     want: [`e1 ${web1} ×2 @3`],
   },
   {
-    name: "new version: new revision at full count, old revision to zero",
+    // Default rollout 25 %/25 % of 4: one old instance may stop and one new may start.
+    name: "new version: the rollout's first step, not the old revision to zero at once",
     stored: storedApp([v1, v2], "v2"),
     hosts: converged,
-    want: [
-      `e1 ${web2} ×2 @3`,
-      `e2 ${web2} ×1 @5`,
-      `w1 ${web2} ×1 @7`,
-      `e1 ${web1} ×0 @3`,
-      `e2 ${web1} ×0 @5`,
-      `w1 ${web1} ×0 @7`,
-    ],
-    reasons: [
-      "spreadscaler: 2 on e1",
-      "spreadscaler: 1 on e2",
-      "spreadscaler: 1 on w1",
-      "old revision",
-      "old revision",
-      "old revision",
-    ],
+    want: [`e1 ${web1} ×1 @3`, `e1 ${web2} ×1 @3`],
+    reasons: ["rollout to v2: old revision 2 → 1 on e1", "rollout to v2: new revision 0 → 1 on e1"],
   },
   {
     name: "old revision already told 0 (still stopping): not told again",

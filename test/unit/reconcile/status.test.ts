@@ -196,7 +196,7 @@ const rows: Row[] = [
     message: "4/4 ready; stopping 1 instance",
   },
   {
-    name: "old revision still running",
+    name: "old revision still running: the rollout is not over",
     stored: storedApp([zoned, zonedV2], "v2"),
     hosts: [
       east("e1", workload(z2, { desired: 2 }), workload(z1, { desired: 0, running: 1 })),
@@ -204,7 +204,7 @@ const rows: Row[] = [
       west("w1", workload(z2, { desired: 1 })),
     ],
     phase: "reconciling",
-    message: "4/4 ready; 1 instance of an older revision still running",
+    message: "rolling older revision → v2: 4/4 on v2, 4/4 available",
   },
   {
     name: "the cause is told",
