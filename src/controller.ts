@@ -63,12 +63,14 @@ export class Controller {
     void (async () => {
       for await (const s of nc.status()) if (s.type === "reconnect") reconnectedAt = Date.now();
     })();
+    const store = new ManifestStore(buckets.manifests, resources.maxVersions);
     const reconcile = new ReconcileWorker({
       ...shared,
       connectedSince: () => reconnectedAt,
       hostsKv: buckets.hosts,
       manifests,
       statuses,
+      store,
       status: new StatusWriter(buckets.status, statuses),
       registry,
       log: log.child({ room: "reconcile" }),
@@ -88,7 +90,7 @@ export class Controller {
     this.parts.push(ticker);
 
     const api = new ApiResponder(nc, {
-      store: new ManifestStore(buckets.manifests, resources.maxVersions),
+      store,
       statusKv: buckets.status,
       js,
       catalog: traitCatalogFor(registry),

@@ -185,6 +185,12 @@ export class HostAgent {
     let workload = this.workloads.get(ref.key);
     if (!workload) {
       if (command.count === 0) return { ok: true, running: 0 }; // nothing runs, nothing to record
+      if (properties === undefined) {
+        return {
+          ok: false,
+          error: `workload.spec: empty, and ${ref.key} does not run here: nothing to start it from`,
+        };
+      }
       workload = this.newWorkload(ref, properties);
       this.workloads.set(ref.key, workload);
     }

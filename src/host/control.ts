@@ -64,8 +64,10 @@ export function parseControlRequest(
     spec: command.workload.spec,
   };
   try {
-    // Stopping needs no spec: the controller may no longer have an old revision's properties.
-    const properties = command.count === 0 ? undefined : host.driver.prepare(ref);
+    // Stopping or shrinking needs no spec: the controller may no longer have an old revision's
+    // properties (a rollout shrinks old revisions step by step). The host keeps them.
+    const specless = command.count === 0 || Object.keys(ref.spec).length === 0;
+    const properties = specless ? undefined : host.driver.prepare(ref);
     return { kind: "command", command, ref, properties };
   } catch (err) {
     if (err instanceof UnsupportedWorkloadError) return { error: err.message };

@@ -25,6 +25,10 @@ export const storedAppSchema = z.object({
   /** Bumped on every change that the reconciler must act on (deploy, undeploy, pause...). */
   generation: z.number().int().min(0),
   paused: z.boolean().default(false),
+  /** The version deployed before `deployedVersion`: what a rollback or auto-revert goes back to. */
+  previousVersion: z.string().nullable().default(null),
+  /** Set by an auto-revert; cleared by the next deploy. */
+  revert: z.object({ from: z.string(), to: z.string(), reason: z.string(), at: z.string() }).optional(),
 });
 export type StoredApp = z.infer<typeof storedAppSchema>;
 
@@ -73,6 +77,7 @@ export class ManifestStore {
         deployedVersion: null,
         generation: 0,
         paused: false,
+        previousVersion: null,
       };
       const existing = app.versions.find((v) => v.version === version);
       if (existing) {
@@ -86,6 +91,7 @@ export class ManifestStore {
         [...app.versions, { version, manifest, createdAt: now.toISOString() }],
         app.deployedVersion,
         this.maxVersions,
+        app.previousVersion,
       );
       return { put: { ...app, versions } };
     });
@@ -99,7 +105,39 @@ export class ManifestStore {
         throw new NotFoundError(`version "${version}" of "${name}" not found`);
       }
       if (app.deployedVersion === target && !app.paused) return { keep: true };
-      return { put: { ...app, deployedVersion: target, paused: false, generation: app.generation + 1 } };
+      const previousVersion =
+        app.deployedVersion && app.deployedVersion !== target ? app.deployedVersion : app.previousVersion;
+      const { revert: _, ...rest } = app;
+      return {
+        put: {
+          ...rest,
+          deployedVersion: target,
+          previousVersion,
+          paused: false,
+          generation: app.generation + 1,
+        },
+      };
+    });
+  }
+
+  /**
+   * The auto-revert of a stalled rollout (ARCHITECTURE §8): deploys `to` again, only while `from`
+   * is still deployed, so replicas that decide it at the same time revert once.
+   */
+  revert(
+    lattice: string,
+    name: string,
+    from: string,
+    to: string,
+    reason: string,
+    now: Date,
+  ): Promise<WriteResult> {
+    return this.write(lattice, name, (current) => {
+      const app = requireApp(current, lattice, name);
+      if (app.deployedVersion !== from || !app.versions.some((v) => v.version === to)) return { keep: true };
+      const revert = { from, to, reason, at: now.toISOString() };
+      const next = { deployedVersion: to, previousVersion: from, paused: false, revert };
+      return { put: { ...app, ...next, generation: app.generation + 1 } };
     });
   }
 
@@ -170,11 +208,12 @@ export function capVersions(
   versions: StoredVersion[],
   deployed: string | null,
   max: number,
+  previous: string | null = null,
 ): StoredVersion[] {
   let excess = versions.length - max;
   if (excess <= 0) return versions;
   return versions.filter((v) => {
-    if (excess > 0 && v.version !== deployed) {
+    if (excess > 0 && v.version !== deployed && v.version !== previous) {
       excess--;
       return false;
     }

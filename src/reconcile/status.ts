@@ -132,7 +132,9 @@ export function appStatus(
   const components = plans.map((p) => componentStatus(p, observed, paused));
   const noHosts = input.hosts.length === 0;
   const phase = noHosts ? "waiting" : worstPhase(components.map((c) => c.phase));
-  const message = noHosts ? "no hosts in lattice" : appMessage(phase, components, input.cause);
+  const revert = input.stored?.revert;
+  const said = noHosts ? "no hosts in lattice" : appMessage(phase, components, input.cause);
+  const message = revert ? `reverted to ${revert.to}: ${revert.reason}; ${said}` : said;
   return {
     name: input.app,
     version,

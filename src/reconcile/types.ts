@@ -15,6 +15,8 @@ export interface AppState {
   /** Bumped on every change the reconciler must act on (deploy, undeploy, pause...). */
   generation: number;
   paused: boolean;
+  /** The last auto-revert, while the version it went back to is deployed. */
+  revert?: { from: string; to: string; reason: string };
   /** The deployed version's manifest; undefined when nothing is deployed. */
   deployed?: { version: string; manifest: Manifest };
 }

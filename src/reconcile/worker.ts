@@ -11,18 +11,24 @@ import type { KvCache } from "../lattice/kv-cache.js";
 import { sweepLattice } from "../lattice/liveness.js";
 import type { LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
-import type { StoredApp } from "../manifests/store.js";
+import type { ManifestStore, StoredApp } from "../manifests/store.js";
 import type { Metrics } from "../metrics.js";
 import type { ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus, Phase } from "../streams/app-status.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
-import { MalformedEventError, type NadmEvent, parseEvent } from "../streams/events.js";
+import {
+  eventSource,
+  MalformedEventError,
+  type NadmEvent,
+  parseEvent,
+  publishEvent,
+} from "../streams/events.js";
 import { dlqBySubject, type Outcome, ok, terminal } from "../streams/settle.js";
 import { CONSUMERS, keys, STREAMS } from "../streams/subjects.js";
 import { Coalescer } from "./coalesce.js";
 import type { InflightView } from "./inflight.js";
 import { CommandIssuer } from "./issue.js";
-import { plan } from "./plan.js";
+import { plan, type Revert } from "./plan.js";
 import type { StatusWriter } from "./status-writer.js";
 import type { AppState } from "./types.js";
 
@@ -40,6 +46,8 @@ export interface ReconcileDeps {
   manifests: KvCache<StoredApp>;
   /** Stored app statuses: a tick revisits the apps whose status is not settled. */
   statuses: KvCache<AppStatus>;
+  /** For auto-reverts, which go through the store like an API deploy. */
+  store: ManifestStore;
   inflight: InflightView;
   status: StatusWriter;
   registry: ScalerRegistry;
@@ -154,6 +162,25 @@ export class ReconcileWorker {
   }
 
   /**
+   * Deploys the previous version again (ARCHITECTURE §8, §12): a compare-and-set that holds only
+   * while the stalled version is deployed, then `app_deployed` with a deterministic id, so two
+   * replicas deciding it at once revert once. A crash in between is caught by the next tick.
+   */
+  private async revert(lattice: string, r: Revert, now: number): Promise<void> {
+    const result = await this.deps.store.revert(lattice, r.app, r.from, r.to, r.reason, new Date(now));
+    if (!result.changed) return;
+    this.deps.log.warn({ lattice, app: r.app, from: r.from, to: r.to, reason: r.reason }, "rollout reverted");
+    await publishEvent(
+      this.deps.js,
+      lattice,
+      "app_deployed",
+      eventSource(lattice, "controller"),
+      { app: r.app, version: r.to, stateRevision: result.revision },
+      `revert:${lattice}:${r.app}:${r.from}`,
+    );
+  }
+
+  /**
    * Apps whose stored status is still moving (reconciling, failed, waiting): time alone can move
    * them on (a rollout's minReadySeconds or progress deadline, a retry's backoff), and no host
    * event marks that moment. The status is in KV, so whichever replica takes the tick does this.
@@ -188,8 +215,10 @@ export class ReconcileWorker {
         inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
       now,
       cause,
+      previous: this.deps.statuses.get(keys.status(lattice, app))?.value,
     });
     await this.issuer.publish(lattice, app, p.commands, causationId, now);
+    if (p.revert) await this.revert(lattice, p.revert, now);
     const wrote = await this.deps.status.write(lattice, app, p.status);
     this.deps.metrics.reconcileSeconds.observe((performance.now() - started) / 1000);
     if (p.commands.length > 0 || wrote) {
@@ -223,9 +252,10 @@ function appState(stored: StoredApp | undefined): AppState | undefined {
     : undefined;
   return {
     deployedVersion: stored.deployedVersion,
-    previousVersion: null,
+    previousVersion: stored.previousVersion,
     generation: stored.generation,
     paused: stored.paused,
+    ...(stored.revert && stored.revert.to === stored.deployedVersion ? { revert: stored.revert } : {}),
     deployed: deployed && { version: deployed.version, manifest: deployed.manifest },
   };
 }

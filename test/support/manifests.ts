@@ -10,7 +10,14 @@ export interface SpreadGroup {
 
 export function spreadApp(
   name: string,
-  opts: { instances: number; spread?: SpreadGroup[]; properties?: Record<string, unknown>; version?: string },
+  opts: {
+    instances: number;
+    spread?: SpreadGroup[];
+    properties?: Record<string, unknown>;
+    version?: string;
+    /** Properties of a `rollout` trait, when the app has one. */
+    rollout?: Record<string, unknown>;
+  },
 ): string {
   return JSON.stringify({
     apiVersion: "nadm.dev/v1",
@@ -29,6 +36,7 @@ export function spreadApp(
                 ? { instances: opts.instances, spread: opts.spread }
                 : { instances: opts.instances },
             },
+            ...(opts.rollout ? [{ type: "rollout", properties: opts.rollout }] : []),
           ],
         },
       ],
