@@ -39,6 +39,11 @@ export const resourcesSchema = z.object({
     .int()
     .positive()
     .default(2 * 60 * 1000),
+  /**
+   * Status transitions kept per app in nadm_status (NATS caps KV history at 64): what
+   * `app history` can show, so it must cover a whole rollout.
+   */
+  statusHistory: z.number().int().min(1).max(64).default(64),
   /** Versions kept per app in nadm_manifests. */
   maxVersions: z.number().int().min(1).max(1000).default(32),
 });

@@ -15,6 +15,7 @@ import type { Logger } from "./log.js";
 import { decodeStoredApp, ManifestStore } from "./manifests/store.js";
 import { createMetrics, type Metrics, serveMetrics } from "./metrics.js";
 import { InflightView } from "./reconcile/inflight.js";
+import { planDeploy } from "./reconcile/plan-op.js";
 import { decodeAppStatus, StatusWriter } from "./reconcile/status-writer.js";
 import { Ticker } from "./reconcile/tick.js";
 import { ReconcileWorker } from "./reconcile/worker.js";
@@ -91,6 +92,8 @@ export class Controller {
 
     const api = new ApiResponder(nc, {
       store,
+      forecast: (lattice, app, target, stored) =>
+        planDeploy({ view, inflight, statuses, registry }, lattice, app, target, stored),
       statusKv: buckets.status,
       js,
       catalog: traitCatalogFor(registry),

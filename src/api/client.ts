@@ -59,8 +59,12 @@ export class ApiClient {
   status(name: string) {
     return this.call<P.StatusResult>("status", { name });
   }
-  history(name: string) {
-    return this.call<P.HistoryResult>("history", { name });
+  history(name: string, opts: { commands?: boolean } = {}) {
+    return this.call<P.HistoryResult>("history", opts.commands ? { name, commands: true } : { name });
+  }
+  /** What deploying a stored version (`{name, version?}`) or a manifest text (`{manifest}`) would do. */
+  plan(req: { name: string; version?: string } | { manifest: string }) {
+    return this.call<P.PlanResult>("plan", req);
   }
   pause(name: string) {
     return this.call<P.PauseResult>("pause", { name });

@@ -7,7 +7,7 @@ import type { KV } from "@nats-io/kv";
 import type { z } from "zod";
 import { BadRequestError, type ErrorDetail, NotFoundError, UnavailableError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { assignVersion, parseManifestText, type TraitCatalog } from "../manifests/index.js";
+import { assignVersion, type Manifest, parseManifestText, type TraitCatalog } from "../manifests/index.js";
 import type { ManifestStore, StoredApp, WriteResult } from "../manifests/store.js";
 import { type AppStatus, appStatusSchema } from "../streams/app-status.js";
 import { type EventData, eventSource, publishEvent } from "../streams/events.js";
@@ -16,6 +16,13 @@ import * as P from "./protocol.js";
 
 export interface ApiDeps {
   store: ManifestStore;
+  /** What deploying `target` would do from the live state (controller replicas only). */
+  forecast?: (
+    lattice: string,
+    app: string,
+    target: { version: string; manifest: Manifest },
+    stored: StoredApp | undefined,
+  ) => P.PlanResult;
   statusKv: KV;
   js: JetStreamClient;
   catalog: TraitCatalog;
@@ -207,7 +214,8 @@ function pauseHandler(paused: boolean): Handler {
     const res: WriteResult = await deps.store.setPaused(lattice, req.name, paused);
     if (res.changed) {
       const version = res.app?.deployedVersion ?? res.app?.versions.at(-1)?.version ?? "";
-      await emit(deps, lattice, "app_put", { app: req.name, version, stateRevision: res.revision });
+      const action = paused ? "pause" : "resume";
+      await emit(deps, lattice, "app_put", { app: req.name, version, action, stateRevision: res.revision });
     }
     return { name: req.name, paused, changed: res.changed } satisfies P.PauseResult;
   };
@@ -226,18 +234,6 @@ const status: Handler = async (lattice, body, deps) => {
   }) satisfies P.StatusResult;
 };
 
-const history: Handler = async (lattice, body, deps) => {
-  const req = parseRequest(P.namedRequestSchema, body);
-  await deps.store.require(lattice, req.name);
-  const entries: P.HistoryResult["entries"] = [];
-  for await (const e of await deps.statusKv.history({ key: keys.status(lattice, req.name) })) {
-    if (e.operation !== "PUT") continue;
-    const parsed = appStatusSchema.safeParse(e.json());
-    if (parsed.success) entries.push({ ...parsed.data, revision: e.revision });
-  }
-  return { name: req.name, entries } satisfies P.HistoryResult;
-};
-
 const validate: Handler = async (_lattice, body, deps) => {
   const manifest = parseManifestText(text(body), deps.catalog);
   return {
@@ -248,12 +244,8 @@ const validate: Handler = async (_lattice, body, deps) => {
   } satisfies P.ValidateResult;
 };
 
-const plan: Handler = async () => {
-  // TODO(rollout planner, ARCHITECTURE §8): plan needs the wave planner, not built yet.
-  throw new UnavailableError("plan is not available yet: the rollout planner is not built");
-};
-
-export const handlers: Record<ApiOp, Handler> = {
+/** Every op but `plan` and `history`, which have modules of their own (responder.ts joins them). */
+export const handlers: Record<Exclude<ApiOp, "plan" | "history">, Handler> = {
   put,
   get,
   list,
@@ -262,8 +254,6 @@ export const handlers: Record<ApiOp, Handler> = {
   deploy,
   undeploy,
   status,
-  history,
-  plan,
   validate,
   pause: pauseHandler(true),
   resume: pauseHandler(false),

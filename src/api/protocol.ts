@@ -88,5 +88,44 @@ export type StatusResult = AppStatus;
 
 export interface HistoryResult {
   name: string;
+  /** Status transitions, oldest first (as deep as the status bucket's history). */
   entries: Array<AppStatus & { revision: number }>;
+  /** API actions and auto-reverts, oldest first: put, pause, resume, deploy, revert, undeploy, delete. */
+  actions: Array<{ at: string; action: string; version: string | null; reason?: string }>;
+  /** With `commands: true`: the commands issued for the app, in stream order. */
+  commands?: Array<{
+    at: string;
+    id: string;
+    hostId: string;
+    component: string;
+    workload: string;
+    count: number;
+    reason: string;
+  }>;
+}
+
+/** One command of a planned wave: host, workload, count from → to, and why. */
+export interface PlanCommand {
+  hostId: string;
+  component: string;
+  workload: string;
+  from: number;
+  to: number;
+  reason: string;
+}
+
+export interface PlanResult {
+  name: string;
+  /** The version planned to, and the one deployed now (null: none). */
+  version: string;
+  from: string | null;
+  /** In the order the reconciler takes them; `groups` are the serialBy values a wave disrupts. */
+  waves: Array<{ wave: number; groups: string[]; commands: PlanCommand[] }>;
+  /** Component → hostId → instances once the waves are done. */
+  placement: Record<string, Record<string, number>>;
+  /** The status the app would reach, with the reconciler's own sentence. */
+  phase: Phase;
+  message: string;
+  /** false: it would not converge (the message says why). */
+  finished: boolean;
 }

@@ -13,8 +13,12 @@ import {
   parseApiSubject,
   subjects,
 } from "../streams/subjects.js";
-import { type ApiDeps, handlers } from "./handlers.js";
+import { type ApiDeps, type Handler, handlers } from "./handlers.js";
+import { history } from "./history.js";
+import { plan } from "./plan.js";
 import { type Envelope, MAX_REQUEST_BYTES } from "./protocol.js";
+
+const ALL: Record<ApiOp, Handler> = { ...handlers, plan, history };
 
 export class ApiResponder {
   private sub: Subscription | undefined;
@@ -72,7 +76,7 @@ export class ApiResponder {
           `request of ${data.length} bytes is larger than the limit of ${MAX_REQUEST_BYTES}`,
         );
       }
-      const result = await handlers[route.op as ApiOp](route.lattice, data, this.deps);
+      const result = await ALL[route.op as ApiOp](route.lattice, data, this.deps);
       return { ok: true, result };
     } catch (err) {
       if (!(err instanceof NadmError))

@@ -1,9 +1,9 @@
 /**
  * `nadm app ...`: store, version, deploy and inspect applications through the API.
  */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { Kvm } from "@nats-io/kv";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { stringify } from "yaml";
 import { builtinTraitCatalog } from "../catalog.js";
 import { MAX_MANIFEST_BYTES, parseManifestText } from "../manifests/index.js";
@@ -11,6 +11,7 @@ import { appStatusSchema } from "../streams/app-status.js";
 import { BUCKETS, keys } from "../streams/subjects.js";
 import { fail, globals, UsageError, withApi } from "./context.js";
 import { formatHistory, formatList, formatStatus, formatVersions } from "./format.js";
+import { formatPlanMermaid, formatPlanText } from "./format-plan.js";
 import { printJson } from "./output.js";
 import { shutdownSignal } from "./signals.js";
 
@@ -136,9 +137,39 @@ export function registerApp(program: Command): void {
 
   app
     .command("history <name>")
-    .description("status transitions of an app, oldest first")
-    .action(async (name: string, _o, cmd: Command) => {
-      await withApi(cmd, (c) => c.history(name), formatHistory);
+    .description("status transitions and API actions (put, deploy, revert, pause...) of an app, oldest first")
+    .option("--commands", "also list the commands issued for the app (host, workload, count, reason)")
+    .action(async (name: string, o: { commands?: boolean }, cmd: Command) => {
+      await withApi(cmd, (c) => c.history(name, { commands: o.commands === true }), formatHistory);
+    });
+
+  app
+    .command("plan <fileOrName>")
+    .description(
+      "dry run: the waves of commands deploying a manifest file (or a stored app) would take; changes nothing",
+    )
+    .option("--version <version>", "with a stored app's name: the version to plan (default: the latest)")
+    .addOption(
+      new Option("--format <format>", "text, json or mermaid (a flowchart)")
+        .choices(["text", "json", "mermaid"])
+        .default("text"),
+    )
+    .action(async (target: string, o: { version?: string; format: string }, cmd: Command) => {
+      const isFile = target === "-" || existsSync(target) || /[/\\]|\.(ya?ml|json)$/.test(target);
+      const request = isFile
+        ? { manifest: readManifestInput(target) }
+        : { name: target, ...(o.version ? { version: o.version } : {}) };
+      const format = globals(cmd).json === true ? "json" : o.format;
+      await withApi(
+        cmd,
+        (c) => c.plan(request),
+        (p) =>
+          format === "json"
+            ? JSON.stringify(p, null, 2)
+            : format === "mermaid"
+              ? formatPlanMermaid(p)
+              : formatPlanText(p),
+      );
     });
 
   for (const [verb, paused] of [

@@ -25,6 +25,8 @@ interface ControllerFlags {
   inflightTimeout?: number;
   concurrency?: number;
   replicas?: number;
+  statusHistory?: number;
+  streamMaxAge?: number;
 }
 
 function addControllerOptions(cmd: Command): Command {
@@ -43,12 +45,26 @@ function addControllerOptions(cmd: Command): Command {
       parseDuration,
     )
     .option("--concurrency <n>", "events reconciled at once by this replica (default 64)", parseInteger)
-    .option("--replicas <n>", "stream/KV replicas for clustered NATS: 1, 3 or 5 (default 1)", parseInteger);
+    .option("--replicas <n>", "stream/KV replicas for clustered NATS: 1, 3 or 5 (default 1)", parseInteger)
+    .option(
+      "--status-history <n>",
+      "status transitions kept per app for `app history`, at most 64 (default 64)",
+      parseInteger,
+    )
+    .option(
+      "--stream-max-age <duration>",
+      "how long events and commands are kept, e.g. for `app history --commands` (default 1h)",
+      parseDuration,
+    );
 }
 
 function controllerConfigs(f: ControllerFlags) {
   return {
-    resources: resolve(resourcesSchema, { replicas: f.replicas }),
+    resources: resolve(resourcesSchema, {
+      replicas: f.replicas,
+      statusHistory: f.statusHistory,
+      streamMaxAgeMs: f.streamMaxAge,
+    }),
     controller: resolve(controllerSchema, {
       scalerPaths: f.scaler ?? [],
       httpPort: f.httpPort,

@@ -50,10 +50,29 @@ export function formatVersions(r: P.VersionsResult): string {
   );
 }
 
+/** Status transitions, API actions and (with --commands) commands, merged in time order. */
 export function formatHistory(r: P.HistoryResult): string {
-  if (r.entries.length === 0) return `no status recorded for ${r.name} yet`;
-  return table(
-    ["REVISION", "UPDATED", "VERSION", "PHASE", "MESSAGE"],
-    r.entries.map((e) => [e.revision, e.updatedAt, e.version ?? "-", e.phase, e.message]),
-  );
+  const rows: Array<[string, string, string, string]> = [
+    ...r.entries.map((e): [string, string, string, string] => [
+      e.updatedAt,
+      e.phase,
+      e.version ?? "-",
+      e.message,
+    ]),
+    ...(r.actions ?? []).map((a): [string, string, string, string] => [
+      a.at,
+      a.action,
+      a.version ?? "-",
+      a.reason ?? "",
+    ]),
+    ...(r.commands ?? []).map((c): [string, string, string, string] => [
+      c.at,
+      "command",
+      "-",
+      `${c.hostId} ${c.workload} → ${c.count} (${c.reason})`,
+    ]),
+  ];
+  if (rows.length === 0) return `no history recorded for ${r.name} yet`;
+  rows.sort((a, b) => a[0].localeCompare(b[0]));
+  return table(["TIME", "WHAT", "VERSION", "DETAIL"], rows);
 }

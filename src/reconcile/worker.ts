@@ -175,7 +175,7 @@ export class ReconcileWorker {
       lattice,
       "app_deployed",
       eventSource(lattice, "controller"),
-      { app: r.app, version: r.to, stateRevision: result.revision },
+      { app: r.app, version: r.to, reason: r.reason, stateRevision: result.revision },
       `revert:${lattice}:${r.app}:${r.from}`,
     );
   }

@@ -31,8 +31,15 @@ export const eventDataSchemas = {
     exitCode: z.number().int().nullable().optional(),
     signal: z.string().nullable().optional(),
   }),
-  app_put: z.object({ ...base, app: z.string(), version: z.string() }),
-  app_deployed: z.object({ ...base, app: z.string(), version: z.string() }),
+  /** `action`: what the API did (pause and resume are puts of the app's index); absent means put. */
+  app_put: z.object({
+    ...base,
+    app: z.string(),
+    version: z.string(),
+    action: z.enum(["put", "pause", "resume"]).optional(),
+  }),
+  /** `reason` is set on an auto-revert (a deploy the controller made). */
+  app_deployed: z.object({ ...base, app: z.string(), version: z.string(), reason: z.string().optional() }),
   app_undeployed: z.object({ ...base, app: z.string() }),
   app_deleted: z.object({ ...base, app: z.string(), version: z.string().optional() }),
   lattice_tick: z.object({ period: z.number().int(), intervalMs: z.number().int().positive() }),

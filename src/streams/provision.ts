@@ -63,6 +63,9 @@ async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>
           `delete it (nats stream rm ${config.name}) or point nadm at another server`,
       );
     }
+    if (config.max_age !== undefined && info.config.max_age !== config.max_age) {
+      return await jsm.streams.update(config.name, { ...info.config, max_age: config.max_age });
+    }
     return info;
   } catch (err) {
     if (err instanceof IncompatibleResourceError) throw err;
@@ -117,7 +120,10 @@ export async function provision(nc: NatsConnection, opts: ProvisionOptions): Pro
     maxDeliver: commandMaxDeliver,
     maxAckPending: 1_000,
   });
-  return openBuckets(nc, opts.resources);
+  const buckets = await openBuckets(nc, opts.resources);
+  // Only the controller applies changed settings: hosts open the buckets with defaults.
+  await ensureHistory(jsm, BUCKETS.status, opts.resources.statusHistory);
+  return buckets;
 }
 
 /** Opens (creating when missing) the three KV buckets. */
@@ -127,9 +133,16 @@ export async function openBuckets(nc: NatsConnection, cfg: ResourcesConfig): Pro
   const [manifests, hosts, status] = await Promise.all([
     kvm.create(BUCKETS.manifests, { history: 5, replicas, maxValueSize: 8 * MiB }),
     kvm.create(BUCKETS.hosts, { history: 1, replicas, maxValueSize: 1 * MiB }),
-    kvm.create(BUCKETS.status, { history: 32, replicas, maxValueSize: 1 * MiB }),
+    kvm.create(BUCKETS.status, { history: cfg.statusHistory, replicas, maxValueSize: 1 * MiB }),
   ]);
   return { manifests, hosts, status };
+}
+
+/** `create` keeps an existing bucket as it is: a changed history depth is applied here. */
+async function ensureHistory(jsm: JetStreamManager, bucket: string, history: number): Promise<void> {
+  const { config } = await jsm.streams.info(`KV_${bucket}`);
+  if (config.max_msgs_per_subject === history) return;
+  await jsm.streams.update(config.name, { ...config, max_msgs_per_subject: history });
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -67,6 +67,7 @@ export const subjects = {
   dlqAll: "nadm.dlq.>",
   event: (lattice: string, type: EventType) => `nadm.evt.${lattice}.${type}`,
   command: (lattice: string, hostId: string) => `nadm.cmd.${lattice}.${hostId}`,
+  commandsOf: (lattice: string) => `nadm.cmd.${lattice}.*`,
   dlq: (lattice: string, kind: string) => `nadm.dlq.${lattice}.${kind}`,
   control: (lattice: string, hostId: string) => `nadm.ctl.${lattice}.${hostId}`,
   api: (lattice: string, op: ApiOp | string) => `nadm.api.${lattice}.app.${op}`,

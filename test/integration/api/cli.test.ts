@@ -197,7 +197,15 @@ test("the app lifecycle through the CLI", async () => {
   assert.ok(history.entries.length >= 1);
   assert.equal(history.entries.at(-1)?.version, "v2");
   expectOk(historyHuman);
-  assertTable(historyHuman.stdout, ["REVISION", "UPDATED", "VERSION", "PHASE", "MESSAGE"]);
+  assert.deepEqual(
+    history.actions.map((a) => [a.action, a.version]),
+    [
+      ["put", "v1"],
+      ["put", "v2"],
+      ["deploy", "v2"],
+    ],
+  );
+  assertTable(historyHuman.stdout, ["TIME", "WHAT", "VERSION", "DETAIL"]);
 
   const paused = expectOk(await nadm(["app", "pause", "cli-app", "--json"]));
   assert.deepEqual(paused, { name: "cli-app", paused: true, changed: true });

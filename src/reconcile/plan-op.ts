@@ -1,0 +1,62 @@
+/**
+ * The controller's answer to the `plan` op: the forecast of deploying a version from this
+ * replica's view of the lattice, in the API's wire shape.
+ */
+import type { PlanResult } from "../api/protocol.js";
+import type { KvCache } from "../lattice/kv-cache.js";
+import type { LatticeView } from "../lattice/view.js";
+import type { Manifest } from "../manifests/schema.js";
+import type { StoredApp } from "../manifests/store.js";
+import type { ScalerRegistry } from "../scalers/index.js";
+import type { AppStatus } from "../streams/app-status.js";
+import { keys } from "../streams/subjects.js";
+import { forecast } from "./forecast.js";
+import type { InflightView } from "./inflight.js";
+
+export interface PlanSources {
+  view: LatticeView;
+  inflight: InflightView;
+  statuses: KvCache<AppStatus>;
+  registry: ScalerRegistry;
+}
+
+export function planDeploy(
+  src: PlanSources,
+  lattice: string,
+  app: string,
+  target: { version: string; manifest: Manifest },
+  stored: StoredApp | undefined,
+  now = Date.now(),
+): PlanResult {
+  const { view, inflight } = src;
+  const current = stored?.deployedVersion ?? null;
+  const f = forecast({
+    lattice,
+    app,
+    stored: {
+      deployedVersion: target.version,
+      previousVersion: current !== target.version ? current : (stored?.previousVersion ?? null),
+      generation: stored?.generation ?? 0,
+      paused: false,
+      deployed: target,
+    },
+    hosts: view.hosts(lattice),
+    hostsById: view.hostMap(lattice),
+    workloads: view.workloadsOf(lattice, app),
+    registry: src.registry,
+    pending: (hostId, key) =>
+      inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
+    now,
+    previous: src.statuses.get(keys.status(lattice, app))?.value,
+  });
+  return {
+    name: app,
+    version: target.version,
+    from: current,
+    waves: f.waves.map((w, i) => ({ wave: i + 1, groups: w.groups, commands: w.commands })),
+    placement: f.placement,
+    phase: f.status?.phase ?? "undeployed",
+    message: f.status?.message ?? "nothing to run",
+    finished: f.finished,
+  };
+}
