@@ -67,11 +67,11 @@ function componentStatus(plan: PlannedComponent, observed: Observed, paused: boo
   if (plan.status.phase === "failed") [phase, message] = ["failed", `${plan.status.message} (${counts})`];
   else if (plan.status.phase === "waiting")
     [phase, message] = ["waiting", `${plan.status.message} (${counts})`];
+  else if (plan.rollout?.stalled) [phase, message] = ["failed", `${plan.rollout.stalled}; ${detail}`];
   else if (crashing && ready < desired) {
     phase = "failed";
     message = `crash-looping on ${crashing.host.hostId} after ${plural(crashing.inventory.restarts, "restart")}: ${crashing.inventory.lastError} (${counts})`;
-  } else if (plan.rollout?.stalled) [phase, message] = ["failed", `${plan.rollout.stalled}; ${detail}`];
-  else if (paused) [phase, message] = ["paused", `paused: ${detail}`];
+  } else if (paused) [phase, message] = ["paused", `paused: ${detail}`];
   else if (ready >= desired && running === desired && oldRunning === 0 && settled)
     [phase, message] = ["deployed", counts];
   else [phase, message] = ["reconciling", detail];

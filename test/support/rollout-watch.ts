@@ -19,7 +19,13 @@ export interface RolloutWatch {
   stop(): void;
 }
 
-export async function watchRollout(nc: NatsConnection, app: string, label = "zone"): Promise<RolloutWatch> {
+export async function watchRollout(
+  nc: NatsConnection,
+  app: string,
+  label = "zone",
+  /** Count ready instances of this workload key only (e.g. the old revision during a revert). */
+  onlyKey?: string,
+): Promise<RolloutWatch> {
   const kv = await new Kvm(nc).open("nadm_hosts");
   const records = new Map<string, HostRecord>();
   const watch: RolloutWatch = {
@@ -38,7 +44,7 @@ export async function watchRollout(nc: NatsConnection, app: string, label = "zon
     revisions.set(key, revision);
     if (value) records.set(key, value);
     else records.delete(key);
-    if (loaded) sample(watch, app, label);
+    if (loaded) sample(watch, app, label, onlyKey);
   };
   const iter = await kv.watch({ include: KvWatchInclude.UpdatesOnly });
   void (async () => {
@@ -51,18 +57,18 @@ export async function watchRollout(nc: NatsConnection, app: string, label = "zon
     if (e?.operation === "PUT") apply(key, e.revision, hostRecordSchema.parse(e.json()));
   }
   loaded = true;
-  sample(watch, app, label);
+  sample(watch, app, label, onlyKey);
   return watch;
 }
 
-function sample(w: RolloutWatch, app: string, label: string): void {
+function sample(w: RolloutWatch, app: string, label: string, onlyKey?: string): void {
   let ready = 0;
   let instances = 0;
   const disrupted = new Set<string>();
   for (const r of w.records.values()) {
-    for (const inv of Object.values(r.inventory)) {
+    for (const [key, inv] of Object.entries(r.inventory)) {
       if (inv.app !== app) continue;
-      ready += inv.ready;
+      if (onlyKey === undefined || key === onlyKey) ready += inv.ready;
       instances += Math.max(inv.desired, inv.running);
       if (inv.desired !== inv.running || inv.ready < inv.running) disrupted.add(r.labels[label] ?? "");
     }
