@@ -10,6 +10,7 @@ import type { ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { WorkloadSpec } from "../streams/commands.js";
 import { type ComponentPlan, planComponent } from "./desired.js";
+import { applyRefusals, type RefusalSource, withoutRefusedPending } from "./refusals.js";
 import { appStatus, type Observed } from "./status.js";
 import type { AppState } from "./types.js";
 
@@ -32,6 +33,8 @@ export interface PlanInput {
   now: number;
   /** Why this reconcile runs, when worth telling in the status (e.g. "host east-2 was lost"). */
   cause?: string;
+  /** Stored refusals of commands (absent: none known); see refusals.ts. */
+  refusals?: RefusalSource;
 }
 
 export interface PlannedCommand {
@@ -42,6 +45,10 @@ export interface PlannedCommand {
   /** Revision of the host record the command was computed from. */
   basedOnRevision: number;
   reason: string;
+  /** Set by applyRefusals: the app generation, the attempt after refusals, the refusal it follows. */
+  generation?: number;
+  attempt?: number;
+  after?: string;
 }
 
 export interface Plan {
@@ -53,7 +60,7 @@ export interface Plan {
 export function plan(input: PlanInput): Plan {
   // The lattice view yields workloads in index order, which moves with every heartbeat: sort so
   // commands and status (compared as JSON by the status writer) do not depend on it.
-  input = { ...input, workloads: [...input.workloads].sort(byHostThenKey) };
+  input = withoutRefusedPending({ ...input, workloads: [...input.workloads].sort(byHostThenKey) });
   const deployed = input.stored?.deployed;
   const told = toldIndex(input);
   const hostsById = input.hostsById ?? new Map(input.hosts.map((h) => [h.hostId, h]));
@@ -77,8 +84,9 @@ export function plan(input: PlanInput): Plan {
       )
     : [];
   const paused = input.stored?.paused === true && deployed !== undefined;
-  const commands = paused ? [] : diff(input, components, told, hostsById);
-  const observed: Observed = { workloads: input.workloads, told, commands };
+  const proposed = paused ? [] : diff(input, components, told, hostsById);
+  const { commands, refused } = applyRefusals(proposed, input, hostsById);
+  const observed: Observed = { workloads: input.workloads, told, commands, refused };
   return { commands, status: appStatus(input, deployed?.version ?? null, components, observed, paused) };
 }
 

@@ -5,8 +5,10 @@
 
 import type { WorkloadOnHost } from "../lattice/view.js";
 import { type AppStatus, type ComponentStatus, type Phase, worstPhase } from "../streams/app-status.js";
+import { awaiting } from "./awaiting.js";
 import type { ComponentPlan } from "./desired.js";
 import type { PlanInput, PlannedCommand } from "./plan.js";
+import { type Refused, refusalMessage } from "./refusals.js";
 
 /** An instance that crashed this often without the workload becoming fully ready is crash-looping. */
 export const CRASH_LOOP_RESTARTS = 3;
@@ -15,6 +17,8 @@ export interface Observed {
   workloads: readonly WorkloadOnHost[];
   told: Map<string, number>;
   commands: readonly PlannedCommand[];
+  /** Commands held back or retried because their host refused them before (refusals.ts). */
+  refused?: readonly Refused[];
 }
 
 function sum(values: Iterable<number>): number {
@@ -53,18 +57,20 @@ function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolea
     oldRunning > 0 ? `${plural(oldRunning, "instance")} of an older revision still running` : "",
   ].filter(Boolean);
   const detail = [counts, ...extra].join("; ");
+  const refused = observed.refused?.filter((r) => r.component === plan.name) ?? [];
   let phase: Phase;
   let message: string;
   if (plan.status.phase === "failed") [phase, message] = ["failed", `${plan.status.message} (${counts})`];
   else if (plan.status.phase === "waiting")
     [phase, message] = ["waiting", `${plan.status.message} (${counts})`];
+  else if (refused.length > 0) [phase, message] = ["failed", refusalMessage(refused, counts)];
   else if (crashing && ready < desired) {
     phase = "failed";
     message = `crash-looping on ${crashing.host.hostId} after ${plural(crashing.inventory.restarts, "restart")}: ${crashing.inventory.lastError} (${counts})`;
   } else if (paused) [phase, message] = ["paused", `paused: ${detail}`];
   else if (ready >= desired && running === desired && oldRunning === 0 && settled)
     [phase, message] = ["deployed", counts];
-  else [phase, message] = ["reconciling", detail];
+  else [phase, message] = ["reconciling", [detail, awaiting(plan, observed)].filter(Boolean).join("; ")];
   return { ...base, phase, message };
 }
 
