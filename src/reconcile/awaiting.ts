@@ -9,55 +9,53 @@ import type { Observed } from "./status.js";
 
 const LISTED = 3;
 
-function names(hosts: readonly string[]): string {
-  const shown = hosts.slice(0, LISTED).join(", ");
-  return hosts.length > LISTED ? `${shown} and ${hosts.length - LISTED} more` : shown;
+function names(hosts: ReadonlySet<string>): string {
+  const sorted = [...hosts].sort();
+  const shown = sorted.slice(0, LISTED).join(", ");
+  return sorted.length > LISTED ? `${shown} and ${sorted.length - LISTED} more` : shown;
 }
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-/** Hosts with a placement or a report of the component's current workload, sorted. */
-function hostsOf(plan: ComponentPlan, observed: Observed): string[] {
-  const ids = new Set(plan.placements.keys());
-  for (const w of observed.workloads) if (w.key === plan.key) ids.add(w.host.hostId);
-  return [...ids].sort();
-}
-
 /**
  * One clause per kind of wait, e.g. `sending a command to e1; waiting for e2 to apply its
- * command; waiting for e3 to start 2 instances`, or "" when nothing is awaited.
+ * command; waiting for e3 to start 2 instances`, or "" when nothing is awaited. Old revisions
+ * of the component count too (a stop command is something to wait for).
  */
 export function awaiting(plan: ComponentPlan, observed: Observed): string {
-  const sending: string[] = [];
-  const applying: string[] = [];
-  const starting: string[] = [];
+  const sending = new Set(observed.commands.filter((c) => c.component === plan.name).map((c) => c.hostId));
+  const applying = new Set<string>();
+  const starting = new Set<string>();
   let toStart = 0;
-  const reported = new Map(
-    observed.workloads.filter((w) => w.key === plan.key).map((w) => [w.host.hostId, w.inventory]),
-  );
-  for (const hostId of hostsOf(plan, observed)) {
-    const target = plan.placements.get(hostId) ?? 0;
-    const inv = reported.get(hostId);
-    const desired = inv?.desired ?? 0;
-    const told = observed.told.get(`${hostId}\n${plan.key}`) ?? (target !== desired ? target : desired);
-    if (observed.commands.some((c) => c.hostId === hostId && c.workload.key === plan.key)) {
-      sending.push(hostId);
-    } else if (told !== desired) {
-      applying.push(hostId);
-    } else if ((inv?.running ?? 0) < Math.min(target, desired)) {
-      starting.push(hostId);
-      toStart += Math.min(target, desired) - (inv?.running ?? 0);
+  const reported = new Set<string>();
+  for (const w of observed.workloads) {
+    if (w.inventory.component !== plan.name) continue;
+    const hostId = w.host.hostId;
+    const told = observed.told.get(`${hostId}\n${w.key}`) ?? w.inventory.desired;
+    if (w.key === plan.key) reported.add(hostId);
+    if (sending.has(hostId)) continue;
+    if (told !== w.inventory.desired) applying.add(hostId);
+    else if (w.key === plan.key) {
+      const missing = Math.min(plan.placements.get(hostId) ?? 0, w.inventory.desired) - w.inventory.running;
+      if (missing > 0) {
+        starting.add(hostId);
+        toStart += missing;
+      }
     }
+  }
+  // Placed where nothing is reported yet and nothing is being sent: a command is pending there.
+  for (const [hostId, count] of plan.placements) {
+    if (count > 0 && !reported.has(hostId) && !sending.has(hostId)) applying.add(hostId);
   }
   const placed = [...plan.placements.values()].reduce((a, b) => a + b, 0);
   const unplaced = (plan.desired ?? placed) - placed;
   return [
-    sending.length > 0 && `sending ${sending.length === 1 ? "a command" : "commands"} to ${names(sending)}`,
-    applying.length > 0 &&
-      `waiting for ${names(applying)} to apply ${applying.length === 1 ? "its command" : "their commands"}`,
-    starting.length > 0 && `waiting for ${names(starting)} to start ${plural(toStart, "instance")}`,
+    sending.size > 0 && `sending ${sending.size === 1 ? "a command" : "commands"} to ${names(sending)}`,
+    applying.size > 0 &&
+      `waiting for ${names(applying)} to apply ${applying.size === 1 ? "its command" : "their commands"}`,
+    starting.size > 0 && `waiting for ${names(starting)} to start ${plural(toStart, "instance")}`,
     unplaced > 0 && `${plural(unplaced, "instance")} not placed by ${plan.scaler ?? "any scaler"}`,
   ]
     .filter(Boolean)

@@ -85,7 +85,7 @@ export function plan(input: PlanInput): Plan {
     : [];
   const paused = input.stored?.paused === true && deployed !== undefined;
   const proposed = paused ? [] : diff(input, components, told, hostsById);
-  const { commands, refused } = applyRefusals(proposed, input, hostsById);
+  const { commands, refused } = applyRefusals(proposed, components, input, hostsById);
   const observed: Observed = { workloads: input.workloads, told, commands, refused };
   return { commands, status: appStatus(input, deployed?.version ?? null, components, observed, paused) };
 }

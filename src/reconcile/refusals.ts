@@ -15,6 +15,7 @@
  */
 import type { HostState } from "../lattice/view.js";
 import type { RefusalRecord } from "../streams/refusal-record.js";
+import type { ComponentPlan } from "./desired.js";
 import type { Pending, PlanInput, PlannedCommand } from "./plan.js";
 
 /** A stored refusal and when it was stored (server time, ms). */
@@ -71,38 +72,96 @@ export function withoutRefusedPending(input: PlanInput): PlanInput {
 }
 
 /**
+ * Where a stored refusal holds: the same count is wanted again, for the same app generation, from
+ * the same incarnation of the host, and the host has not since taken that count (a later command
+ * succeeded).
+ */
+class Holds {
+  readonly generation: number;
+  /** `{hostId}\n{key}` → the count the host reports it was last told. */
+  readonly accepted: Map<string, number>;
+
+  constructor(
+    private readonly input: PlanInput,
+    private readonly hostsById: ReadonlyMap<string, HostState>,
+  ) {
+    this.generation = input.stored?.generation ?? 0;
+    this.accepted = new Map(input.workloads.map((w) => [`${w.host.hostId}\n${w.key}`, w.inventory.desired]));
+  }
+
+  /** The live record for the workload on the host (whether or not it holds), if any. */
+  record(hostId: string, key: string): StoredRefusal | undefined {
+    const source = this.input.refusals;
+    const r = source?.get(hostId, key);
+    return r && this.input.now - r.at <= source!.policy.maxAgeMs ? r : undefined;
+  }
+
+  startedAt(hostId: string): string | null {
+    return this.hostsById.get(hostId)?.record.startedAt ?? null;
+  }
+
+  holds(r: StoredRefusal, count: number): boolean {
+    return (
+      r.count === count &&
+      r.generation === this.generation &&
+      r.hostStartedAt === this.startedAt(r.hostId) &&
+      (this.accepted.get(`${r.hostId}\n${r.workloadKey}`) ?? 0) !== r.count
+    );
+  }
+
+  refused(component: string, r: StoredRefusal): Refused {
+    const delayMs = retryDelayMs(r.attempt, this.input.refusals!.policy);
+    const nextAt = r.at + delayMs;
+    return { component, hostId: r.hostId, refusal: r, delayMs, nextAt, due: this.input.now >= nextAt };
+  }
+}
+
+/**
  * Applies the stored refusals to the commands the diff proposes: held back while a refusal's
- * backoff runs, sent as the next attempt once it is over, sent as a fresh try when the refusal
- * no longer holds. Every command is stamped with the app generation it was planned for.
+ * backoff runs, sent as the next attempt once it is over, sent as a fresh try (with an id of its
+ * own) when the refusal no longer holds. A placement whose retry is in flight still counts as
+ * refused until its host accepts. Every command is stamped with the app generation.
  */
 export function applyRefusals(
   proposed: readonly PlannedCommand[],
+  components: readonly ComponentPlan[],
   input: PlanInput,
   hostsById: ReadonlyMap<string, HostState>,
 ): { commands: PlannedCommand[]; refused: Refused[] } {
-  const generation = input.stored?.generation ?? 0;
+  const h = new Holds(input, hostsById);
+  const stamped = proposed.map((c) => ({ ...c, generation: h.generation }));
+  // Paused: nothing is sent, so nothing is retried either; the status says paused.
+  if (!input.refusals || input.stored?.paused) return { commands: stamped, refused: [] };
   const commands: PlannedCommand[] = [];
   const refused: Refused[] = [];
-  for (const proposal of proposed) {
-    const c = { ...proposal, generation };
-    const r = input.refusals?.get(c.hostId, c.workload.key);
-    if (!r || input.now - r.at > (input.refusals?.policy.maxAgeMs ?? 0)) {
-      commands.push(c);
-      continue;
+  for (const c of stamped) {
+    const r = h.record(c.hostId, c.workload.key);
+    if (!r) commands.push(c);
+    else if (!h.holds(r, c.count))
+      commands.push({ ...c, after: `${r.commandId}/${h.generation}/${h.startedAt(c.hostId)}` });
+    else {
+      const entry = h.refused(c.component, r);
+      refused.push(entry);
+      if (entry.due) commands.push({ ...c, attempt: r.attempt + 1, after: r.commandId });
     }
-    const startedAt = hostsById.get(c.hostId)?.record.startedAt ?? null;
-    if (r.count !== c.count || r.generation !== generation || r.hostStartedAt !== startedAt) {
-      // Something changed since the refusal: a fresh try, still with an id of its own.
-      commands.push({ ...c, after: `${r.commandId}/${generation}/${startedAt}` });
-      continue;
-    }
-    const delayMs = retryDelayMs(r.attempt, input.refusals!.policy);
-    const nextAt = r.at + delayMs;
-    const due = input.now >= nextAt;
-    refused.push({ component: c.component, hostId: c.hostId, refusal: r, delayMs, nextAt, due });
-    if (due) commands.push({ ...c, attempt: r.attempt + 1, after: r.commandId });
   }
+  refused.push(...inFlight(components, h, new Set(proposed.map((c) => `${c.hostId}\n${c.workload.key}`))));
   return { commands, refused };
+}
+
+/** Placements with a holding refusal whose retry is pending (so not proposed) and not yet accepted. */
+function inFlight(components: readonly ComponentPlan[], h: Holds, proposed: Set<string>): Refused[] {
+  const out: Refused[] = [];
+  for (const c of components) {
+    if (c.unmanaged) continue;
+    for (const [hostId, count] of c.placements) {
+      const slot = `${hostId}\n${c.key}`;
+      if (proposed.has(slot) || (h.accepted.get(slot) ?? 0) === count) continue;
+      const r = h.record(hostId, c.key);
+      if (r && h.holds(r, count)) out.push(h.refused(c.name, r));
+    }
+  }
+  return out;
 }
 
 function duration(ms: number): string {
