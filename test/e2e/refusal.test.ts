@@ -182,9 +182,9 @@ test("a refused command: failed with the host's reason for 60 s across a control
   const [sent, record, status] = await waitFor(
     async () => {
       const key = (await commands())[0]!.workload.key;
-      const before = await refusals.get(`default.h1.${key}`);
+      const before = await refusals.get(keys.refusal("default", "h1", key));
       const [cmds, s] = [await commands(), await stored()];
-      const after = await refusals.get(`default.h1.${key}`);
+      const after = await refusals.get(keys.refusal("default", "h1", key));
       return before?.revision === after?.revision
         ? ([cmds, refusalRecordSchema.parse(after!.json()), s!] as const)
         : undefined;

@@ -15,7 +15,7 @@ import { HostAgent, SimDriver, type WorkloadRef } from "../../../src/host/index.
 import type { AppStatus } from "../../../src/streams/app-status.js";
 import { type Command, commandSchema } from "../../../src/streams/commands.js";
 import { refusalRecordSchema } from "../../../src/streams/refusal-record.js";
-import { BUCKETS, STREAMS } from "../../../src/streams/subjects.js";
+import { BUCKETS, keys, STREAMS } from "../../../src/streams/subjects.js";
 import { startController } from "../../support/controller.js";
 import { spreadApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
@@ -110,7 +110,7 @@ test("one host refuses: failed naming it and its reason, retries back off, one c
   );
 
   const kv = await new Kvm(nc).open(BUCKETS.refusals);
-  const entry = await kv.get("default.h2.picky.web." + (await commandsTo("h2"))[0]!.workload.rev);
+  const entry = await kv.get(keys.refusal("default", "h2", (await commandsTo("h2"))[0]!.workload.key));
   const record = refusalRecordSchema.parse(entry!.json());
   assert.equal(record.kind, "refused");
   assert.equal(record.reason, REASON);
