@@ -101,6 +101,8 @@ const ours = time(() => {
     registry,
     pending: () => undefined,
     now: Date.now(),
+    // As the reconcile worker passes it: a refusal source, here with no refusal stored.
+    refusals: { get: () => undefined, policy: { baseMs: 1_000, maxMs: 60_000, maxAgeMs: 3_600_000 } },
   });
   commands = p.commands.length;
 });

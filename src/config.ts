@@ -60,6 +60,10 @@ export const controllerSchema = z.object({
   commandMaxDeliver: z.number().int().min(1).default(6),
   /** How long the dispatcher waits for a host's reply. */
   commandTimeoutMs: z.number().int().min(100).default(5_000),
+  /** Wait before retrying a refused or unanswered command; doubled per further attempt. */
+  retryBaseMs: z.number().int().min(100).default(1_000),
+  /** Upper bound of that wait. */
+  retryMaxMs: z.number().int().min(100).default(60_000),
   scalerPaths: z.array(z.string()).default([]),
   httpPort: z.number().int().min(0).max(65535).optional(),
 });

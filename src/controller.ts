@@ -8,6 +8,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { ApiResponder } from "./api/responder.js";
 import { traitCatalogFor } from "./catalog.js";
 import type { ControllerConfig, ResourcesConfig } from "./config.js";
+import { RefusalLog } from "./dispatch/refusals.js";
 import { DispatchWorker } from "./dispatch/worker.js";
 import { KvCache } from "./lattice/kv-cache.js";
 import { decodeHostRecord, LatticeView } from "./lattice/view.js";
@@ -21,6 +22,7 @@ import { Ticker } from "./reconcile/tick.js";
 import { ReconcileWorker } from "./reconcile/worker.js";
 import type { ScalerRegistry } from "./scalers/index.js";
 import { provision } from "./streams/provision.js";
+import { decodeRefusal } from "./streams/refusal-record.js";
 import { keys, STREAMS } from "./streams/subjects.js";
 
 export interface ControllerOptions {
@@ -51,8 +53,9 @@ export class Controller {
     const manifests = new KvCache(buckets.manifests, decodeStoredApp, log);
     const hosts = new KvCache(buckets.hosts, decodeHostRecord, log);
     const statuses = new KvCache(buckets.status, decodeAppStatus, log);
-    await Promise.all([manifests.start(), hosts.start(), statuses.start()]);
-    this.parts.push(manifests, hosts, statuses);
+    const refusals = new KvCache(buckets.refusals, decodeRefusal, log);
+    await Promise.all([manifests.start(), hosts.start(), statuses.start(), refusals.start()]);
+    this.parts.push(manifests, hosts, statuses, refusals);
     const view = new LatticeView(hosts, log);
     const inflight = new InflightView(config.inflightTimeoutMs, log);
     await inflight.start(js);
@@ -72,6 +75,7 @@ export class Controller {
       manifests,
       statuses,
       store,
+      refusals,
       status: new StatusWriter(buckets.status, statuses),
       registry,
       log: log.child({ room: "reconcile" }),
@@ -81,6 +85,7 @@ export class Controller {
       ...shared,
       nc,
       commandsEpoch,
+      refusals: new RefusalLog(buckets.refusals, refusals, view),
       log: log.child({ room: "dispatch" }),
     });
     await Promise.all([reconcile.start(), dispatch.start()]);

@@ -27,6 +27,8 @@ interface ControllerFlags {
   replicas?: number;
   statusHistory?: number;
   streamMaxAge?: number;
+  retryBase?: number;
+  retryMax?: number;
 }
 
 function addControllerOptions(cmd: Command): Command {
@@ -45,6 +47,16 @@ function addControllerOptions(cmd: Command): Command {
       parseDuration,
     )
     .option("--concurrency <n>", "events reconciled at once by this replica (default 64)", parseInteger)
+    .option(
+      "--retry-base <duration>",
+      "wait before retrying a refused command, doubled per attempt (default 1s)",
+      parseDuration,
+    )
+    .option(
+      "--retry-max <duration>",
+      "longest wait between retries of a refused command (default 60s)",
+      parseDuration,
+    )
     .option("--replicas <n>", "stream/KV replicas for clustered NATS: 1, 3 or 5 (default 1)", parseInteger)
     .option(
       "--status-history <n>",
@@ -72,6 +84,8 @@ function controllerConfigs(f: ControllerFlags) {
       resyncIntervalMs: f.resyncInterval,
       inflightTimeoutMs: f.inflightTimeout,
       concurrency: f.concurrency,
+      retryBaseMs: f.retryBase,
+      retryMaxMs: f.retryMax,
     }),
   };
 }

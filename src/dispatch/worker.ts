@@ -1,8 +1,9 @@
 /**
  * The dispatch worker: pulls commands from the shared durable consumer `nadm-dispatch` and
  * sends each to its host (`nadm.ctl.{lattice}.{hostId}`). Acked on the host's reply; no
- * responders or a timeout → retried with backoff; a refusal or the last delivery → a
- * `command_failed` event and a DLQ copy. Commands of one host go out in stream order.
+ * responders or a timeout → retried with backoff; a refusal or the last delivery → a refusal
+ * record in `nadm_refusals`, a `command_failed` event and a DLQ copy. Commands of one host go
+ * out in stream order.
  */
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
@@ -13,8 +14,10 @@ import type { Metrics } from "../metrics.js";
 import { COMMAND_ORDER_HEADERS, type Command, commandSchema } from "../streams/commands.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { eventSource, publishEvent } from "../streams/events.js";
+import type { RefusalKind } from "../streams/refusal-record.js";
 import { backoffMs, dlqBySubject, type Outcome, ok, retry, terminal } from "../streams/settle.js";
 import { CONSUMERS, STREAMS, subjects } from "../streams/subjects.js";
+import type { RefusalLog } from "./refusals.js";
 
 export interface DispatchDeps {
   nc: NatsConnection;
@@ -27,9 +30,11 @@ export interface DispatchDeps {
   recreate?: () => Promise<void>;
   /** Creation time of `nadm_commands`, sent with each command's sequence (see CommandOrder). */
   commandsEpoch: string;
+  /** Where failed commands are recorded (and cleared when a later one succeeds). */
+  refusals: RefusalLog;
 }
 
-type Reply = { ok: true } | { ok: false; error: string };
+type Reply = { ok: true; superseded?: boolean } | { ok: false; error: string };
 
 export class DispatchWorker {
   private readonly loop: ConsumerLoop;
@@ -77,12 +82,17 @@ export class DispatchWorker {
     const reply = await this.send(cmd, msg.data, msg.seq);
     if (reply === "unreachable") {
       if (!this.deps.view.host(cmd.lattice, cmd.hostId)) return ok; // host gone: the command is moot
-      if (msg.info.deliveryCount >= this.deps.config.commandMaxDeliver) {
-        return this.failed(cmd, `host ${cmd.hostId} did not answer after ${msg.info.deliveryCount} attempts`);
+      const deliveries = msg.info.deliveryCount;
+      if (deliveries >= this.deps.config.commandMaxDeliver) {
+        const why = `no reply after ${deliveries} deliveries`;
+        return this.failed(cmd, "unanswered", why, `host ${cmd.hostId} did not answer: ${why}`);
       }
-      return retry(backoffMs(msg.info.deliveryCount), "host unreachable");
+      return retry(backoffMs(deliveries), "host unreachable");
     }
-    if (!reply.ok) return this.failed(cmd, `host ${cmd.hostId} refused: ${reply.error}`);
+    if (!reply.ok)
+      return this.failed(cmd, "refused", reply.error, `host ${cmd.hostId} refused: ${reply.error}`);
+    // Before the ack: a crash in between redelivers the command, and the clear is retried.
+    if (!reply.superseded) await this.deps.refusals.clear(cmd);
     return ok;
   }
 
@@ -103,7 +113,9 @@ export class DispatchWorker {
     }
   }
 
-  private async failed(cmd: Command, reason: string): Promise<Outcome> {
+  /** Records the failure (before the event, which carries its revision), then dead-letters it. */
+  private async failed(cmd: Command, kind: RefusalKind, detail: string, reason: string): Promise<Outcome> {
+    const revision = await this.deps.refusals.record(cmd, kind, detail);
     await publishEvent(
       this.deps.js,
       cmd.lattice,
@@ -117,6 +129,8 @@ export class DispatchWorker {
         workloadKey: cmd.workload.key,
         count: cmd.count,
         reason,
+        attempt: cmd.attempt ?? 1,
+        stateRevision: revision,
       },
       `command_failed:${cmd.id}`,
     );

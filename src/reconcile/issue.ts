@@ -23,6 +23,7 @@ export function toCommand(
       workloadKey: p.workload.key,
       count: p.count,
       basedOnRevision: p.basedOnRevision,
+      after: p.after,
     }),
     lattice,
     hostId: p.hostId,
@@ -34,6 +35,8 @@ export function toCommand(
     causationId,
     basedOnRevision: p.basedOnRevision,
     issuedAt: new Date(now).toISOString(),
+    ...(p.generation !== undefined && { generation: p.generation }),
+    ...(p.attempt !== undefined && { attempt: p.attempt }),
   };
 }
 

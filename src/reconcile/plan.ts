@@ -10,6 +10,7 @@ import type { ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { WorkloadSpec } from "../streams/commands.js";
 import { planComponent } from "./desired.js";
+import { applyRefusals, type RefusalSource, withoutRefusedPending } from "./refusals.js";
 import { type PlannedComponent, rollComponent } from "./rolling.js";
 import { slotId } from "./rollout.js";
 import { appStatus, type Observed } from "./status.js";
@@ -36,6 +37,8 @@ export interface PlanInput {
   cause?: string;
   /** The app's status as last stored: a rollout's progress clock lives there. */
   previous?: AppStatus;
+  /** Stored refusals of commands (absent: none known); see refusals.ts. */
+  refusals?: RefusalSource;
 }
 
 export interface PlannedCommand {
@@ -46,6 +49,10 @@ export interface PlannedCommand {
   /** Revision of the host record the command was computed from. */
   basedOnRevision: number;
   reason: string;
+  /** Set by applyRefusals: the app generation, the attempt after refusals, the refusal it follows. */
+  generation?: number;
+  attempt?: number;
+  after?: string;
 }
 
 export interface Plan {
@@ -66,7 +73,7 @@ export interface Revert {
 export function plan(input: PlanInput): Plan {
   // The lattice view yields workloads in index order, which moves with every heartbeat: sort so
   // commands and status (compared as JSON by the status writer) do not depend on it.
-  input = { ...input, workloads: [...input.workloads].sort(byHostThenKey) };
+  input = withoutRefusedPending({ ...input, workloads: [...input.workloads].sort(byHostThenKey) });
   const deployed = input.stored?.deployed;
   const told = toldIndex(input);
   const hostsById = input.hostsById ?? new Map(input.hosts.map((h) => [h.hostId, h]));
@@ -104,8 +111,9 @@ export function plan(input: PlanInput): Plan {
         return { ...p, rollout };
       })
     : [];
-  const commands = paused ? [] : diff(input, components, told, hostsById);
-  const observed: Observed = { workloads: input.workloads, told, commands };
+  const proposed = paused ? [] : diff(input, components, told, hostsById);
+  const { commands, refused } = applyRefusals(proposed, components, input, hostsById);
+  const observed: Observed = { workloads: input.workloads, told, commands, refused };
   const revert = paused ? undefined : revertOf(input, components);
   const status = appStatus(input, deployed?.version ?? null, components, observed, paused);
   return revert ? { commands, status, revert } : { commands, status };

@@ -5,7 +5,9 @@
 
 import type { WorkloadOnHost } from "../lattice/view.js";
 import { type AppStatus, type ComponentStatus, type Phase, worstPhase } from "../streams/app-status.js";
+import { awaiting } from "./awaiting.js";
 import type { PlanInput, PlannedCommand } from "./plan.js";
+import { type Refused, refusalMessage } from "./refusals.js";
 import type { PlannedComponent } from "./rolling.js";
 
 /** An instance that crashed this often without the workload becoming fully ready is crash-looping. */
@@ -15,6 +17,8 @@ export interface Observed {
   workloads: readonly WorkloadOnHost[];
   told: Map<string, number>;
   commands: readonly PlannedCommand[];
+  /** Commands held back or retried because their host refused them before (refusals.ts). */
+  refused?: readonly Refused[];
 }
 
 function sum(values: Iterable<number>): number {
@@ -62,11 +66,13 @@ function componentStatus(plan: PlannedComponent, observed: Observed, paused: boo
     oldRunning > 0 ? `${plural(oldRunning, "instance")} of an older revision still running` : "",
   ].filter(Boolean);
   const detail = record ? rollingMessage(plan, desired) : [counts, ...extra].join("; ");
+  const refused = observed.refused?.filter((r) => r.component === plan.name) ?? [];
   let phase: Phase;
   let message: string;
   if (plan.status.phase === "failed") [phase, message] = ["failed", `${plan.status.message} (${counts})`];
   else if (plan.status.phase === "waiting")
     [phase, message] = ["waiting", `${plan.status.message} (${counts})`];
+  else if (refused.length > 0) [phase, message] = ["failed", refusalMessage(refused, counts)];
   else if (plan.rollout?.stalled) [phase, message] = ["failed", `${plan.rollout.stalled}; ${detail}`];
   else if (crashing && ready < desired) {
     phase = "failed";
@@ -74,7 +80,7 @@ function componentStatus(plan: PlannedComponent, observed: Observed, paused: boo
   } else if (paused) [phase, message] = ["paused", `paused: ${detail}`];
   else if (ready >= desired && running === desired && oldRunning === 0 && settled)
     [phase, message] = ["deployed", counts];
-  else [phase, message] = ["reconciling", detail];
+  else [phase, message] = ["reconciling", [detail, awaiting(plan, observed)].filter(Boolean).join("; ")];
   return { ...base, phase, message };
 }
 
@@ -85,7 +91,14 @@ function rollingMessage(plan: PlannedComponent, desired: number): string {
   if (!r || !step) return "";
   const serialBy = plan.rollout?.properties.serialBy;
   const where = step.held ?? (r.active !== null && serialBy ? `${serialBy} ${r.active} in progress` : "");
-  const parts = [`${r.readyNew}/${desired} on ${r.to}`, where, `${r.available}/${desired} available`];
+  const minReady = plan.rollout?.properties.minReadySeconds ?? 0;
+  const young = r.readyNew - r.availableNew;
+  const parts = [
+    `${r.readyNew}/${desired} on ${r.to}`,
+    where,
+    `${r.available}/${desired} available`,
+    young > 0 ? `${young} ready for less than ${minReady} s` : "",
+  ];
   return `rolling ${r.from ?? "older revision"} → ${r.to}: ${parts.filter(Boolean).join(", ")}`;
 }
 

@@ -23,12 +23,15 @@ import {
   parseEvent,
   publishEvent,
 } from "../streams/events.js";
+
+import type { RefusalRecord } from "../streams/refusal-record.js";
 import { dlqBySubject, type Outcome, ok, terminal } from "../streams/settle.js";
 import { CONSUMERS, keys, STREAMS } from "../streams/subjects.js";
 import { Coalescer } from "./coalesce.js";
 import type { InflightView } from "./inflight.js";
 import { CommandIssuer } from "./issue.js";
 import { plan, type Revert } from "./plan.js";
+import { refusalSource } from "./refusal-source.js";
 import type { StatusWriter } from "./status-writer.js";
 import type { AppState } from "./types.js";
 
@@ -48,6 +51,8 @@ export interface ReconcileDeps {
   statuses: KvCache<AppStatus>;
   /** For auto-reverts, which go through the store like an API deploy. */
   store: ManifestStore;
+  /** Stored refusals of commands (`nadm_refusals`): held-back retries and why. */
+  refusals?: KvCache<RefusalRecord>;
   inflight: InflightView;
   status: StatusWriter;
   registry: ScalerRegistry;
@@ -123,7 +128,13 @@ export class ReconcileWorker {
     const rev = "stateRevision" in event.data ? event.data.stateRevision : undefined;
     if (rev === undefined) return;
     const d = event.data as { app?: string; hostId?: string };
-    if (event.type.startsWith("app_")) {
+    if (event.type === "command_failed") {
+      // Its revision is of the refusal record the dispatcher wrote.
+      const { refusals } = this.deps;
+      if (refusals && !(await refusals.reach(rev, FENCE_TIMEOUT_MS))) {
+        await refusals.refresh(keys.refusal(event.lattice, event.data.hostId, event.data.workloadKey));
+      }
+    } else if (event.type.startsWith("app_")) {
       if (!(await this.deps.manifests.reach(rev, FENCE_TIMEOUT_MS)) && d.app) {
         await this.deps.manifests.refresh(keys.manifest(event.lattice, d.app));
       }
@@ -216,6 +227,7 @@ export class ReconcileWorker {
       now,
       cause,
       previous: this.deps.statuses.get(keys.status(lattice, app))?.value,
+      refusals: this.deps.refusals && refusalSource(this.deps.refusals, lattice, this.deps.config),
     });
     await this.issuer.publish(lattice, app, p.commands, causationId, now);
     if (p.revert) await this.revert(lattice, p.revert, now);
@@ -237,8 +249,6 @@ function causeOf(event: NadmEvent): string | undefined {
       return `host ${event.data.hostId} was lost`;
     case "host_stopped":
       return `host ${event.data.hostId} stopped`;
-    case "command_failed":
-      return `a command to ${event.data.hostId} failed: ${event.data.reason}`;
     default:
       return undefined;
   }

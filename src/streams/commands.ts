@@ -27,12 +27,19 @@ export const commandSchema = z.object({
   causationId: z.string(),
   basedOnRevision: z.number().int().min(0),
   issuedAt: z.string(),
+  /** The app generation the command was planned for (a refusal of it holds until that changes). */
+  generation: z.number().int().min(0).optional(),
+  /** Absent for a first try; n for the n-th attempt after refusals (docs/ARCHITECTURE.md). */
+  attempt: z.number().int().min(1).optional(),
 });
 export type Command = z.infer<typeof commandSchema>;
 
 /**
  * The deterministic `Nats-Msg-Id` of ARCHITECTURE §2 rule 2: replicas that see the same host
- * state compute the same id, so the stream's duplicate window drops the copies.
+ * state compute the same id, so the stream's duplicate window drops the copies. A command that
+ * follows a stored refusal is based on that refusal instead (`after`: derived from the refused
+ * command's id), not on the host's revision: every replica and every tick then computes the
+ * same id for the same attempt, however many heartbeats came in between.
  */
 export function commandId(parts: {
   lattice: string;
@@ -40,8 +47,10 @@ export function commandId(parts: {
   workloadKey: string;
   count: number;
   basedOnRevision: number;
+  after?: string;
 }): string {
-  const text = `${parts.lattice}\n${parts.hostId}\n${parts.workloadKey}\n${parts.count}\n${parts.basedOnRevision}`;
+  const basis = parts.after === undefined ? `${parts.basedOnRevision}` : `after ${parts.after}`;
+  const text = `${parts.lattice}\n${parts.hostId}\n${parts.workloadKey}\n${parts.count}\n${basis}`;
   return `cmd-${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
 }
 

@@ -44,6 +44,8 @@ export const eventDataSchemas = {
   app_deleted: z.object({ ...base, app: z.string(), version: z.string().optional() }),
   lattice_tick: z.object({ period: z.number().int(), intervalMs: z.number().int().positive() }),
   command_failed: z.object({
+    // stateRevision: of the refusal record in nadm_refusals that the failure was written to.
+    ...base,
     commandId: z.string(),
     hostId: z.string(),
     app: z.string(),
@@ -51,6 +53,7 @@ export const eventDataSchemas = {
     workloadKey: z.string(),
     count: z.number().int(),
     reason: z.string(),
+    attempt: z.number().int().min(1).optional(),
   }),
 } satisfies Record<EventType, z.ZodType>;
 

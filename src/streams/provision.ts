@@ -17,6 +17,7 @@ import { type KV, Kvm } from "@nats-io/kv";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
 import type { ResourcesConfig } from "../config.js";
 import { ConflictError } from "../errors.js";
+import { REFUSAL_TTL_MS } from "./refusal-record.js";
 import { BUCKETS, CONSUMERS, STREAMS, subjects } from "./subjects.js";
 
 /** A stream nadm needs exists with settings nadm cannot use: start-up stops and says what to do. */
@@ -103,8 +104,13 @@ export interface ProvisionOptions {
   commandMaxDeliver?: number;
 }
 
+/** What a controller replica uses: the shared buckets plus its own `nadm_refusals`. */
+export interface ControllerBuckets extends Buckets {
+  refusals: KV;
+}
+
 /** Creates (or verifies) everything. Safe to call from every replica at every start. */
-export async function provision(nc: NatsConnection, opts: ProvisionOptions): Promise<Buckets> {
+export async function provision(nc: NatsConnection, opts: ProvisionOptions): Promise<ControllerBuckets> {
   const jsm = await jetstreamManager(nc);
   for (const config of streamConfigs(opts.resources)) await ensureStream(jsm, config);
   const ackWaitMs = opts.ackWaitMs ?? 10_000;
@@ -120,10 +126,19 @@ export async function provision(nc: NatsConnection, opts: ProvisionOptions): Pro
     maxDeliver: commandMaxDeliver,
     maxAckPending: 1_000,
   });
-  const buckets = await openBuckets(nc, opts.resources);
+  const [buckets, refusals] = await Promise.all([
+    openBuckets(nc, opts.resources),
+    // Written and read by controllers only; a record not rewritten within the TTL is moot.
+    new Kvm(nc).create(BUCKETS.refusals, {
+      history: 1,
+      replicas: opts.resources.replicas,
+      ttl: REFUSAL_TTL_MS,
+      maxValueSize: 64 * 1024,
+    }),
+  ]);
   // Only the controller applies changed settings: hosts open the buckets with defaults.
   await ensureHistory(jsm, BUCKETS.status, opts.resources.statusHistory);
-  return buckets;
+  return { ...buckets, refusals };
 }
 
 /** Opens (creating when missing) the three KV buckets. */

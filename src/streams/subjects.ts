@@ -18,6 +18,8 @@ export const BUCKETS = {
   manifests: "nadm_manifests",
   hosts: "nadm_hosts",
   status: "nadm_status",
+  /** Commands a host refused or never answered, per host and workload (docs/ARCHITECTURE.md). */
+  refusals: "nadm_refusals",
 } as const;
 
 export const API_QUEUE_GROUP = "nadm-api";
@@ -85,6 +87,8 @@ export const keys = {
   manifest: (lattice: string, app: string) => `${lattice}.${app}`,
   host: (lattice: string, hostId: string) => `${lattice}.${hostId}`,
   status: (lattice: string, app: string) => `${lattice}.${app}`,
+  /** `{lattice}.{hostId}.{app}.{component}.{rev}`: the last failed command of a workload on a host. */
+  refusal: (lattice: string, hostId: string, workloadKey: string) => `${lattice}.${hostId}.${workloadKey}`,
   /** Splits a `{lattice}.{name}` key. */
   parse: (key: string): { lattice: string; name: string } | undefined => {
     const dot = key.indexOf(".");

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
 import { resolve, resourcesSchema } from "../../src/config.js";
 import { IncompatibleResourceError, provision } from "../../src/streams/provision.js";
+import { REFUSAL_TTL_MS } from "../../src/streams/refusal-record.js";
 import { CONSUMERS, STREAMS } from "../../src/streams/subjects.js";
 import { testNats } from "../support/nats.js";
 
@@ -21,8 +23,11 @@ test("provision creates every stream, consumer and bucket, and is idempotent", a
   const streams = (await jsm.streams.names().next()).sort();
   assert.deepEqual(
     streams.filter((s) => s.startsWith("KV_")),
-    ["KV_nadm_hosts", "KV_nadm_manifests", "KV_nadm_status"],
+    ["KV_nadm_hosts", "KV_nadm_manifests", "KV_nadm_refusals", "KV_nadm_status"],
   );
+  // A refusal not rewritten within the TTL is moot; the bucket forgets it.
+  const refusals = await jsm.streams.info("KV_nadm_refusals");
+  assert.equal(refusals.config.max_age, nanos(REFUSAL_TTL_MS));
 });
 
 test("a stream with other subjects fails start-up with a clear message", async () => {

@@ -122,8 +122,20 @@ test("commands to a host that never answers end in command_failed and the DLQ", 
     { timeoutMs: 20_000, what: "command_failed" },
   );
   assert.equal(failed.data.hostId, "zombie");
-  assert.match(failed.data.reason, /did not answer after 2 attempts/);
+  assert.match(failed.data.reason, /did not answer: no reply after 2 deliveries/);
   assert.ok((await dlq("command")).some((d) => d.subject === "nadm.cmd.default.zombie"));
+  // The exhausted command is stored as a refusal: the status says so, and keeps saying it.
+  const s = await waitFor(
+    async () => {
+      const st = await api.status("haunted");
+      return st.phase === "failed" ? st : undefined;
+    },
+    { timeoutMs: 10_000, what: "haunted failed" },
+  );
+  assert.match(
+    s.message,
+    /^host zombie did not answer the command \(attempt \d\): no reply after 2 deliveries/,
+  );
   await kv.delete(keys.host("default", "zombie"));
 });
 

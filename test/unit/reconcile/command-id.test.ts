@@ -27,12 +27,21 @@ describe("commandId (ARCHITECTURE §2 rule 2)", () => {
     ["count", 3],
     ["count", 0],
     ["basedOnRevision", 8],
+    ["after", "cmd-refused"],
   ];
   for (const [field, value] of changes) {
     test(`${field} ${JSON.stringify(base[field])} → ${JSON.stringify(value)} changes the id`, () => {
       assert.notEqual(commandId({ ...base, [field]: value }), commandId(base));
     });
   }
+});
+
+describe("commandId after a refusal", () => {
+  test("is based on the refused command, not on the host revision (one id per attempt)", () => {
+    const after = "cmd-refused";
+    assert.equal(commandId({ ...base, after }), commandId({ ...base, basedOnRevision: 99, after }));
+    assert.notEqual(commandId({ ...base, after }), commandId({ ...base, after: "cmd-other" }));
+  });
 });
 
 describe("toCommand", () => {

@@ -128,7 +128,7 @@ const rows: Row[] = [
       west("w1", workload(z1, { desired: 1 })),
     ],
     phase: "reconciling",
-    message: "3/4 ready",
+    message: "3/4 ready; waiting for e1 to start 1 instance",
   },
   {
     name: "restarts >= 3 but fully ready again: not a crash loop",
@@ -149,14 +149,14 @@ const rows: Row[] = [
       host("h2", "", [workload(k5, { desired: 2, running: 1, ready: 1 })]),
     ],
     phase: "reconciling",
-    message: "2/5 ready; 2 starting",
+    message: "2/5 ready; 2 starting; waiting for h2 to start 1 instance",
   },
   {
     name: "commands about to be sent",
     stored: storedApp(zoned),
     hosts: [east("e1"), east("e2"), west("w1")],
     phase: "reconciling",
-    message: "0/4 ready",
+    message: "0/4 ready; sending commands to e1, e2, w1",
   },
   {
     name: "everything ready, nothing pending",
@@ -204,7 +204,8 @@ const rows: Row[] = [
       west("w1", workload(z2, { desired: 1 })),
     ],
     phase: "reconciling",
-    message: "rolling older revision → v2: 4/4 on v2, 4/4 available",
+    message:
+      "rolling older revision → v2: 4/4 on v2, 4/4 available; waiting for e1 to stop 1 instance of an older revision",
   },
   {
     name: "the cause is told",
@@ -212,7 +213,7 @@ const rows: Row[] = [
     hosts: zonedConverged.slice(0, 2).concat(west("w1")),
     cause: "host w2 was lost",
     phase: "reconciling",
-    message: "3/4 ready — after host w2 was lost",
+    message: "3/4 ready; sending a command to w1 — after host w2 was lost",
   },
   {
     name: "paused",
@@ -297,7 +298,7 @@ const rows: Row[] = [
     stored: storedApp(twoComponents),
     hosts: [west("w1"), east("e1")],
     phase: "reconciling",
-    message: "web: 0/2 ready; worker: 0/1 ready",
+    message: "web: 0/2 ready; sending a command to w1; worker: 0/1 ready; sending a command to w1",
     components: { web: "reconciling", worker: "reconciling" },
   },
   {
@@ -343,7 +344,7 @@ describe("plan(): status", () => {
         name: "web",
         scaler: "spreadscaler",
         phase: "reconciling",
-        message: "2/5 ready; 2 starting",
+        message: "2/5 ready; 2 starting; waiting for h2 to start 1 instance",
         desired: 5,
         running: 4,
         ready: 2,
