@@ -39,8 +39,11 @@ export const resourcesSchema = z.object({
     .int()
     .positive()
     .default(2 * 60 * 1000),
-  /** Versions kept per app in nadm_manifests. */
-  maxVersions: z.number().int().min(1).max(1000).default(32),
+  /**
+   * Versions kept per app in nadm_manifests: the newest N, plus the deployed and the previous
+   * (revert) version. At most 1,000 so an app's index stays far below one NATS message.
+   */
+  maxVersions: z.number().int().min(1).max(1000).default(100),
 });
 export type ResourcesConfig = Readonly<z.output<typeof resourcesSchema>>;
 
@@ -69,6 +72,11 @@ export function envDefaults(env: NodeJS.ProcessEnv = process.env): Partial<Conne
   if (env.NATS_USER) out.user = env.NATS_USER;
   if (env.NATS_PASSWORD) out.password = env.NATS_PASSWORD;
   return out;
+}
+
+/** Resource settings from the environment (`NADM_MAX_VERSIONS`); flags override them. */
+export function resourcesEnvDefaults(env: NodeJS.ProcessEnv = process.env): Partial<ResourcesConfig> {
+  return env.NADM_MAX_VERSIONS ? { maxVersions: Number(env.NADM_MAX_VERSIONS) } : {};
 }
 
 /** Environment variables of the process itself (used for log level and colour only). */

@@ -5,15 +5,19 @@
 import type { Server } from "node:http";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { MAX_REQUEST_BYTES } from "./api/protocol.js";
 import { ApiResponder } from "./api/responder.js";
 import { traitCatalogFor } from "./catalog.js";
 import type { ControllerConfig, ResourcesConfig } from "./config.js";
 import { DispatchWorker } from "./dispatch/worker.js";
 import { KvCache } from "./lattice/kv-cache.js";
+import { runningComponents } from "./lattice/reports.js";
 import { decodeHostRecord, LatticeView } from "./lattice/view.js";
 import type { Logger } from "./log.js";
-import { decodeStoredApp, ManifestStore } from "./manifests/store.js";
+import { migrateAll } from "./manifests/migrate.js";
+import { ManifestStore, storableBytes } from "./manifests/store.js";
 import { createMetrics, type Metrics, serveMetrics } from "./metrics.js";
+import { AppCache } from "./reconcile/app-cache.js";
 import { InflightView } from "./reconcile/inflight.js";
 import { decodeAppStatus, StatusWriter } from "./reconcile/status-writer.js";
 import { Ticker } from "./reconcile/tick.js";
@@ -47,7 +51,10 @@ export class Controller {
       provision(nc, { resources, ackWaitMs: config.ackWaitMs, commandMaxDeliver: config.commandMaxDeliver });
     const buckets = await reprovision();
     const js = jetstream(nc);
-    const manifests = new KvCache(buckets.manifests, decodeStoredApp, log);
+    // Before anything reads nadm_manifests: apps stored in the one-value shape get version keys.
+    const migrated = await migrateAll(buckets.manifests);
+    if (migrated > 0) log.info({ migrated }, "migrated apps to one key per manifest version");
+    const manifests = new AppCache(buckets.manifests, log);
     const hosts = new KvCache(buckets.hosts, decodeHostRecord, log);
     const statuses = new KvCache(buckets.status, decodeAppStatus, log);
     await Promise.all([manifests.start(), hosts.start(), statuses.start()]);
@@ -87,11 +94,17 @@ export class Controller {
     ticker.start();
     this.parts.push(ticker);
 
+    const maxPayload = nc.info?.max_payload ?? MAX_REQUEST_BYTES;
     const api = new ApiResponder(nc, {
-      store: new ManifestStore(buckets.manifests, resources.maxVersions),
+      store: new ManifestStore(buckets.manifests, {
+        keepLast: resources.maxVersions,
+        maxValueBytes: storableBytes(maxPayload),
+      }),
       statusKv: buckets.status,
       js,
       catalog: traitCatalogFor(registry),
+      hostReports: (lattice, app) => runningComponents(view, lattice, app),
+      maxRequestBytes: Math.min(MAX_REQUEST_BYTES, maxPayload),
       log: log.child({ room: "api" }),
       now: () => new Date(),
     });
@@ -111,7 +124,7 @@ export class Controller {
   }
 }
 
-function* lattices<T>(view: LatticeView, manifests: KvCache<T>): Iterable<string> {
+function* lattices(view: LatticeView, manifests: AppCache): Iterable<string> {
   yield* view.lattices();
   for (const c of manifests.values()) {
     const k = keys.parse(c.key);

@@ -4,7 +4,13 @@
 import { join, resolve as resolvePath } from "node:path";
 import type { Command } from "commander";
 import { ApiClient } from "../api/client.js";
-import { controllerSchema, logLevelFromEnv, resolve, resourcesSchema } from "../config.js";
+import {
+  controllerSchema,
+  logLevelFromEnv,
+  resolve,
+  resourcesEnvDefaults,
+  resourcesSchema,
+} from "../config.js";
 import { Controller } from "../controller.js";
 import { NatsServerNotFoundError, startNatsServer } from "../embedded/nats-server.js";
 import { createLogger } from "../log.js";
@@ -25,6 +31,7 @@ interface ControllerFlags {
   inflightTimeout?: number;
   concurrency?: number;
   replicas?: number;
+  maxVersions?: number;
 }
 
 function addControllerOptions(cmd: Command): Command {
@@ -43,12 +50,21 @@ function addControllerOptions(cmd: Command): Command {
       parseDuration,
     )
     .option("--concurrency <n>", "events reconciled at once by this replica (default 64)", parseInteger)
-    .option("--replicas <n>", "stream/KV replicas for clustered NATS: 1, 3 or 5 (default 1)", parseInteger);
+    .option("--replicas <n>", "stream/KV replicas for clustered NATS: 1, 3 or 5 (default 1)", parseInteger)
+    .option(
+      "--max-versions <n>",
+      "versions kept per app, plus the deployed and previous ones (env NADM_MAX_VERSIONS, default 100)",
+      parseInteger,
+    );
 }
 
 function controllerConfigs(f: ControllerFlags) {
   return {
-    resources: resolve(resourcesSchema, { replicas: f.replicas }),
+    resources: resolve(resourcesSchema, {
+      ...resourcesEnvDefaults(),
+      replicas: f.replicas,
+      ...(f.maxVersions === undefined ? {} : { maxVersions: f.maxVersions }),
+    }),
     controller: resolve(controllerSchema, {
       scalerPaths: f.scaler ?? [],
       httpPort: f.httpPort,

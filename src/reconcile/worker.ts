@@ -11,7 +11,6 @@ import type { KvCache } from "../lattice/kv-cache.js";
 import { sweepLattice } from "../lattice/liveness.js";
 import type { LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
-import type { StoredApp } from "../manifests/store.js";
 import type { Metrics } from "../metrics.js";
 import type { ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus, Phase } from "../streams/app-status.js";
@@ -19,12 +18,12 @@ import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { MalformedEventError, type NadmEvent, parseEvent } from "../streams/events.js";
 import { dlqBySubject, type Outcome, ok, terminal } from "../streams/settle.js";
 import { CONSUMERS, keys, STREAMS } from "../streams/subjects.js";
+import type { AppCache } from "./app-cache.js";
 import { Coalescer } from "./coalesce.js";
 import type { InflightView } from "./inflight.js";
 import { CommandIssuer } from "./issue.js";
 import { plan } from "./plan.js";
 import type { StatusWriter } from "./status-writer.js";
-import type { AppState } from "./types.js";
 
 const UNSETTLED: ReadonlySet<Phase> = new Set(["reconciling", "failed", "waiting"]);
 
@@ -37,7 +36,8 @@ export interface ReconcileDeps {
   js: JetStreamClient;
   hostsKv: KV;
   view: LatticeView;
-  manifests: KvCache<StoredApp>;
+  /** App indexes and deployed manifests (never the other versions). */
+  manifests: AppCache;
   /** Stored app statuses: a tick revisits the apps whose status is not settled. */
   statuses: KvCache<AppStatus>;
   inflight: InflightView;
@@ -116,8 +116,8 @@ export class ReconcileWorker {
     if (rev === undefined) return;
     const d = event.data as { app?: string; hostId?: string };
     if (event.type.startsWith("app_")) {
-      if (!(await this.deps.manifests.reach(rev, FENCE_TIMEOUT_MS)) && d.app) {
-        await this.deps.manifests.refresh(keys.manifest(event.lattice, d.app));
+      if (!(await this.deps.manifests.indexes.reach(rev, FENCE_TIMEOUT_MS)) && d.app) {
+        await this.deps.manifests.indexes.refresh(keys.manifest(event.lattice, d.app));
       }
     } else if (!(await this.deps.view.cache.reach(rev, FENCE_TIMEOUT_MS)) && d.hostId) {
       await this.deps.view.cache.refresh(keys.host(event.lattice, d.hostId));
@@ -175,11 +175,12 @@ export class ReconcileWorker {
   ): Promise<void> {
     const started = performance.now();
     const { view, inflight } = this.deps;
+    const stored = await this.deps.manifests.state(lattice, app);
     const now = Date.now();
     const p = plan({
       lattice,
       app,
-      stored: appState(this.deps.manifests.get(keys.manifest(lattice, app))?.value),
+      stored,
       hosts: view.hosts(lattice),
       hostsById: view.hostMap(lattice),
       workloads: view.workloadsOf(lattice, app),
@@ -213,19 +214,4 @@ function causeOf(event: NadmEvent): string | undefined {
     default:
       return undefined;
   }
-}
-
-/** The reconciler's view of a stored app: its index and the deployed manifest only. */
-function appState(stored: StoredApp | undefined): AppState | undefined {
-  if (!stored) return undefined;
-  const deployed = stored.deployedVersion
-    ? stored.versions.find((v) => v.version === stored.deployedVersion)
-    : undefined;
-  return {
-    deployedVersion: stored.deployedVersion,
-    previousVersion: null,
-    generation: stored.generation,
-    paused: stored.paused,
-    deployed: deployed && { version: deployed.version, manifest: deployed.manifest },
-  };
 }
