@@ -41,6 +41,8 @@ export class Controller {
   /** Stopped in reverse order of starting. */
   private readonly parts: Stoppable[] = [];
   private server: Server | undefined;
+  /** What this replica holds of nadm_manifests (for tests and benchmarks). */
+  apps: AppCache | undefined;
 
   constructor(private readonly opts: ControllerOptions) {}
 
@@ -55,6 +57,7 @@ export class Controller {
     const migrated = await migrateAll(buckets.manifests);
     if (migrated > 0) log.info({ migrated }, "migrated apps to one key per manifest version");
     const manifests = new AppCache(buckets.manifests, log);
+    this.apps = manifests;
     const hosts = new KvCache(buckets.hosts, decodeHostRecord, log);
     const statuses = new KvCache(buckets.status, decodeAppStatus, log);
     await Promise.all([manifests.start(), hosts.start(), statuses.start()]);
