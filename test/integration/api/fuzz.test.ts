@@ -153,9 +153,14 @@ test("1,000 random requests: each gets the envelope it should, and nothing is st
       assert.ok(CODES.includes(env.error.code));
       assert.equal(env.error.code, want.code, env.error.message);
       assert.equal(typeof env.error.message, "string");
-      for (const d of env.error.details ?? []) {
+      assert.ok(Array.isArray(env.error.details), "details is always an array");
+      for (const d of env.error.details) {
         assert.equal(typeof d.path, "string");
         assert.equal(typeof d.message, "string");
+      }
+      // nadm's own words, not the validation library's ("Invalid input: expected x, received y").
+      for (const text of [env.error.message, ...env.error.details.map((d) => d.message)]) {
+        assert.doesNotMatch(text, /Invalid input|, received /, text);
       }
     }),
     { numRuns: 1000 },
