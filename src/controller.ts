@@ -4,6 +4,7 @@
  */
 import type { Server } from "node:http";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { MAX_REQUEST_BYTES } from "./api/protocol.js";
 import { ApiResponder } from "./api/responder.js";
@@ -24,7 +25,7 @@ import { Ticker } from "./reconcile/tick.js";
 import { ReconcileWorker } from "./reconcile/worker.js";
 import type { ScalerRegistry } from "./scalers/index.js";
 import { provision } from "./streams/provision.js";
-import { keys, STREAMS } from "./streams/subjects.js";
+import { BUCKETS, keys, STREAMS } from "./streams/subjects.js";
 
 export interface ControllerOptions {
   nc: NatsConnection;
@@ -34,6 +35,9 @@ export interface ControllerOptions {
   log: Logger;
   metrics?: Metrics;
 }
+
+/** Below the CLI's per-attempt request timeout (≥ 2 s, 5 s by default). */
+const API_JETSTREAM_TIMEOUT_MS = 2_000;
 
 type Stoppable = { stop(): void | Promise<void> };
 
@@ -97,13 +101,30 @@ export class Controller {
     ticker.start();
     this.parts.push(ticker);
 
+    this.parts.push(await this.startApi(view));
+    if (config.httpPort !== undefined) {
+      this.server = await serveMetrics(metrics, config.httpPort, () => !nc.isClosed());
+    }
+    log.info({ scalers: registry.types() }, "controller replica started");
+  }
+
+  /**
+   * The API responder, with JetStream handles of its own whose requests time out before a
+   * client's request does: during a leader election the client gets `unavailable` saying what
+   * is unavailable, rather than no reply at all.
+   */
+  private async startApi(view: LatticeView): Promise<ApiResponder> {
+    const { nc, resources, registry, log } = this.opts;
+    const js = jetstream(nc, { timeout: API_JETSTREAM_TIMEOUT_MS });
+    const kvm = new Kvm(js);
+    const [manifests, status] = await Promise.all([kvm.open(BUCKETS.manifests), kvm.open(BUCKETS.status)]);
     const maxPayload = nc.info?.max_payload ?? MAX_REQUEST_BYTES;
     const api = new ApiResponder(nc, {
-      store: new ManifestStore(buckets.manifests, {
+      store: new ManifestStore(manifests, {
         keepLast: resources.maxVersions,
         maxValueBytes: storableBytes(maxPayload),
       }),
-      statusKv: buckets.status,
+      statusKv: status,
       js,
       catalog: traitCatalogFor(registry),
       hostReports: (lattice, app) => runningComponents(view, lattice, app),
@@ -112,11 +133,7 @@ export class Controller {
       now: () => new Date(),
     });
     api.start();
-    this.parts.push(api);
-    if (config.httpPort !== undefined) {
-      this.server = await serveMetrics(metrics, config.httpPort, () => !nc.isClosed());
-    }
-    log.info({ scalers: registry.types() }, "controller replica started");
+    return api;
   }
 
   /** Stops taking new work and finishes what is in flight. The connection is the caller's. */
