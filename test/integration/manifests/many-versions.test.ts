@@ -77,6 +77,8 @@ test("500 versions of a 100 KB manifest are stored, listed and deployable", asyn
   const versions = await api.versions("big");
   assert.equal(versions.previousVersion, "1.0.1", "the revert target is kept");
 
-  // The replica holds the deployed manifest only, not 500 of them.
+  // The replica holds the deployed manifest only, not 500 of them, and none once undeployed.
   assert.equal(controller.apps?.manifestsHeld, 1);
+  await api.undeploy("big");
+  await waitFor(() => controller.apps?.manifestsHeld === 0, { what: "the undeployed manifest dropped" });
 });
