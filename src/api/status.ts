@@ -7,18 +7,9 @@
  * comes from the stored status, the app's index or a host's report.
  */
 import type { AppIndex } from "../manifests/app-index.js";
-import type { AppStatus, ComponentStatus } from "../streams/app-status.js";
+import type { AppStatus, ComponentStatus, RunningComponent } from "../streams/app-status.js";
 
-/** What the hosts of a lattice report of one component of an app (all revisions together). */
-export interface RunningComponent {
-  component: string;
-  running: number;
-  ready: number;
-  /** hostId → running instances. */
-  hosts: Record<string, number>;
-  /** Server time of the newest host report counted here (ISO). */
-  reportedAt: string;
-}
+export type { RunningComponent } from "../streams/app-status.js";
 
 /** Reports of every component of `app` that some live host still runs. */
 export type HostReports = (lattice: string, app: string) => RunningComponent[];

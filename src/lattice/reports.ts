@@ -3,21 +3,12 @@
  * the API's `status` checks the stored status against it, so it never claims less or more than
  * what runs (e.g. right after `undeploy`, while hosts are still stopping instances).
  */
+import type { RunningComponent } from "../streams/app-status.js";
 import type { LatticeView } from "./view.js";
 
-export interface ComponentReport {
-  component: string;
-  running: number;
-  ready: number;
-  /** hostId → running instances. */
-  hosts: Record<string, number>;
-  /** Server time of the newest host record counted (ISO). */
-  reportedAt: string;
-}
-
 /** Components of `app` with at least one running instance on a live host, sorted by name. */
-export function runningComponents(view: LatticeView, lattice: string, app: string): ComponentReport[] {
-  const byComponent = new Map<string, ComponentReport>();
+export function runningComponents(view: LatticeView, lattice: string, app: string): RunningComponent[] {
+  const byComponent = new Map<string, RunningComponent>();
   for (const w of view.workloadsOf(lattice, app)) {
     if (w.inventory.running === 0) continue;
     const name = w.inventory.component;
