@@ -9,7 +9,7 @@ import type { Logger } from "../log.js";
 import type { AppIndex } from "../manifests/app-index.js";
 import { announce, deployAndAnnounce } from "../manifests/deploy.js";
 import { parseManifestText, type TraitCatalog } from "../manifests/index.js";
-import type { ManifestStore, WriteResult } from "../manifests/store.js";
+import type { ManifestStore, StoredIndex, WriteResult } from "../manifests/store.js";
 import { type AppStatus, appStatusSchema } from "../streams/app-status.js";
 import { type ApiOp, BUCKETS, keys } from "../streams/subjects.js";
 import { whileAvailable } from "../streams/unavailable.js";
@@ -44,8 +44,16 @@ async function readStatus(deps: ApiDeps, lattice: string, name: string): Promise
 }
 
 /** The status reply of an app (see api/status.ts); undefined when there is nothing at all. */
-async function statusOf(deps: ApiDeps, lattice: string, name: string): Promise<AppStatus | undefined> {
-  const [index, stored] = await Promise.all([deps.store.get(lattice, name), readStatus(deps, lattice, name)]);
+async function statusOf(
+  deps: ApiDeps,
+  lattice: string,
+  name: string,
+  known?: StoredIndex,
+): Promise<AppStatus | undefined> {
+  const [index, stored] = await Promise.all([
+    known ?? deps.store.get(lattice, name),
+    readStatus(deps, lattice, name),
+  ]);
   return composeStatus({
     name,
     index: index && { value: index.value, writtenAt: index.writtenAt },
@@ -106,7 +114,7 @@ const list: Handler = async (lattice, body, deps) => {
   parseRequest(P.emptyRequestSchema, body);
   const apps = await deps.store.list(lattice);
   const summaries = await Promise.all(
-    apps.map(async (app) => summary(app, await statusOf(deps, lattice, app.name))),
+    apps.map(async (app) => summary(app.value, await statusOf(deps, lattice, app.value.name, app))),
   );
   return { apps: summaries } satisfies P.ListResult;
 };

@@ -89,12 +89,12 @@ export class ManifestStore {
   }
 
   /** Every app of the lattice, sorted by name (index keys only: two tokens). */
-  list(lattice: string): Promise<AppIndex[]> {
+  list(lattice: string): Promise<StoredIndex[]> {
     return whileAvailable(WHAT, async () => {
       const names = new Set<string>();
       for await (const key of await this.kv.keys(keys.appIndexes(lattice))) names.add(key);
       const apps = await Promise.all([...names].sort().map((k) => this.readIndex(k)));
-      return apps.flatMap((a) => (a ? [a.value] : []));
+      return apps.flatMap((a) => (a ? [a] : []));
     });
   }
 
