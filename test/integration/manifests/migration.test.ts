@@ -40,7 +40,9 @@ test("a controller's start migrates one-value apps to an index plus one key per 
   await buckets.manifests.put(keys.manifest("other", "quiet"), legacy("quiet", ["a"], null, 0));
   const fleet = await runSimFleet({ nc, count: 2, hostIdPrefix: "mig" });
   after(() => fleet.stop());
-  await startController(nc, { tickIntervalMs: 200 });
+  // Migration changes no deployment, so it publishes no event: the periodic resync (level-
+  // triggered) is what reconciles the migrated apps, here every second.
+  await startController(nc, { tickIntervalMs: 200, resyncIntervalMs: 1_000 });
 
   const index = decodeAppIndex((await buckets.manifests.get(keys.manifest("default", "old")))!);
   assert.deepEqual(
