@@ -40,12 +40,15 @@ export const resourcesSchema = z.object({
     .positive()
     .default(2 * 60 * 1000),
   /**
+   * Versions kept per app in nadm_manifests: the newest N, plus the deployed and the previous
+   * (revert) version. At most 1,000 so an app's index stays far below one NATS message.
+   */
+  maxVersions: z.number().int().min(1).max(1000).default(100),
+  /**
    * Status transitions kept per app in nadm_status (NATS caps KV history at 64): what
    * `app history` can show, so it must cover a whole rollout.
    */
   statusHistory: z.number().int().min(1).max(64).default(64),
-  /** Versions kept per app in nadm_manifests. */
-  maxVersions: z.number().int().min(1).max(1000).default(32),
 });
 export type ResourcesConfig = Readonly<z.output<typeof resourcesSchema>>;
 
@@ -78,6 +81,11 @@ export function envDefaults(env: NodeJS.ProcessEnv = process.env): Partial<Conne
   if (env.NATS_USER) out.user = env.NATS_USER;
   if (env.NATS_PASSWORD) out.password = env.NATS_PASSWORD;
   return out;
+}
+
+/** Resource settings from the environment (`NADM_MAX_VERSIONS`); flags override them. */
+export function resourcesEnvDefaults(env: NodeJS.ProcessEnv = process.env): Partial<ResourcesConfig> {
+  return env.NADM_MAX_VERSIONS ? { maxVersions: Number(env.NADM_MAX_VERSIONS) } : {};
 }
 
 /** Environment variables of the process itself (used for log level and colour only). */

@@ -4,26 +4,31 @@
  */
 import type { Server } from "node:http";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { MAX_REQUEST_BYTES } from "./api/protocol.js";
 import { ApiResponder } from "./api/responder.js";
 import { traitCatalogFor } from "./catalog.js";
 import type { ControllerConfig, ResourcesConfig } from "./config.js";
 import { RefusalLog } from "./dispatch/refusals.js";
 import { DispatchWorker } from "./dispatch/worker.js";
 import { KvCache } from "./lattice/kv-cache.js";
+import { runningComponents } from "./lattice/reports.js";
 import { decodeHostRecord, LatticeView } from "./lattice/view.js";
 import type { Logger } from "./log.js";
-import { decodeStoredApp, ManifestStore } from "./manifests/store.js";
+import { migrateAll } from "./manifests/migrate.js";
+import { ManifestStore, storableBytes } from "./manifests/store.js";
 import { createMetrics, type Metrics, serveMetrics } from "./metrics.js";
+import { AppCache } from "./reconcile/app-cache.js";
 import { InflightView } from "./reconcile/inflight.js";
-import { planDeploy } from "./reconcile/plan-op.js";
+import { type PlanSources, planDeploy } from "./reconcile/plan-op.js";
 import { decodeAppStatus, StatusWriter } from "./reconcile/status-writer.js";
 import { Ticker } from "./reconcile/tick.js";
 import { ReconcileWorker } from "./reconcile/worker.js";
 import type { ScalerRegistry } from "./scalers/index.js";
 import { provision } from "./streams/provision.js";
 import { decodeRefusal } from "./streams/refusal-record.js";
-import { keys, STREAMS } from "./streams/subjects.js";
+import { BUCKETS, keys, STREAMS } from "./streams/subjects.js";
 
 export interface ControllerOptions {
   nc: NatsConnection;
@@ -34,12 +39,17 @@ export interface ControllerOptions {
   metrics?: Metrics;
 }
 
+/** Below the CLI's per-attempt request timeout (≥ 2 s, 5 s by default). */
+const API_JETSTREAM_TIMEOUT_MS = 2_000;
+
 type Stoppable = { stop(): void | Promise<void> };
 
 export class Controller {
   /** Stopped in reverse order of starting. */
   private readonly parts: Stoppable[] = [];
   private server: Server | undefined;
+  /** What this replica holds of nadm_manifests (for tests and benchmarks). */
+  apps: AppCache | undefined;
 
   constructor(private readonly opts: ControllerOptions) {}
 
@@ -50,7 +60,11 @@ export class Controller {
       provision(nc, { resources, ackWaitMs: config.ackWaitMs, commandMaxDeliver: config.commandMaxDeliver });
     const buckets = await reprovision();
     const js = jetstream(nc);
-    const manifests = new KvCache(buckets.manifests, decodeStoredApp, log);
+    // Before anything reads nadm_manifests: apps stored in the one-value shape get version keys.
+    const migrated = await migrateAll(buckets.manifests);
+    if (migrated > 0) log.info({ migrated }, "migrated apps to one key per manifest version");
+    const manifests = new AppCache(buckets.manifests, log);
+    this.apps = manifests;
     const hosts = new KvCache(buckets.hosts, decodeHostRecord, log);
     const statuses = new KvCache(buckets.status, decodeAppStatus, log);
     const refusals = new KvCache(buckets.refusals, decodeRefusal, log);
@@ -67,7 +81,7 @@ export class Controller {
     void (async () => {
       for await (const s of nc.status()) if (s.type === "reconnect") reconnectedAt = Date.now();
     })();
-    const store = new ManifestStore(buckets.manifests, resources.maxVersions);
+    const store = new ManifestStore(buckets.manifests, { keepLast: resources.maxVersions });
     const reconcile = new ReconcileWorker({
       ...shared,
       connectedSince: () => reconnectedAt,
@@ -95,22 +109,40 @@ export class Controller {
     ticker.start();
     this.parts.push(ticker);
 
-    const api = new ApiResponder(nc, {
-      store,
-      forecast: (lattice, app, target, stored) =>
-        planDeploy({ view, inflight, statuses, registry }, lattice, app, target, stored),
-      statusKv: buckets.status,
-      js,
-      catalog: traitCatalogFor(registry),
-      log: log.child({ room: "api" }),
-      now: () => new Date(),
-    });
-    api.start();
-    this.parts.push(api);
+    this.parts.push(await this.startApi(view, { view, inflight, statuses, registry }));
     if (config.httpPort !== undefined) {
       this.server = await serveMetrics(metrics, config.httpPort, () => !nc.isClosed());
     }
     log.info({ scalers: registry.types() }, "controller replica started");
+  }
+
+  /**
+   * The API responder, with JetStream handles of its own whose requests time out before a
+   * client's request does: during a leader election the client gets `unavailable` saying what
+   * is unavailable, rather than no reply at all.
+   */
+  private async startApi(view: LatticeView, plan: PlanSources): Promise<ApiResponder> {
+    const { nc, resources, registry, log } = this.opts;
+    const js = jetstream(nc, { timeout: API_JETSTREAM_TIMEOUT_MS });
+    const kvm = new Kvm(js);
+    const [manifests, status] = await Promise.all([kvm.open(BUCKETS.manifests), kvm.open(BUCKETS.status)]);
+    const maxPayload = nc.info?.max_payload ?? MAX_REQUEST_BYTES;
+    const api = new ApiResponder(nc, {
+      store: new ManifestStore(manifests, {
+        keepLast: resources.maxVersions,
+        maxValueBytes: storableBytes(maxPayload),
+      }),
+      statusKv: status,
+      js,
+      catalog: traitCatalogFor(registry),
+      forecast: (lattice, app, target, stored) => planDeploy(plan, lattice, app, target, stored),
+      hostReports: (lattice, app) => runningComponents(view, lattice, app),
+      maxRequestBytes: Math.min(MAX_REQUEST_BYTES, maxPayload),
+      log: log.child({ room: "api" }),
+      now: () => new Date(),
+    });
+    api.start();
+    return api;
   }
 
   /** Stops taking new work and finishes what is in flight. The connection is the caller's. */
@@ -121,7 +153,7 @@ export class Controller {
   }
 }
 
-function* lattices<T>(view: LatticeView, manifests: KvCache<T>): Iterable<string> {
+function* lattices(view: LatticeView, manifests: AppCache): Iterable<string> {
   yield* view.lattices();
   for (const c of manifests.values()) {
     const k = keys.parse(c.key);

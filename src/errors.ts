@@ -22,7 +22,8 @@ export interface ErrorDetail {
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
-  details?: ErrorDetail[];
+  /** Always present; empty when the problem is not about one field. */
+  details: ErrorDetail[];
 }
 
 export class NadmError extends Error {
@@ -37,9 +38,7 @@ export class NadmError extends Error {
   }
 
   toBody(): ErrorBody {
-    return this.details.length > 0
-      ? { code: this.code, message: this.message, details: this.details }
-      : { code: this.code, message: this.message };
+    return { code: this.code, message: this.message, details: this.details };
   }
 }
 
@@ -78,11 +77,19 @@ export class UnavailableError extends NadmError {
   }
 }
 
+/** Something that should not happen did (e.g. stored data that contradicts itself). */
+export class InternalError extends NadmError {
+  override name = "InternalError";
+  constructor(message: string) {
+    super(ErrorCode.Internal, message);
+  }
+}
+
 /** Turns anything thrown into a reply body; unknown errors become `internal` without leaking stacks. */
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof NadmError) return err.toBody();
   const message = err instanceof Error ? err.message : String(err);
-  return { code: ErrorCode.Internal, message };
+  return { code: ErrorCode.Internal, message, details: [] };
 }
 
 export function errorMessage(err: unknown): string {

@@ -3,9 +3,10 @@
  * a result or a typed NadmError.
  */
 import { type NatsConnection, NoRespondersError, TimeoutError } from "@nats-io/transport-node";
-import { type ErrorBody, NadmError, UnavailableError } from "../errors.js";
+import { BadRequestError, type ErrorBody, NadmError, UnavailableError } from "../errors.js";
 import { type ApiOp, subjects } from "../streams/subjects.js";
 import type * as P from "./protocol.js";
+import { MAX_REQUEST_BYTES } from "./protocol.js";
 
 export class ApiClient {
   constructor(
@@ -17,6 +18,7 @@ export class ApiClient {
   async call<T>(op: ApiOp, body: unknown = {}): Promise<T> {
     const subject = subjects.api(this.lattice, op);
     const payload = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+    this.checkSize(payload);
     let reply: Uint8Array;
     try {
       reply = (await this.nc.request(subject, payload, { timeout: this.timeoutMs })).data;
@@ -33,6 +35,17 @@ export class ApiClient {
     }
     if (envelope.ok) return envelope.result;
     throw fromErrorBody(envelope.error);
+  }
+
+  /** Refuses, before sending, a request the server would refuse (its max_payload, read at connect). */
+  private checkSize(payload: string | Uint8Array): void {
+    const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength;
+    const max = Math.min(MAX_REQUEST_BYTES, this.nc.info?.max_payload ?? MAX_REQUEST_BYTES);
+    if (size <= max) return;
+    throw new BadRequestError(
+      `the request is ${size} bytes; the NATS server accepts at most ${max} bytes per message (max_payload)`,
+      [{ path: "", message: `at most ${max} bytes` }],
+    );
   }
 
   put(manifestText: string | Uint8Array) {

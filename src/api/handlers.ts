@@ -4,15 +4,18 @@
  */
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import type { z } from "zod";
-import { BadRequestError, type ErrorDetail, NotFoundError, UnavailableError } from "../errors.js";
+import { NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { assignVersion, type Manifest, parseManifestText, type TraitCatalog } from "../manifests/index.js";
-import type { ManifestStore, StoredApp, WriteResult } from "../manifests/store.js";
+import type { AppIndex } from "../manifests/app-index.js";
+import { announce, deployAndAnnounce } from "../manifests/deploy.js";
+import { type Manifest, parseManifestText, type TraitCatalog } from "../manifests/index.js";
+import type { ManifestStore, StoredIndex, WriteResult } from "../manifests/store.js";
 import { type AppStatus, appStatusSchema } from "../streams/app-status.js";
-import { type EventData, eventSource, publishEvent } from "../streams/events.js";
-import { type ApiOp, keys } from "../streams/subjects.js";
+import { type ApiOp, BUCKETS, keys } from "../streams/subjects.js";
+import { whileAvailable } from "../streams/unavailable.js";
 import * as P from "./protocol.js";
+import { parseRequest, text } from "./request.js";
+import { composeStatus, type HostReports } from "./status.js";
 
 export interface ApiDeps {
   store: ManifestStore;
@@ -21,99 +24,64 @@ export interface ApiDeps {
     lattice: string,
     app: string,
     target: { version: string; manifest: Manifest },
-    stored: StoredApp | undefined,
+    stored: AppIndex | undefined,
   ) => P.PlanResult;
   statusKv: KV;
   js: JetStreamClient;
   catalog: TraitCatalog;
+  /** What live hosts report running, per app (the replica's host cache): `status` never claims otherwise. */
+  hostReports: HostReports;
   log: Logger;
   now: () => Date;
+  /** Requests above this are refused: the smaller of MAX_REQUEST_BYTES and the server's max_payload. */
+  maxRequestBytes?: number;
 }
 
 export type Handler = (lattice: string, body: Uint8Array, deps: ApiDeps) => Promise<unknown>;
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
-function text(body: Uint8Array): string {
-  try {
-    return decoder.decode(body);
-  } catch {
-    throw new BadRequestError("request body is not valid UTF-8");
-  }
-}
-
-/** Parses a JSON request body against a schema; every problem is reported with its path. */
-export function parseRequest<S extends z.ZodType>(schema: S, body: Uint8Array): z.output<S> {
-  const raw = text(body).trim();
-  let value: unknown = {};
-  if (raw !== "") {
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      throw new BadRequestError("request body is not JSON", [
-        { path: "", message: "expected a JSON object" },
-      ]);
-    }
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const details: ErrorDetail[] = parsed.error.issues.map((i) => ({
-      path: i.path.map(String).join("."),
-      message: i.message,
-    }));
-    throw new BadRequestError(
-      `invalid request: ${details.map((d) => `${d.path || "body"} ${d.message}`).join("; ")}`,
-      details,
-    );
-  }
-  return parsed.data;
-}
-
-async function emit<T extends "app_put" | "app_deployed" | "app_undeployed" | "app_deleted">(
-  deps: ApiDeps,
-  lattice: string,
-  type: T,
-  data: EventData<T>,
-): Promise<void> {
-  try {
-    await publishEvent(deps.js, lattice, type, eventSource(lattice, "api"), data);
-  } catch (err) {
-    // The KV write stands; the periodic resync reconciles it even without this event.
-    deps.log.warn({ err, lattice, type }, "event publish failed after KV write; resync will catch up");
-    throw new UnavailableError(
-      `stored, but the ${type} event could not be published: ${(err as Error).message}`,
-    );
-  }
-}
+export { parseRequest } from "./request.js";
 
 async function readStatus(deps: ApiDeps, lattice: string, name: string): Promise<AppStatus | undefined> {
-  const entry = await deps.statusKv.get(keys.status(lattice, name));
+  const entry = await whileAvailable(`KV bucket ${BUCKETS.status}`, () =>
+    deps.statusKv.get(keys.status(lattice, name)),
+  );
   if (entry?.operation !== "PUT") return undefined;
   const parsed = appStatusSchema.safeParse(entry.json());
   return parsed.success ? parsed.data : undefined;
 }
 
-function undeployedStatus(app: StoredApp): AppStatus {
-  return {
-    name: app.name,
-    version: null,
-    phase: "undeployed",
-    message: "not deployed",
-    observedGeneration: app.generation,
-    updatedAt: new Date(0).toISOString(),
-    components: [],
-  };
+/** The status reply of an app (see api/status.ts); undefined when there is nothing at all. */
+async function statusOf(
+  deps: ApiDeps,
+  lattice: string,
+  name: string,
+  known?: StoredIndex,
+): Promise<AppStatus | undefined> {
+  const [index, stored] = await Promise.all([
+    known ?? deps.store.get(lattice, name),
+    readStatus(deps, lattice, name),
+  ]);
+  return composeStatus({
+    name,
+    index: index && { value: index.value, writtenAt: index.writtenAt },
+    stored,
+    running: deps.hostReports(lattice, name),
+  });
 }
 
 const put: Handler = async (lattice, body, deps) => {
-  const manifest = assignVersion(parseManifestText(text(body), deps.catalog), deps.now());
-  const version = manifest.metadata.annotations?.version ?? "";
+  const manifest = parseManifestText(text(body), deps.catalog);
   const res = await deps.store.put(lattice, manifest, deps.now());
   const name = manifest.metadata.name;
-  if (res.changed) await emit(deps, lattice, "app_put", { app: name, version, stateRevision: res.revision });
+  if (res.changed)
+    await announce(deps.js, lattice, "app_put", {
+      app: name,
+      version: res.version,
+      stateRevision: res.revision,
+    });
   return {
     name,
-    version,
+    version: res.version,
     created: res.changed,
     versions: res.app?.versions.length ?? 0,
   } satisfies P.PutResult;
@@ -123,13 +91,13 @@ const get: Handler = async (lattice, body, deps) => {
   const req = parseRequest(P.namedRequestSchema, body);
   const { value: app } = await deps.store.require(lattice, req.name);
   const wanted = req.version ?? app.deployedVersion ?? app.versions.at(-1)?.version;
-  const found = app.versions.find((v) => v.version === wanted);
-  if (!found) throw notFoundVersion(req.name, req.version);
+  if (!wanted || !app.versions.some((v) => v.version === wanted))
+    throw notFoundVersion(req.name, req.version);
   return {
     name: app.name,
-    version: found.version,
-    deployed: app.deployedVersion === found.version,
-    manifest: found.manifest,
+    version: wanted,
+    deployed: app.deployedVersion === wanted,
+    manifest: await deps.store.getVersion(lattice, req.name, wanted),
   } satisfies P.GetResult;
 };
 
@@ -137,24 +105,23 @@ function notFoundVersion(name: string, version: string | undefined) {
   return new NotFoundError(`version "${version}" of "${name}" not found`);
 }
 
+function summary(app: AppIndex, status: AppStatus | undefined): P.AppSummary {
+  return {
+    name: app.name,
+    latestVersion: app.versions.at(-1)?.version ?? null,
+    deployedVersion: app.deployedVersion,
+    versions: app.versions.length,
+    paused: app.paused,
+    phase: status?.phase ?? "undeployed",
+    message: status?.message ?? "undeployed",
+  };
+}
+
 const list: Handler = async (lattice, body, deps) => {
   parseRequest(P.emptyRequestSchema, body);
   const apps = await deps.store.list(lattice);
   const summaries = await Promise.all(
-    apps.map(async (app): Promise<P.AppSummary> => {
-      const status = app.deployedVersion ? await readStatus(deps, lattice, app.name) : undefined;
-      return {
-        name: app.name,
-        latestVersion: app.versions.at(-1)?.version ?? null,
-        deployedVersion: app.deployedVersion,
-        versions: app.versions.length,
-        paused: app.paused,
-        phase: app.deployedVersion ? (status?.phase ?? "reconciling") : "undeployed",
-        message: app.deployedVersion
-          ? (status?.message ?? "waiting for the first reconcile")
-          : "not deployed",
-      };
-    }),
+    apps.map(async (app) => summary(app.value, await statusOf(deps, lattice, app.value.name, app))),
   );
   return { apps: summaries } satisfies P.ListResult;
 };
@@ -164,10 +131,14 @@ const versions: Handler = async (lattice, body, deps) => {
   const { value: app } = await deps.store.require(lattice, req.name);
   return {
     name: app.name,
+    deployedVersion: app.deployedVersion,
+    previousVersion: app.previousVersion,
     versions: app.versions.map((v) => ({
       version: v.version,
       createdAt: v.createdAt,
       deployed: v.version === app.deployedVersion,
+      digest: v.digest,
+      size: v.size,
     })),
   } satisfies P.VersionsResult;
 };
@@ -178,7 +149,7 @@ const remove: Handler = async (lattice, body, deps) => {
   const res = await deps.store.delete(lattice, req.name, req.version);
   const wasDeployed = before.value.deployedVersion;
   const undeployed = wasDeployed !== null && (req.version === undefined || req.version === wasDeployed);
-  await emit(deps, lattice, "app_deleted", {
+  await announce(deps.js, lattice, "app_deleted", {
     app: req.name,
     ...(req.version ? { version: req.version } : {}),
     stateRevision: res.revision,
@@ -188,23 +159,19 @@ const remove: Handler = async (lattice, body, deps) => {
 
 const deploy: Handler = async (lattice, body, deps) => {
   const req = parseRequest(P.namedRequestSchema, body);
-  const res = await deps.store.deploy(lattice, req.name, req.version);
-  const version = res.app?.deployedVersion ?? null;
-  if (res.changed) {
-    await emit(deps, lattice, "app_deployed", {
-      app: req.name,
-      version: version ?? "",
-      stateRevision: res.revision,
-    });
-  }
-  return { name: req.name, version, changed: res.changed } satisfies P.DeployResult;
+  const res = await deployAndAnnounce(deps.store, deps.js, lattice, req.name, req.version);
+  return {
+    name: req.name,
+    version: res.app?.deployedVersion ?? null,
+    changed: res.changed,
+  } satisfies P.DeployResult;
 };
 
 const undeploy: Handler = async (lattice, body, deps) => {
   const req = parseRequest(P.namedRequestSchema, body);
   const res = await deps.store.undeploy(lattice, req.name);
   if (res.changed)
-    await emit(deps, lattice, "app_undeployed", { app: req.name, stateRevision: res.revision });
+    await announce(deps.js, lattice, "app_undeployed", { app: req.name, stateRevision: res.revision });
   return { name: req.name, version: null, changed: res.changed } satisfies P.DeployResult;
 };
 
@@ -215,23 +182,23 @@ function pauseHandler(paused: boolean): Handler {
     if (res.changed) {
       const version = res.app?.deployedVersion ?? res.app?.versions.at(-1)?.version ?? "";
       const action = paused ? "pause" : "resume";
-      await emit(deps, lattice, "app_put", { app: req.name, version, action, stateRevision: res.revision });
+      await announce(deps.js, lattice, "app_put", {
+        app: req.name,
+        version,
+        action,
+        stateRevision: res.revision,
+      });
     }
     return { name: req.name, paused, changed: res.changed } satisfies P.PauseResult;
   };
 }
 
+/** What is stored, checked against what hosts report: never a made-up default (see api/status.ts). */
 const status: Handler = async (lattice, body, deps) => {
   const req = parseRequest(P.namedRequestSchema, body);
-  const { value: app } = await deps.store.require(lattice, req.name);
-  if (!app.deployedVersion) return undeployedStatus(app) satisfies P.StatusResult;
-  const found = await readStatus(deps, lattice, req.name);
-  return (found ?? {
-    ...undeployedStatus(app),
-    version: app.deployedVersion,
-    phase: "reconciling",
-    message: "deployed; waiting for the first reconcile",
-  }) satisfies P.StatusResult;
+  const found = await statusOf(deps, lattice, req.name);
+  if (!found) throw new NotFoundError(`application "${req.name}" not found in lattice "${lattice}"`);
+  return found satisfies P.StatusResult;
 };
 
 const validate: Handler = async (_lattice, body, deps) => {

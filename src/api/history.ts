@@ -4,20 +4,14 @@
  * issued for it (`nadm_commands`). How far back each goes is the bucket's history depth and the
  * streams' max age (`--status-history`, `--stream-max-age`).
  */
-import { z } from "zod";
 import { appStatusSchema } from "../streams/app-status.js";
 import { commandSchema } from "../streams/commands.js";
 import { parseEvent } from "../streams/events.js";
 import { readStream } from "../streams/read.js";
 import { type EventType, keys, STREAMS, subjects } from "../streams/subjects.js";
+import { whileAvailable } from "../streams/unavailable.js";
 import { type Handler, parseRequest } from "./handlers.js";
-import { type HistoryResult, nameSchema } from "./protocol.js";
-
-export const historyRequestSchema = z.strictObject({
-  name: nameSchema,
-  /** Include the commands issued for the app (reads the command stream). */
-  commands: z.boolean().optional(),
-});
+import { type HistoryResult, historyRequestSchema } from "./protocol.js";
 
 const ACTIONS: Partial<Record<EventType, string>> = {
   app_put: "put",
@@ -40,7 +34,11 @@ export const history: Handler = async (lattice, body, deps) => {
   ).flat();
   actions.sort((a, b) => a.at.localeCompare(b.at));
   const result: HistoryResult = { name: req.name, entries, actions };
-  if (req.commands) result.commands = await commandsOf(deps.js, lattice, req.name);
+  if (req.commands) {
+    result.commands = await whileAvailable(`stream ${STREAMS.commands}`, () =>
+      commandsOf(deps.js, lattice, req.name),
+    );
+  }
   return result;
 };
 

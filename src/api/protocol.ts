@@ -1,131 +1,216 @@
 /**
- * The API's wire contract (ARCHITECTURE §9), shared by the responder and the client the CLI uses.
+ * The API's wire contract (ARCHITECTURE §9), shared by the responder, the client the CLI uses and
+ * `nadm schema --api` (which turns these zod schemas into the JSON Schemas of docs/api.md). One
+ * definition per shape: the types below are inferred from the schemas.
  */
 import { z } from "zod";
 import type { ErrorBody } from "../errors.js";
-import type { AppStatus, Phase } from "../streams/app-status.js";
+import { ErrorCode } from "../errors.js";
+import { appStatusSchema, PHASES } from "../streams/app-status.js";
 
-/** Requests larger than this are refused before parsing (a manifest is ≤ 1 MiB). */
+/**
+ * Requests larger than this are refused before parsing (a manifest is ≤ 1 MiB). The limit a
+ * responder applies is the smaller of this and the server's max_payload, read at connect.
+ */
 export const MAX_REQUEST_BYTES = 1024 * 1024 + 4096;
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const nameSchema = z
   .string({ error: "is required and must be a string" })
-  .regex(NAME, "must be a DNS label: lowercase letters, digits and '-', at most 63 characters");
+  .regex(NAME, "must be a DNS label: lowercase letters, digits and '-', at most 63 characters")
+  .meta({ description: "app name (metadata.name)" });
 
-export const namedRequestSchema = z.strictObject({
-  name: nameSchema,
-  version: z.string().min(1).max(128).optional(),
-});
+const versionSchema = z
+  .string({ error: "must be a string" })
+  .min(1, "must not be empty")
+  .max(128, "must be at most 128 characters long");
+
+export const namedRequestSchema = z
+  .strictObject({
+    name: nameSchema,
+    version: versionSchema.optional().meta({ description: "a stored version; default depends on the op" }),
+  })
+  .meta({ title: "NamedRequest" });
 export type NamedRequest = z.infer<typeof namedRequestSchema>;
 
-export const emptyRequestSchema = z.strictObject({});
+export const emptyRequestSchema = z.strictObject({}).meta({ title: "EmptyRequest" });
+
+const detailSchema = z.strictObject({ path: z.string(), message: z.string() });
+
+export const errorBodySchema = z.strictObject({
+  code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
+  message: z.string(),
+  details: z.array(detailSchema),
+});
 
 export type Envelope<T> = { ok: true; result: T } | { ok: false; error: ErrorBody };
 
-export interface PutResult {
-  name: string;
-  version: string;
-  /** false when the identical version was already stored. */
-  created: boolean;
-  versions: number;
-}
+export const putResultSchema = z.strictObject({
+  name: z.string(),
+  version: z.string(),
+  /** false when the same content was already stored (as this version, or, without one, as any). */
+  created: z.boolean(),
+  versions: z.number().int().min(0),
+});
+export type PutResult = z.infer<typeof putResultSchema>;
 
-export interface GetResult {
-  name: string;
-  version: string;
-  deployed: boolean;
-  manifest: unknown;
-}
+export const getResultSchema = z.strictObject({
+  name: z.string(),
+  version: z.string(),
+  deployed: z.boolean(),
+  manifest: z.record(z.string(), z.unknown()),
+});
+export type GetResult = z.infer<typeof getResultSchema>;
 
-export interface AppSummary {
-  name: string;
-  latestVersion: string | null;
-  deployedVersion: string | null;
-  versions: number;
-  paused: boolean;
-  phase: Phase;
-  message: string;
-}
+export const appSummarySchema = z.strictObject({
+  name: z.string(),
+  latestVersion: z.string().nullable(),
+  deployedVersion: z.string().nullable(),
+  versions: z.number().int().min(0),
+  paused: z.boolean(),
+  phase: z.enum(PHASES),
+  message: z.string(),
+});
+export type AppSummary = z.infer<typeof appSummarySchema>;
 
-export interface ListResult {
-  apps: AppSummary[];
-}
+export const listResultSchema = z.strictObject({ apps: z.array(appSummarySchema) });
+export type ListResult = z.infer<typeof listResultSchema>;
 
-export interface VersionsResult {
-  name: string;
-  versions: Array<{ version: string; createdAt: string; deployed: boolean }>;
-}
+export const versionsResultSchema = z.strictObject({
+  name: z.string(),
+  deployedVersion: z.string().nullable(),
+  previousVersion: z.string().nullable(),
+  versions: z.array(
+    z.strictObject({
+      version: z.string(),
+      createdAt: z.string(),
+      deployed: z.boolean(),
+      digest: z.string(),
+      size: z.number().int().min(0),
+    }),
+  ),
+});
+export type VersionsResult = z.infer<typeof versionsResultSchema>;
 
-export interface DeleteResult {
-  name: string;
-  version: string | null;
-  deleted: true;
-  undeployed: boolean;
-}
+export const deleteResultSchema = z.strictObject({
+  name: z.string(),
+  version: z.string().nullable(),
+  deleted: z.literal(true),
+  undeployed: z.boolean(),
+});
+export type DeleteResult = z.infer<typeof deleteResultSchema>;
 
-export interface DeployResult {
-  name: string;
-  version: string | null;
-  changed: boolean;
-}
+export const deployResultSchema = z.strictObject({
+  name: z.string(),
+  version: z.string().nullable(),
+  changed: z.boolean(),
+});
+export type DeployResult = z.infer<typeof deployResultSchema>;
 
-export interface PauseResult {
-  name: string;
-  paused: boolean;
-  changed: boolean;
-}
+export const pauseResultSchema = z.strictObject({
+  name: z.string(),
+  paused: z.boolean(),
+  changed: z.boolean(),
+});
+export type PauseResult = z.infer<typeof pauseResultSchema>;
 
-export interface ValidateResult {
-  valid: true;
-  name: string;
-  version: string | null;
-  components: string[];
-}
+export const validateResultSchema = z.strictObject({
+  valid: z.literal(true),
+  name: z.string(),
+  version: z.string().nullable(),
+  components: z.array(z.string()),
+});
+export type ValidateResult = z.infer<typeof validateResultSchema>;
 
-export type StatusResult = AppStatus;
+export const statusResultSchema = appStatusSchema;
+export type StatusResult = z.infer<typeof statusResultSchema>;
 
-export interface HistoryResult {
-  name: string;
+export const historyRequestSchema = z
+  .strictObject({
+    name: nameSchema,
+    commands: z.boolean().optional().meta({ description: "also list the commands issued for the app" }),
+  })
+  .meta({ title: "HistoryRequest" });
+
+export const historyResultSchema = z.strictObject({
+  name: z.string(),
   /** Status transitions, oldest first (as deep as the status bucket's history). */
-  entries: Array<AppStatus & { revision: number }>;
+  entries: z.array(appStatusSchema.extend({ revision: z.number().int().min(1) })),
   /** API actions and auto-reverts, oldest first: put, pause, resume, deploy, revert, undeploy, delete. */
-  actions: Array<{ at: string; action: string; version: string | null; reason?: string }>;
+  actions: z.array(
+    z.strictObject({
+      at: z.string(),
+      action: z.string(),
+      version: z.string().nullable(),
+      reason: z.string().optional(),
+    }),
+  ),
   /** With `commands: true`: the commands issued for the app, in stream order. */
-  commands?: Array<{
-    at: string;
-    id: string;
-    hostId: string;
-    component: string;
-    workload: string;
-    count: number;
-    reason: string;
-  }>;
-}
+  commands: z
+    .array(
+      z.strictObject({
+        at: z.string(),
+        id: z.string(),
+        hostId: z.string(),
+        component: z.string(),
+        workload: z.string(),
+        count: z.number().int().min(0),
+        reason: z.string(),
+      }),
+    )
+    .optional(),
+});
+export type HistoryResult = z.infer<typeof historyResultSchema>;
+
+/** `{name, version?}` (a stored app's version, default the newest) or `{manifest}` (text, not stored). */
+export const planRequestSchema = z
+  .union(
+    [
+      z.strictObject({ name: nameSchema, version: versionSchema.optional() }),
+      z.strictObject({
+        manifest: z
+          .string({ error: "must be the manifest's YAML or JSON text" })
+          .meta({ description: "a manifest's YAML or JSON text, not stored" }),
+      }),
+    ],
+    {
+      error:
+        "must be {name, version?} (a stored app's version) or {manifest} (a manifest's text), nothing else",
+    },
+  )
+  .meta({ title: "PlanRequest" });
 
 /** One command of a planned wave: host, workload, count from → to, and why. */
-export interface PlanCommand {
-  hostId: string;
-  component: string;
-  workload: string;
-  from: number;
-  to: number;
-  reason: string;
-}
+export const planCommandSchema = z.strictObject({
+  hostId: z.string(),
+  component: z.string(),
+  workload: z.string(),
+  from: z.number().int().min(0),
+  to: z.number().int().min(0),
+  reason: z.string(),
+});
+export type PlanCommand = z.infer<typeof planCommandSchema>;
 
-export interface PlanResult {
-  name: string;
+export const planResultSchema = z.strictObject({
+  name: z.string(),
   /** The version planned to, and the one deployed now (null: none). */
-  version: string;
-  from: string | null;
+  version: z.string(),
+  from: z.string().nullable(),
   /** In the order the reconciler takes them; `groups` are the serialBy values a wave disrupts. */
-  waves: Array<{ wave: number; groups: string[]; commands: PlanCommand[] }>;
+  waves: z.array(
+    z.strictObject({
+      wave: z.number().int().min(1),
+      groups: z.array(z.string()),
+      commands: z.array(planCommandSchema),
+    }),
+  ),
   /** Component → hostId → instances once the waves are done. */
-  placement: Record<string, Record<string, number>>;
+  placement: z.record(z.string(), z.record(z.string(), z.number().int())),
   /** The status the app would reach, with the reconciler's own sentence. */
-  phase: Phase;
-  message: string;
+  phase: z.enum(PHASES),
+  message: z.string(),
   /** false: it would not converge (the message says why). */
-  finished: boolean;
-}
+  finished: z.boolean(),
+});
+export type PlanResult = z.infer<typeof planResultSchema>;

@@ -4,7 +4,7 @@
  * sends can crash it or change state on bad input.
  */
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { BadRequestError, NadmError, toErrorBody } from "../errors.js";
+import { BadRequestError, InternalError, NadmError, toErrorBody } from "../errors.js";
 import {
   API_OPS,
   API_QUEUE_GROUP,
@@ -13,6 +13,7 @@ import {
   parseApiSubject,
   subjects,
 } from "../streams/subjects.js";
+import { asUnavailable } from "../streams/unavailable.js";
 import { type ApiDeps, type Handler, handlers } from "./handlers.js";
 import { history } from "./history.js";
 import { plan } from "./plan.js";
@@ -58,7 +59,7 @@ export class ApiResponder {
       this.deps.log.debug({ subject: msg.subject, ok: envelope.ok, ms: Date.now() - started }, "api request");
     }
     try {
-      if (msg.reply) msg.respond(JSON.stringify(envelope));
+      if (msg.reply) msg.respond(this.encode(envelope));
     } catch (err) {
       this.deps.log.warn({ err }, "could not send api reply");
     }
@@ -71,17 +72,30 @@ export class ApiResponder {
       if (!(API_OPS as readonly string[]).includes(route.op)) {
         throw new BadRequestError(`unknown op "${route.op}"; known: ${API_OPS.join(", ")}`);
       }
-      if (data.length > MAX_REQUEST_BYTES) {
-        throw new BadRequestError(
-          `request of ${data.length} bytes is larger than the limit of ${MAX_REQUEST_BYTES}`,
-        );
+      const limit = this.deps.maxRequestBytes ?? MAX_REQUEST_BYTES;
+      if (data.length > limit) {
+        throw new BadRequestError(`request of ${data.length} bytes is larger than the limit of ${limit}`, [
+          { path: "", message: `at most ${limit} bytes` },
+        ]);
       }
       const result = await ALL[route.op as ApiOp](route.lattice, data, this.deps);
       return { ok: true, result };
     } catch (err) {
-      if (!(err instanceof NadmError))
-        this.deps.log.error({ err, subject }, "unexpected error in api handler");
-      return { ok: false, error: toErrorBody(err) };
+      // A JetStream timeout, leader election or lost quorum is `unavailable`: clients retry it.
+      const known = err instanceof NadmError ? err : asUnavailable(err, `JetStream (for ${subject})`);
+      if (!known) this.deps.log.error({ err, subject }, "unexpected error in api handler");
+      return { ok: false, error: toErrorBody(known ?? err) };
     }
+  }
+
+  /** A reply must fit in one message too: one that would not is replaced by an error saying so. */
+  private encode(envelope: Envelope<unknown>): string {
+    const text = JSON.stringify(envelope);
+    const max = this.nc.info?.max_payload;
+    if (max === undefined || Buffer.byteLength(text) <= max) return text;
+    const error = new InternalError(
+      `the reply is ${Buffer.byteLength(text)} bytes, above the server's max_payload of ${max}`,
+    );
+    return JSON.stringify({ ok: false, error: error.toBody() });
   }
 }

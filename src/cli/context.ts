@@ -10,7 +10,9 @@ import { ApiClient } from "../api/client.js";
 import { type ConnectionConfig, connectionSchema, envDefaults, resolve } from "../config.js";
 import { NadmError, toErrorBody } from "../errors.js";
 import { connectNats } from "../streams/connection.js";
+import { parseDuration } from "./options.js";
 import { EXIT, printError, printJson } from "./output.js";
+import { DEFAULT_TIMEOUT_MS, retryUnavailable, waitingNotice } from "./retry.js";
 
 export interface GlobalOptions {
   natsUrl?: string;
@@ -22,6 +24,7 @@ export interface GlobalOptions {
   tlsCert?: string;
   tlsKey?: string;
   json?: boolean;
+  timeout?: number;
 }
 
 export function addGlobalOptions(program: Command): Command {
@@ -34,11 +37,17 @@ export function addGlobalOptions(program: Command): Command {
     .option("--tls-ca <file>", "CA certificate for TLS")
     .option("--tls-cert <file>", "client certificate for TLS")
     .option("--tls-key <file>", "client key for TLS")
-    .option("--json", "machine-readable output: one JSON document");
+    .option("--json", "machine-readable output: one JSON document")
+    .option(
+      "--timeout <duration>",
+      "keep retrying while NATS or the controllers are unavailable, up to this long (default 10s)",
+      parseDuration,
+    );
 }
 
 export function connectionConfig(opts: GlobalOptions, name = "nadm-cli"): ConnectionConfig {
-  const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+  const { json: _json, timeout: _timeout, ...connection } = opts;
+  const defined = Object.fromEntries(Object.entries(connection).filter(([, v]) => v !== undefined));
   return resolve(connectionSchema, { ...envDefaults(), ...defined, name });
 }
 
@@ -67,7 +76,9 @@ export class UsageError extends NadmError {
 
 /**
  * Runs one API interaction: connects, calls `fn`, prints its result (`--json`: as JSON; else
- * through `human`), closes the connection and exits 0, or prints the error and exits 1.
+ * through `human`), closes the connection and exits 0, or prints the error and exits 1. While
+ * NATS or the API is `unavailable` (leader election, controller restart), it retries with
+ * backoff until `--timeout`, saying on stderr what it waits for.
  */
 export async function withApi<T>(
   cmd: Command,
@@ -76,11 +87,26 @@ export async function withApi<T>(
 ): Promise<void> {
   const opts = globals(cmd);
   const json = opts.json === true;
+  const timeoutMs = opts.timeout ?? DEFAULT_TIMEOUT_MS;
+  const retry = {
+    deadline: Date.now() + timeoutMs,
+    what: "NATS",
+    onWait: (message: string, leftMs: number) => process.stderr.write(waitingNotice(message, leftMs)),
+  };
+  // One attempt may not use the whole budget, or a lost request would leave no time to retry.
+  const attemptMs = (left: number) => Math.min(left, Math.max(2_000, timeoutMs / 2));
   let nc: NatsConnection | undefined;
   try {
     const cfg = connectionConfig(opts);
-    nc = await connectNats(cfg, { timeoutMs: 3_000 });
-    const result = await fn(new ApiClient(nc, cfg.lattice), nc);
+    const conn = await retryUnavailable(
+      (left) => connectNats(cfg, { timeoutMs: Math.min(left, 3_000) }),
+      retry,
+    );
+    nc = conn;
+    const result = await retryUnavailable(
+      (left) => fn(new ApiClient(conn, cfg.lattice, attemptMs(left)), conn),
+      retry,
+    );
     // Streaming verbs (status --watch) print as they go and return nothing more to print.
     if (json && result !== undefined) printJson(result);
     const text = json ? "" : human(result);

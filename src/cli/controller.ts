@@ -4,7 +4,13 @@
 import { join, resolve as resolvePath } from "node:path";
 import type { Command } from "commander";
 import { ApiClient } from "../api/client.js";
-import { controllerSchema, logLevelFromEnv, resolve, resourcesSchema } from "../config.js";
+import {
+  controllerSchema,
+  logLevelFromEnv,
+  resolve,
+  resourcesEnvDefaults,
+  resourcesSchema,
+} from "../config.js";
 import { Controller } from "../controller.js";
 import { NatsServerNotFoundError, startNatsServer } from "../embedded/nats-server.js";
 import { createLogger } from "../log.js";
@@ -29,6 +35,7 @@ interface ControllerFlags {
   streamMaxAge?: number;
   retryBase?: number;
   retryMax?: number;
+  maxVersions?: number;
 }
 
 function addControllerOptions(cmd: Command): Command {
@@ -67,15 +74,22 @@ function addControllerOptions(cmd: Command): Command {
       "--stream-max-age <duration>",
       "how long events and commands are kept, e.g. for `app history --commands` (default 1h)",
       parseDuration,
+    )
+    .option(
+      "--max-versions <n>",
+      "versions kept per app, plus the deployed and previous ones (env NADM_MAX_VERSIONS, default 100)",
+      parseInteger,
     );
 }
 
 function controllerConfigs(f: ControllerFlags) {
   return {
     resources: resolve(resourcesSchema, {
+      ...resourcesEnvDefaults(),
       replicas: f.replicas,
       statusHistory: f.statusHistory,
       streamMaxAgeMs: f.streamMaxAge,
+      ...(f.maxVersions === undefined ? {} : { maxVersions: f.maxVersions }),
     }),
     controller: resolve(controllerSchema, {
       scalerPaths: f.scaler ?? [],

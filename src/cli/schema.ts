@@ -1,7 +1,9 @@
 /**
- * `nadm schema`: the JSON Schema of the manifest (generated from the zod schema), for editors.
+ * `nadm schema`: the JSON Schema of the manifest (generated from the zod schema), for editors;
+ * `nadm schema --api`: the JSON Schemas of every API request and reply (docs/api.schema.json).
  */
 import type { Command } from "commander";
+import { apiJsonSchemas } from "../api/contract.js";
 import { builtinTraitCatalog } from "../catalog.js";
 import { manifestJsonSchema } from "../manifests/index.js";
 
@@ -9,7 +11,10 @@ export function registerSchema(program: Command): void {
   program
     .command("schema")
     .description("print the JSON Schema of application manifests (for editors and CI)")
-    .action(() => {
-      process.stdout.write(`${JSON.stringify(manifestJsonSchema(builtinTraitCatalog()), null, 2)}\n`);
+    .option("--api", "print the JSON Schemas of every API request and reply instead")
+    .action((o: { api?: boolean }) => {
+      const catalog = builtinTraitCatalog();
+      const schema = o.api ? apiJsonSchemas(catalog) : manifestJsonSchema(catalog);
+      process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
 }

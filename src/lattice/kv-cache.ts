@@ -4,7 +4,7 @@
  * (ARCHITECTURE §2 "Read-your-writes"). Every replica keeps one per bucket instead of
  * re-reading KV for every event.
  */
-import type { KV, KvEntry } from "@nats-io/kv";
+import type { KV, KvEntry, KvWatchEntry } from "@nats-io/kv";
 import type { Logger } from "../log.js";
 
 export interface Cached<T> {
@@ -37,21 +37,43 @@ export class KvCache<T> {
     private readonly kv: KV,
     private readonly decode: (entry: KvEntry) => T | undefined,
     private readonly log: Logger,
+    /**
+     * Only keys matching this (e.g. `*.*`). The revision then advances only with matching
+     * writes, so fence only on revisions of matching keys.
+     */
+    private readonly filter?: string,
   ) {}
 
   /** Starts the watch and resolves once the initial values are loaded. */
   async start(): Promise<void> {
-    const status = await this.kv.status();
-    const lastSeq = status.streamInfo.state.last_seq;
     let loaded: () => void = () => undefined;
     const initial = new Promise<void>((resolve) => {
       loaded = resolve;
     });
-    if (lastSeq === 0) loaded();
-    await this.follow(undefined, () => {
-      if (this.revisionSeen >= lastSeq) loaded();
-    });
+    if (this.filter) {
+      // The stream's last sequence may belong to a key we do not watch: wait instead for the
+      // watch's own mark of the end of the initial values (unless nothing matches yet).
+      if (!(await this.anyMatching(this.filter))) loaded();
+      await this.follow(undefined, (e) => {
+        if (e.isUpdate) loaded();
+      });
+    } else {
+      const lastSeq = (await this.kv.status()).streamInfo.state.last_seq;
+      if (lastSeq === 0) loaded();
+      await this.follow(undefined, () => {
+        if (this.revisionSeen >= lastSeq) loaded();
+      });
+    }
     await initial;
+  }
+
+  private async anyMatching(filter: string): Promise<boolean> {
+    const it = await this.kv.keys(filter);
+    for await (const _ of it) {
+      it.stop();
+      return true;
+    }
+    return false;
   }
 
   stop(): void {
@@ -69,14 +91,17 @@ export class KvCache<T> {
    * ever end while the cache is in use (e.g. the server lost its consumer), it starts again
    * from the next revision, so the cache can lag but never silently freeze.
    */
-  private async follow(resumeFrom: number | undefined, onEntry: () => void): Promise<void> {
-    const watch = await this.kv.watch(resumeFrom ? { resumeFromRevision: resumeFrom } : {});
+  private async follow(resumeFrom: number | undefined, onEntry: (e: KvWatchEntry) => void): Promise<void> {
+    const watch = await this.kv.watch({
+      ...(this.filter ? { key: this.filter } : {}),
+      ...(resumeFrom ? { resumeFromRevision: resumeFrom } : {}),
+    });
     this.stopWatch = () => watch.stop();
     void (async () => {
       try {
         for await (const e of watch) {
           this.apply(e, true);
-          onEntry();
+          onEntry(e);
         }
       } catch (err) {
         this.log.warn({ err }, "kv watch failed");

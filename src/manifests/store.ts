@@ -1,222 +1,260 @@
 /**
- * The application store: KV `nadm_manifests` at `{lattice}.{app}` holding every stored version
- * of an app and which one is deployed. Every write is compare-and-set (retried), so concurrent
- * API replicas and clients never lose a version.
+ * The application store in KV `nadm_manifests`: per app an index at `{lattice}.{app}` and each
+ * manifest version under its own key (`{lattice}.{app}.v.{version}`), so an app's history is not
+ * bounded by one NATS message. Every write is compare-and-set (retried), so concurrent API
+ * replicas and clients never lose a version; the index is written after the version key it
+ * names, and a version key is purged only after the index let go of it.
  */
 import type { KV } from "@nats-io/kv";
-import { z } from "zod";
-import { ConflictError, NotFoundError } from "../errors.js";
+import { InternalError, InvalidManifestError, NotFoundError } from "../errors.js";
 import { type CasDecision, type Current, casUpdate, jsonDecoder, jsonEncode } from "../streams/kv-cas.js";
-import { keys } from "../streams/subjects.js";
-import { canonicalJson } from "./revision.js";
+import { BUCKETS, keys } from "../streams/subjects.js";
+import { whileAvailable } from "../streams/unavailable.js";
+import {
+  type AppIndex,
+  appIndexSchema,
+  deployVersion,
+  isLegacyApp,
+  manifestDigest,
+  putVersion,
+  type RevertRecord,
+  removeVersion,
+  undeployApp,
+  type VersionRef,
+} from "./app-index.js";
+import { migrateApp } from "./migrate.js";
+import { assignVersion } from "./parse.js";
 import type { Manifest } from "./schema.js";
+import { purgeVersions, readVersion, writeVersion } from "./version-keys.js";
 
-export const storedVersionSchema = z.object({
-  version: z.string(),
-  manifest: z.custom<Manifest>((v) => typeof v === "object" && v !== null),
-  createdAt: z.string(),
-});
-export type StoredVersion = z.infer<typeof storedVersionSchema>;
+export const decodeAppIndex = jsonDecoder((raw) => appIndexSchema.parse(raw));
 
-export const storedAppSchema = z.object({
-  name: z.string(),
-  versions: z.array(storedVersionSchema),
-  deployedVersion: z.string().nullable(),
-  /** Bumped on every change that the reconciler must act on (deploy, undeploy, pause...). */
-  generation: z.number().int().min(0),
-  paused: z.boolean().default(false),
-  /** The version deployed before `deployedVersion`: what a rollback or auto-revert goes back to. */
-  previousVersion: z.string().nullable().default(null),
-  /** Set by an auto-revert; cleared by the next deploy. */
-  revert: z.object({ from: z.string(), to: z.string(), reason: z.string(), at: z.string() }).optional(),
-});
-export type StoredApp = z.infer<typeof storedAppSchema>;
+/** Versions kept per app by default (the newest; the deployed and previous ones always stay). */
+export const DEFAULT_KEEP_VERSIONS = 100;
+/** Room kept in a message for KV headers, and in a `get` reply for its envelope. */
+const HEADROOM_BYTES = 4096;
 
-export const decodeStoredApp = jsonDecoder((raw) => storedAppSchema.parse(raw));
+/** The largest manifest value (its JSON) that a server with this max_payload can store and return. */
+export function storableBytes(maxPayload: number): number {
+  return maxPayload - HEADROOM_BYTES;
+}
+
+/** For the default max_payload of 1 MiB. */
+export const DEFAULT_MAX_VALUE_BYTES = storableBytes(1024 * 1024);
+
+export interface StoreOptions {
+  keepLast?: number;
+  /** Largest manifest value accepted (bytes of its JSON); derive it from the server's max_payload. */
+  maxValueBytes?: number;
+}
 
 export interface WriteResult {
-  app: StoredApp | undefined;
-  /** KV revision of the write (fences read-your-writes in events); 0 when nothing was written. */
+  app: AppIndex | undefined;
+  /** KV revision of the index write (fences read-your-writes in events); 0 when nothing was written. */
   revision: number;
   changed: boolean;
 }
 
+/** An index as read, with the server time of its last write. */
+export interface StoredIndex extends Current<AppIndex> {
+  writtenAt: Date;
+}
+
+export interface PutResult extends WriteResult {
+  /** The version stored, or the existing version with the same content. */
+  version: string;
+}
+
+const WHAT = `KV bucket ${BUCKETS.manifests}`;
+
 export class ManifestStore {
+  readonly keepLast: number;
+  readonly maxValueBytes: number;
+
   constructor(
     private readonly kv: KV,
-    private readonly maxVersions = 32,
-  ) {}
-
-  async get(lattice: string, name: string): Promise<Current<StoredApp> | undefined> {
-    const entry = await this.kv.get(keys.manifest(lattice, name));
-    if (entry?.operation !== "PUT") return undefined;
-    return { value: decodeStoredApp(entry), revision: entry.revision };
+    opts: StoreOptions = {},
+  ) {
+    this.keepLast = opts.keepLast ?? DEFAULT_KEEP_VERSIONS;
+    this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
   }
 
-  async require(lattice: string, name: string): Promise<Current<StoredApp>> {
+  get(lattice: string, name: string): Promise<StoredIndex | undefined> {
+    return whileAvailable(WHAT, () => this.readIndex(keys.manifest(lattice, name)));
+  }
+
+  async require(lattice: string, name: string): Promise<StoredIndex> {
     const found = await this.get(lattice, name);
     if (!found) throw new NotFoundError(`application "${name}" not found in lattice "${lattice}"`);
     return found;
   }
 
-  async list(lattice: string): Promise<StoredApp[]> {
-    const names: string[] = [];
-    for await (const key of await this.kv.keys(keys.latticePrefix(lattice))) names.push(key);
-    const apps = await Promise.all(names.sort().map((k) => this.kv.get(k)));
-    return apps.flatMap((e) => (e && e.operation === "PUT" ? [decodeStoredApp(e)] : []));
-  }
-
-  /** Stores a version. The same version with the same content is a no-op; other content is a conflict. */
-  put(lattice: string, manifest: Manifest, now: Date): Promise<WriteResult> {
-    const name = manifest.metadata.name;
-    const version = manifest.metadata.annotations?.version ?? "";
-    return this.write(lattice, name, (current) => {
-      const app = current?.value ?? {
-        name,
-        versions: [],
-        deployedVersion: null,
-        generation: 0,
-        paused: false,
-        previousVersion: null,
-      };
-      const existing = app.versions.find((v) => v.version === version);
-      if (existing) {
-        if (canonicalJson(existing.manifest) === canonicalJson(manifest)) return { keep: true };
-        throw new ConflictError(
-          `version "${version}" of "${name}" already exists with other content; give the manifest a new version`,
-          [{ path: "metadata.annotations.version", message: "already exists with other content" }],
-        );
-      }
-      const versions = capVersions(
-        [...app.versions, { version, manifest, createdAt: now.toISOString() }],
-        app.deployedVersion,
-        this.maxVersions,
-        app.previousVersion,
-      );
-      return { put: { ...app, versions } };
+  /** Every app of the lattice, sorted by name (index keys only: two tokens). */
+  list(lattice: string): Promise<StoredIndex[]> {
+    return whileAvailable(WHAT, async () => {
+      const names = new Set<string>();
+      for await (const key of await this.kv.keys(keys.appIndexes(lattice))) names.add(key);
+      const apps = await Promise.all([...names].sort().map((k) => this.readIndex(k)));
+      return apps.flatMap((a) => (a ? [a] : []));
     });
   }
 
-  deploy(lattice: string, name: string, version: string | undefined): Promise<WriteResult> {
-    return this.write(lattice, name, (current) => {
-      const app = requireApp(current, lattice, name);
-      const target = version ?? app.versions.at(-1)?.version;
-      if (!target || !app.versions.some((v) => v.version === target)) {
-        throw new NotFoundError(`version "${version}" of "${name}" not found`);
+  /** One stored version's manifest; not_found unless the app's index names that version. */
+  getVersion(lattice: string, name: string, version: string): Promise<Manifest> {
+    return whileAvailable(WHAT, async () => {
+      const { value: app } = await this.require(lattice, name);
+      const ref = app.versions.find((v) => v.version === version);
+      if (!ref) throw new NotFoundError(`version "${version}" of "${name}" not found`);
+      const stored = await readVersion(this.kv, lattice, name, version);
+      if (!stored || stored.digest !== ref.digest) {
+        throw new InternalError(
+          `the stored manifest of "${name}" version "${version}" is missing or altered`,
+        );
       }
-      if (app.deployedVersion === target && !app.paused) return { keep: true };
-      const previousVersion =
-        app.deployedVersion && app.deployedVersion !== target ? app.deployedVersion : app.previousVersion;
-      const { revert: _, ...rest } = app;
-      return {
-        put: {
-          ...rest,
-          deployedVersion: target,
-          previousVersion,
-          paused: false,
-          generation: app.generation + 1,
-        },
-      };
+      return stored.manifest;
     });
   }
 
   /**
-   * The auto-revert of a stalled rollout (ARCHITECTURE §8): deploys `to` again, only while `from`
-   * is still deployed, so replicas that decide it at the same time revert once.
+   * Stores a version. With a version in the manifest: the same content again is a no-op, other
+   * content a conflict. Without: the version is assigned from `now`, unless a stored version has
+   * the same content, which is returned instead (`changed: false`): retrying a put is safe.
    */
-  revert(
+  put(lattice: string, sent: Manifest, now: Date): Promise<PutResult> {
+    return whileAvailable(WHAT, async () => {
+      const name = sent.metadata.name;
+      const explicit = sent.metadata.annotations?.version !== undefined;
+      const manifest = assignVersion(sent, now);
+      const version = manifest.metadata.annotations?.version ?? "";
+      const data = jsonEncode(manifest);
+      const size = Buffer.byteLength(data);
+      this.checkSize(size);
+      const ref: VersionRef = {
+        version,
+        digest: manifestDigest(manifest),
+        size,
+        createdAt: now.toISOString(),
+      };
+      // Answer a repeated put without writing anything.
+      const before = await this.readIndex(keys.manifest(lattice, name));
+      const first = putVersion(before?.value, name, ref, explicit, this.keepLast);
+      if (first.kind === "existing")
+        return {
+          app: before?.value,
+          revision: before?.revision ?? 0,
+          changed: false,
+          version: first.version,
+        };
+      // The version key first: the index must never name a manifest that is not there.
+      const written = await writeVersion(this.kv, lattice, name, version, data, ref.digest, now.getTime());
+      const stored = { ...ref, revision: written.revision };
+      let dropped: VersionRef[] = [];
+      let existing: string | undefined;
+      const result = await this.write(lattice, name, (current) => {
+        const outcome = putVersion(current?.value, name, stored, explicit, this.keepLast);
+        existing = outcome.kind === "existing" ? outcome.version : undefined;
+        if (outcome.kind === "existing") return { keep: true };
+        dropped = outcome.dropped;
+        return { put: outcome.index };
+      });
+      // Lost a race to an identical version-less put: our key is named by no index.
+      if (existing !== undefined && existing !== version && written.created)
+        await purgeVersions(this.kv, lattice, name, [stored]);
+      await purgeVersions(this.kv, lattice, name, dropped);
+      return { ...result, version: existing ?? version };
+    });
+  }
+
+  /**
+   * Deploys `version` (default: the newest). With `ifDeployed`, only while that version (or
+   * nothing, for null) is still the deployed one: two replicas reverting the same rollout
+   * deploy once, the second sees `changed: false`.
+   */
+  deploy(
     lattice: string,
     name: string,
-    from: string,
-    to: string,
-    reason: string,
-    now: Date,
+    version: string | undefined,
+    opts: { ifDeployed?: string | null; revert?: RevertRecord } = {},
   ): Promise<WriteResult> {
-    return this.write(lattice, name, (current) => {
-      const app = requireApp(current, lattice, name);
-      if (app.deployedVersion !== from || !app.versions.some((v) => v.version === to)) return { keep: true };
-      const revert = { from, to, reason, at: now.toISOString() };
-      const next = { deployedVersion: to, previousVersion: from, paused: false, revert };
-      return { put: { ...app, ...next, generation: app.generation + 1 } };
+    return this.change(lattice, name, (app) => {
+      if (opts.ifDeployed !== undefined && app.deployedVersion !== opts.ifDeployed) return undefined;
+      return deployVersion(app, version, opts.revert);
     });
   }
 
   undeploy(lattice: string, name: string): Promise<WriteResult> {
-    return this.write(lattice, name, (current) => {
-      const app = requireApp(current, lattice, name);
-      if (app.deployedVersion === null) return { keep: true };
-      return { put: { ...app, deployedVersion: null, paused: false, generation: app.generation + 1 } };
-    });
+    return this.change(lattice, name, undeployApp);
   }
 
   setPaused(lattice: string, name: string, paused: boolean): Promise<WriteResult> {
-    return this.write(lattice, name, (current) => {
-      const app = requireApp(current, lattice, name);
-      if (app.paused === paused) return { keep: true };
-      return { put: { ...app, paused, generation: app.generation + 1 } };
-    });
+    return this.change(lattice, name, (app) =>
+      app.paused === paused ? undefined : { ...app, paused, generation: app.generation + 1 },
+    );
   }
 
   /** Deletes one version (undeploying it if deployed), or the whole app when no version is given. */
   delete(lattice: string, name: string, version: string | undefined): Promise<WriteResult> {
-    return this.write(lattice, name, (current) => {
-      const app = requireApp(current, lattice, name);
-      if (version === undefined) return { delete: true };
-      if (!app.versions.some((v) => v.version === version)) {
-        throw new NotFoundError(`version "${version}" of "${name}" not found`);
-      }
-      const versions = app.versions.filter((v) => v.version !== version);
-      if (versions.length === 0) return { delete: true };
-      const undeploy = app.deployedVersion === version;
-      return {
-        put: {
-          ...app,
-          versions,
-          deployedVersion: undeploy ? null : app.deployedVersion,
-          generation: undeploy ? app.generation + 1 : app.generation,
-        },
-      };
+    return whileAvailable(WHAT, async () => {
+      await this.require(lattice, name); // migrates a legacy value first
+      let gone: VersionRef[] = [];
+      const result = await this.write(lattice, name, (current) => {
+        if (!current) throw new NotFoundError(`application "${name}" not found in lattice "${lattice}"`);
+        const app = current.value;
+        const next = version === undefined ? undefined : removeVersion(app, version);
+        gone = app.versions.filter((v) => !next?.versions.includes(v));
+        return next ? { put: next } : { delete: true };
+      });
+      await purgeVersions(this.kv, lattice, name, gone);
+      return result;
+    });
+  }
+
+  private change(
+    lattice: string,
+    name: string,
+    next: (app: AppIndex) => AppIndex | undefined,
+  ): Promise<WriteResult> {
+    return whileAvailable(WHAT, async () => {
+      await this.require(lattice, name); // migrates a legacy value first
+      return this.write(lattice, name, (current) => {
+        if (!current) throw new NotFoundError(`application "${name}" not found in lattice "${lattice}"`);
+        const app = next(current.value);
+        return app ? { put: app } : { keep: true };
+      });
     });
   }
 
   private async write(
     lattice: string,
     name: string,
-    mutate: (current: Current<StoredApp> | undefined) => CasDecision<StoredApp>,
+    mutate: (current: Current<AppIndex> | undefined) => CasDecision<AppIndex>,
   ): Promise<WriteResult> {
-    const result = await casUpdate(
-      this.kv,
-      keys.manifest(lattice, name),
-      decodeStoredApp,
-      jsonEncode,
-      mutate,
-    );
+    const result = await casUpdate(this.kv, keys.manifest(lattice, name), decodeAppIndex, jsonEncode, mutate);
     const d = result.decision;
     if ("put" in d) return { app: d.put, revision: result.revision, changed: true };
     if ("delete" in d) return { app: undefined, revision: result.revision, changed: true };
-    return { app: (await this.get(lattice, name))?.value, revision: result.revision, changed: false };
+    return {
+      app: (await this.readIndex(keys.manifest(lattice, name)))?.value,
+      revision: result.revision,
+      changed: false,
+    };
   }
-}
 
-function requireApp(current: Current<StoredApp> | undefined, lattice: string, name: string): StoredApp {
-  if (!current) throw new NotFoundError(`application "${name}" not found in lattice "${lattice}"`);
-  return current.value;
-}
-
-/** Keeps at most `max` versions, dropping the oldest ones that are not deployed. */
-export function capVersions(
-  versions: StoredVersion[],
-  deployed: string | null,
-  max: number,
-  previous: string | null = null,
-): StoredVersion[] {
-  let excess = versions.length - max;
-  if (excess <= 0) return versions;
-  return versions.filter((v) => {
-    if (excess > 0 && v.version !== deployed && v.version !== previous) {
-      excess--;
-      return false;
+  /** Reads an index, migrating a value of the old single-value shape on the way. */
+  private async readIndex(key: string, migrated = false): Promise<StoredIndex | undefined> {
+    const entry = await this.kv.get(key);
+    if (entry?.operation !== "PUT") return undefined;
+    if (isLegacyApp(entry.json())) {
+      if (migrated) throw new InternalError(`${key} in ${BUCKETS.manifests} could not be migrated`);
+      await migrateApp(this.kv, key);
+      return this.readIndex(key, true);
     }
-    return true;
-  });
+    return { value: decodeAppIndex(entry), revision: entry.revision, writtenAt: entry.created };
+  }
+
+  private checkSize(size: number): void {
+    if (size <= this.maxValueBytes) return;
+    const message = `the manifest is ${size} bytes as stored (JSON); this NATS server accepts at most ${this.maxValueBytes} (its max_payload less room for headers)`;
+    throw new InvalidManifestError(`invalid manifest (1 problem): ${message}`, [{ path: "", message }]);
+  }
 }

@@ -5,8 +5,8 @@
 import type { PlanResult } from "../api/protocol.js";
 import type { KvCache } from "../lattice/kv-cache.js";
 import type { LatticeView } from "../lattice/view.js";
+import type { AppIndex } from "../manifests/app-index.js";
 import type { Manifest } from "../manifests/schema.js";
-import type { StoredApp } from "../manifests/store.js";
 import type { ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import { keys } from "../streams/subjects.js";
@@ -25,7 +25,7 @@ export function planDeploy(
   lattice: string,
   app: string,
   target: { version: string; manifest: Manifest },
-  stored: StoredApp | undefined,
+  stored: AppIndex | undefined,
   now = Date.now(),
 ): PlanResult {
   const { view, inflight } = src;

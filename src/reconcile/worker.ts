@@ -11,29 +11,24 @@ import type { KvCache } from "../lattice/kv-cache.js";
 import { sweepLattice } from "../lattice/liveness.js";
 import type { LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
-import type { ManifestStore, StoredApp } from "../manifests/store.js";
+import { deployAndAnnounce } from "../manifests/deploy.js";
+import type { ManifestStore } from "../manifests/store.js";
 import type { Metrics } from "../metrics.js";
 import type { ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus, Phase } from "../streams/app-status.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
-import {
-  eventSource,
-  MalformedEventError,
-  type NadmEvent,
-  parseEvent,
-  publishEvent,
-} from "../streams/events.js";
+import { MalformedEventError, type NadmEvent, parseEvent } from "../streams/events.js";
 
 import type { RefusalRecord } from "../streams/refusal-record.js";
 import { dlqBySubject, type Outcome, ok, terminal } from "../streams/settle.js";
 import { CONSUMERS, keys, STREAMS } from "../streams/subjects.js";
+import type { AppCache } from "./app-cache.js";
 import { Coalescer } from "./coalesce.js";
 import type { InflightView } from "./inflight.js";
 import { CommandIssuer } from "./issue.js";
 import { plan, type Revert } from "./plan.js";
 import { refusalSource } from "./refusal-source.js";
 import type { StatusWriter } from "./status-writer.js";
-import type { AppState } from "./types.js";
 
 const UNSETTLED: ReadonlySet<Phase> = new Set(["reconciling", "failed", "waiting"]);
 
@@ -46,7 +41,8 @@ export interface ReconcileDeps {
   js: JetStreamClient;
   hostsKv: KV;
   view: LatticeView;
-  manifests: KvCache<StoredApp>;
+  /** App indexes and deployed manifests (never the other versions). */
+  manifests: AppCache;
   /** Stored app statuses: a tick revisits the apps whose status is not settled. */
   statuses: KvCache<AppStatus>;
   /** For auto-reverts, which go through the store like an API deploy. */
@@ -135,8 +131,8 @@ export class ReconcileWorker {
         await refusals.refresh(keys.refusal(event.lattice, event.data.hostId, event.data.workloadKey));
       }
     } else if (event.type.startsWith("app_")) {
-      if (!(await this.deps.manifests.reach(rev, FENCE_TIMEOUT_MS)) && d.app) {
-        await this.deps.manifests.refresh(keys.manifest(event.lattice, d.app));
+      if (!(await this.deps.manifests.indexes.reach(rev, FENCE_TIMEOUT_MS)) && d.app) {
+        await this.deps.manifests.indexes.refresh(keys.manifest(event.lattice, d.app));
       }
     } else if (!(await this.deps.view.cache.reach(rev, FENCE_TIMEOUT_MS)) && d.hostId) {
       await this.deps.view.cache.refresh(keys.host(event.lattice, d.hostId));
@@ -178,17 +174,17 @@ export class ReconcileWorker {
    * replicas deciding it at once revert once. A crash in between is caught by the next tick.
    */
   private async revert(lattice: string, r: Revert, now: number): Promise<void> {
-    const result = await this.deps.store.revert(lattice, r.app, r.from, r.to, r.reason, new Date(now));
-    if (!result.changed) return;
-    this.deps.log.warn({ lattice, app: r.app, from: r.from, to: r.to, reason: r.reason }, "rollout reverted");
-    await publishEvent(
-      this.deps.js,
-      lattice,
-      "app_deployed",
-      eventSource(lattice, "controller"),
-      { app: r.app, version: r.to, reason: r.reason, stateRevision: result.revision },
-      `revert:${lattice}:${r.app}:${r.from}`,
-    );
+    const result = await deployAndAnnounce(this.deps.store, this.deps.js, lattice, r.app, r.to, {
+      ifDeployed: r.from,
+      revert: { from: r.from, to: r.to, reason: r.reason, at: new Date(now).toISOString() },
+      eventId: `revert:${lattice}:${r.app}:${r.from}`,
+    });
+    if (result.changed) {
+      this.deps.log.warn(
+        { lattice, app: r.app, from: r.from, to: r.to, reason: r.reason },
+        "rollout reverted",
+      );
+    }
   }
 
   /**
@@ -213,11 +209,12 @@ export class ReconcileWorker {
   ): Promise<void> {
     const started = performance.now();
     const { view, inflight } = this.deps;
+    const stored = await this.deps.manifests.state(lattice, app);
     const now = Date.now();
     const p = plan({
       lattice,
       app,
-      stored: appState(this.deps.manifests.get(keys.manifest(lattice, app))?.value),
+      stored,
       hosts: view.hosts(lattice),
       hostsById: view.hostMap(lattice),
       workloads: view.workloadsOf(lattice, app),
@@ -252,20 +249,4 @@ function causeOf(event: NadmEvent): string | undefined {
     default:
       return undefined;
   }
-}
-
-/** The reconciler's view of a stored app: its index and the deployed manifest only. */
-function appState(stored: StoredApp | undefined): AppState | undefined {
-  if (!stored) return undefined;
-  const deployed = stored.deployedVersion
-    ? stored.versions.find((v) => v.version === stored.deployedVersion)
-    : undefined;
-  return {
-    deployedVersion: stored.deployedVersion,
-    previousVersion: stored.previousVersion,
-    generation: stored.generation,
-    paused: stored.paused,
-    ...(stored.revert && stored.revert.to === stored.deployedVersion ? { revert: stored.revert } : {}),
-    deployed: deployed && { version: deployed.version, manifest: deployed.manifest },
-  };
 }

@@ -67,3 +67,17 @@ export const appStatusSchema = z.object({
   components: z.array(componentStatusSchema),
 });
 export type AppStatus = z.infer<typeof appStatusSchema>;
+
+/**
+ * What the live hosts of a lattice report of one component of an app, all revisions together:
+ * the API checks a status against it (lattice/reports.ts builds it from the host cache).
+ */
+export interface RunningComponent {
+  component: string;
+  running: number;
+  ready: number;
+  /** hostId → running instances. */
+  hosts: Record<string, number>;
+  /** Server time of the newest host report counted here (ISO). */
+  reportedAt: string;
+}

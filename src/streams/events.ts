@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
+import { headers } from "@nats-io/transport-node";
 import { CloudEvent } from "cloudevents";
 import { z } from "zod";
 import { EVENT_TYPES, type EventType, subjects } from "./subjects.js";
@@ -76,6 +77,22 @@ export function eventSource(lattice: string, origin: { hostId: string } | "api" 
   return `nadm/${lattice}/host/${origin.hostId}`;
 }
 
+/**
+ * The CloudEvents NATS binding's header for structured mode: the payload is the whole event as
+ * JSON (attributes and `data`), not just the data.
+ */
+export const EVENT_CONTENT_TYPE = "application/cloudevents+json";
+
+/**
+ * The CloudEvents `subject` attribute: what the event is about within its source. The app for
+ * app, workload and command events; the host for host events; the lattice for the tick.
+ */
+export function eventSubject(lattice: string, data: Record<string, unknown>): string {
+  if (typeof data.app === "string") return data.app;
+  if (typeof data.hostId === "string") return data.hostId;
+  return lattice;
+}
+
 export function buildEvent<T extends EventType>(
   lattice: string,
   type: T,
@@ -87,7 +104,7 @@ export function buildEvent<T extends EventType>(
     id,
     type: `dev.nadm.${type}`,
     source,
-    subject: lattice,
+    subject: eventSubject(lattice, data),
     datacontenttype: "application/json",
     time: new Date().toISOString(),
     data,
@@ -104,7 +121,9 @@ export async function publishEvent<T extends EventType>(
   id?: string,
 ): Promise<PubAck> {
   const ev = buildEvent(lattice, type, source, data, id);
-  return js.publish(ev.subject, ev.payload, { msgID: ev.id });
+  const h = headers();
+  h.set("content-type", EVENT_CONTENT_TYPE);
+  return js.publish(ev.subject, ev.payload, { msgID: ev.id, headers: h });
 }
 
 export class MalformedEventError extends Error {

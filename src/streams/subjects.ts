@@ -84,19 +84,56 @@ export function parseApiSubject(subject: string): { lattice: string; op: string 
 }
 
 export const keys = {
+  /** The app's index in `nadm_manifests` (versions, deployed and previous version, generation). */
   manifest: (lattice: string, app: string) => `${lattice}.${app}`,
+  /** One stored manifest version in `nadm_manifests`: four tokens, never mistaken for an index. */
+  manifestVersion: (lattice: string, app: string, version: string) =>
+    `${lattice}.${app}.v.${encodeKeyToken(version)}`,
+  /** Every version key of one app. */
+  manifestVersions: (lattice: string, app: string) => `${lattice}.${app}.v.>`,
+  /** Index keys only (two tokens): of one lattice, or of all lattices. */
+  appIndexes: (lattice?: string) => `${lattice ?? "*"}.*`,
   host: (lattice: string, hostId: string) => `${lattice}.${hostId}`,
   status: (lattice: string, app: string) => `${lattice}.${app}`,
   /** `{lattice}.{hostId}.{app}.{component}.{rev}`: the last failed command of a workload on a host. */
   refusal: (lattice: string, hostId: string, workloadKey: string) => `${lattice}.${hostId}.${workloadKey}`,
-  /** Splits a `{lattice}.{name}` key. */
+  /** Splits a two-token `{lattice}.{name}` key; anything else (e.g. a version key) is undefined. */
   parse: (key: string): { lattice: string; name: string } | undefined => {
-    const dot = key.indexOf(".");
-    if (dot <= 0 || dot === key.length - 1) return undefined;
-    return { lattice: key.slice(0, dot), name: key.slice(dot + 1) };
+    const parts = key.split(".");
+    if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+    return { lattice: parts[0], name: parts[1] };
   },
   latticePrefix: (lattice: string) => `${lattice}.>`,
 } as const;
+
+const KEY_SAFE = /[A-Za-z0-9_-]/;
+
+/**
+ * Makes any string one KV key token: letters, digits, `_` and `-` stay; every other UTF-8 byte
+ * (`.`, `/`, `=`, `+`, non-ASCII...) becomes `=XX`. Reversible, so distinct versions never share
+ * a key, and `.` can never add a token.
+ */
+export function encodeKeyToken(value: string): string {
+  let out = "";
+  for (const ch of value) {
+    if (KEY_SAFE.test(ch)) out += ch;
+    else
+      for (const byte of Buffer.from(ch, "utf8"))
+        out += `=${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+export function decodeKeyToken(token: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    if (token[i] === "=") {
+      bytes.push(Number.parseInt(token.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(token.charCodeAt(i));
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
 
 /** `{app}.{component}.{rev}`: one component at one spec revision. */
 export function workloadKey(app: string, component: string, rev: string): string {

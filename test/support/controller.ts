@@ -3,7 +3,13 @@
  */
 import { after } from "node:test";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type ControllerConfig, controllerSchema, resolve, resourcesSchema } from "../../src/config.js";
+import {
+  type ControllerConfig,
+  controllerSchema,
+  type ResourcesConfig,
+  resolve,
+  resourcesSchema,
+} from "../../src/config.js";
 import { Controller } from "../../src/controller.js";
 import { silentLogger } from "../../src/log.js";
 import { ScalerRegistry } from "../../src/scalers/index.js";
@@ -12,10 +18,11 @@ export async function startController(
   nc: NatsConnection,
   config: Partial<ControllerConfig> = {},
   registry = new ScalerRegistry(),
+  resources: Partial<ResourcesConfig> = {},
 ): Promise<Controller> {
   const controller = new Controller({
     nc,
-    resources: resolve(resourcesSchema, {}),
+    resources: resolve(resourcesSchema, resources),
     controller: resolve(controllerSchema, config),
     registry,
     log: silentLogger(),

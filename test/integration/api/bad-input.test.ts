@@ -257,3 +257,42 @@ test("requests over the size limits are refused before parsing", async () => {
     assert.match(e.message, /the limit is 1048576 bytes/),
   );
 });
+
+test("error envelopes: details always an array, every message in nadm's words with its path", async () => {
+  const cases: Array<[string, unknown, string, Array<{ path: string; message: RegExp }>]> = [
+    [
+      "undeploy",
+      [{ name: "shop" }],
+      "invalid request: body: expected an object, got array",
+      [{ path: "", message: /^expected an object, got array$/ }],
+    ],
+    [
+      "deploy",
+      { name: "shop", version: 5 },
+      "invalid request: version: must be a string",
+      [{ path: "version", message: /^must be a string$/ }],
+    ],
+    [
+      "list",
+      { name: "shop" },
+      "invalid request: name: unknown property",
+      [{ path: "name", message: /^unknown property/ }],
+    ],
+    ["explode", {}, 'unknown op "explode"', []],
+  ];
+  for (const [op, body, message, details] of cases) {
+    const env = await call(nc, op, body);
+    assert.ok(!env.ok, op);
+    assert.ok(env.error.message.startsWith(message), `${op}: ${env.error.message}`);
+    assert.ok(Array.isArray(env.error.details), `${op}: details is an array`);
+    assert.deepEqual(
+      env.error.details.map((d) => d.path),
+      details.map((d) => d.path),
+      op,
+    );
+    for (const [i, d] of details.entries()) assert.match(env.error.details[i]!.message, d.message, op);
+  }
+  const notFound = await call(nc, "get", { name: "nope" });
+  assert.ok(!notFound.ok);
+  assert.deepEqual(notFound.error.details, [], "not_found has an empty details array, not none");
+});

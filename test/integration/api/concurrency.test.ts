@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type * as P from "../../../src/api/protocol.js";
-import { decodeStoredApp } from "../../../src/manifests/store.js";
+import { decodeAppIndex } from "../../../src/manifests/store.js";
 import { testNats } from "../../support/nats.js";
 import { call, manifest, ok, startApi } from "./helpers.js";
 
@@ -29,7 +29,7 @@ test("20 concurrent putters of one app: all 20 versions are stored", async () =>
   // The KV value itself holds all of them, and the writes were serialised (one revision each).
   const entry = await buckets.manifests.get("default.race");
   assert.ok(entry);
-  assert.equal(decodeStoredApp(entry).versions.length, 20);
+  assert.equal(decodeAppIndex(entry).versions.length, 20);
   const counts = replies.map((env) => (env.ok ? env.result.versions : 0)).sort((a, b) => a - b);
   assert.deepEqual(
     counts,

@@ -37,6 +37,7 @@ interface CloudEventJson {
   id: string;
   type: string;
   source: string;
+  subject: string;
   data: { app: string; version?: string; stateRevision: number };
 }
 
@@ -50,6 +51,9 @@ async function expectOneEvent(events: StoredMsg[], type: string, operation: "PUT
   assert.equal(ce.type, `dev.nadm.${type}`);
   assert.equal(ce.source, "nadm/default/api");
   assert.equal(msg.header.get("Nats-Msg-Id"), ce.id, "the event id is the dedupe id");
+  // CloudEvents NATS binding, structured mode: the header says the payload is the whole event.
+  assert.equal(msg.header.get("content-type"), "application/cloudevents+json");
+  assert.equal(ce.subject, "evt", "the CloudEvents subject is the app the event is about");
   assert.equal(ce.data.app, "evt");
 
   // stateRevision is the revision this op wrote: the key's current entry, of the right kind.

@@ -9,7 +9,12 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import fc from "fast-check";
 import { parseRequest } from "../../../src/api/handlers.js";
-import { emptyRequestSchema, namedRequestSchema } from "../../../src/api/protocol.js";
+import {
+  emptyRequestSchema,
+  historyRequestSchema,
+  namedRequestSchema,
+  planRequestSchema,
+} from "../../../src/api/protocol.js";
 import { parseManifestText } from "../../../src/manifests/index.js";
 import { API_OPS, isToken } from "../../../src/streams/subjects.js";
 import { testNats } from "../../support/nats.js";
@@ -113,7 +118,16 @@ function expected(opName: string, lattice: string, b: unknown): Expected {
   const text = succeeds(() => new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   switch (opName) {
     case "plan":
-      return { ok: false, code: "unavailable" };
+      // A well-formed plan request gets `unavailable` here: no controller replica answers it.
+      return {
+        ok: false,
+        code: succeeds(() => parseRequest(planRequestSchema, bytes)) ? "unavailable" : "bad_request",
+      };
+    case "history":
+      return {
+        ok: false,
+        code: succeeds(() => parseRequest(historyRequestSchema, bytes)) ? "not_found" : "bad_request",
+      };
     case "list":
       return okIf(
         succeeds(() => parseRequest(emptyRequestSchema, bytes)),
@@ -153,9 +167,14 @@ test("1,000 random requests: each gets the envelope it should, and nothing is st
       assert.ok(CODES.includes(env.error.code));
       assert.equal(env.error.code, want.code, env.error.message);
       assert.equal(typeof env.error.message, "string");
-      for (const d of env.error.details ?? []) {
+      assert.ok(Array.isArray(env.error.details), "details is always an array");
+      for (const d of env.error.details) {
         assert.equal(typeof d.path, "string");
         assert.equal(typeof d.message, "string");
+      }
+      // nadm's own words, not the validation library's ("Invalid input: expected x, received y").
+      for (const text of [env.error.message, ...env.error.details.map((d) => d.message)]) {
+        assert.doesNotMatch(text, /Invalid input|, received /, text);
       }
     }),
     { numRuns: 1000 },

@@ -15,6 +15,9 @@ import { ApiResponder } from "../../../src/api/responder.js";
 import { traitCatalogFor } from "../../../src/catalog.js";
 import { resolve, resourcesSchema } from "../../../src/config.js";
 import { startNatsServer } from "../../../src/embedded/nats-server.js";
+import { KvCache } from "../../../src/lattice/kv-cache.js";
+import { runningComponents } from "../../../src/lattice/reports.js";
+import { decodeHostRecord, LatticeView } from "../../../src/lattice/view.js";
 import { silentLogger } from "../../../src/log.js";
 import { ManifestStore } from "../../../src/manifests/store.js";
 import { ScalerRegistry } from "../../../src/scalers/index.js";
@@ -41,20 +44,36 @@ export const BAD_NAMES = [
   "ä",
 ];
 
-/** Provisions the resources and runs one API responder on `nc` until the file's tests end. */
-export async function startApi(nc: NatsConnection, opts: { maxVersions?: number } = {}): Promise<Buckets> {
+/**
+ * Provisions the resources and runs one API responder on `nc` until the file's tests end, with
+ * a host cache of its own for what hosts report (as in a controller replica).
+ */
+export async function startApi(
+  nc: NatsConnection,
+  opts: { maxVersions?: number; maxValueBytes?: number } = {},
+): Promise<Buckets> {
   const resources = resolve(resourcesSchema, { maxVersions: opts.maxVersions });
   const buckets = await provision(nc, { resources });
+  const hosts = new KvCache(buckets.hosts, decodeHostRecord, silentLogger());
+  await hosts.start();
+  const view = new LatticeView(hosts, silentLogger());
   const responder = new ApiResponder(nc, {
-    store: new ManifestStore(buckets.manifests, resources.maxVersions),
+    store: new ManifestStore(buckets.manifests, {
+      keepLast: resources.maxVersions,
+      maxValueBytes: opts.maxValueBytes,
+    }),
     statusKv: buckets.status,
     js: jetstream(nc),
     catalog,
+    hostReports: (lattice, app) => runningComponents(view, lattice, app),
     log: silentLogger(),
     now: () => new Date(),
   });
   responder.start();
-  after(() => responder.stop());
+  after(async () => {
+    await responder.stop();
+    hosts.stop();
+  });
   return buckets;
 }
 

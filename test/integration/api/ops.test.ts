@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type * as P from "../../../src/api/protocol.js";
-import { decodeStoredApp } from "../../../src/manifests/store.js";
+import { decodeAppIndex } from "../../../src/manifests/store.js";
 import type { AppStatus } from "../../../src/streams/app-status.js";
 import { testNats } from "../../support/nats.js";
 import { call, manifest, manifestYaml, ok, startApi } from "./helpers.js";
@@ -16,7 +16,7 @@ const buckets = await startApi(nc, { maxVersions: 3 });
 
 async function stored(name: string) {
   const e = await buckets.manifests.get(`default.${name}`);
-  return e?.operation === "PUT" ? decodeStoredApp(e) : undefined;
+  return e?.operation === "PUT" ? decodeAppIndex(e) : undefined;
 }
 
 function statusValue(name: string, over: Partial<AppStatus> = {}): AppStatus {
@@ -106,7 +106,7 @@ test("list and versions describe what is stored", async () => {
     versions: 2,
     paused: false,
     phase: "reconciling",
-    message: "waiting for the first reconcile",
+    message: "version a deployed; waiting for a controller to reconcile it",
   });
   assert.deepEqual(
     apps.map((a) => a.name),
@@ -256,20 +256,21 @@ test("every named op answers not_found for an unknown app", async () => {
   }
 });
 
-test("the version history is capped: the oldest undeployed versions go, the deployed one stays", async () => {
+test("the version history keeps the newest N plus the deployed and the previous version", async () => {
   for (const v of ["v1", "v2", "v3"]) await ok(nc, "put", manifest("capped", v));
   await ok(nc, "deploy", { name: "capped", version: "v1" });
+  await ok(nc, "deploy", { name: "capped", version: "v2" });
   const put4 = await ok<P.PutResult>(nc, "put", manifest("capped", "v4"));
-  assert.equal(put4.versions, 3);
-  assert.deepEqual(
-    (await stored("capped"))?.versions.map((v) => v.version),
-    ["v1", "v3", "v4"],
-  );
-  await ok(nc, "put", manifest("capped", "v5"));
+  assert.equal(put4.versions, 4, "v1 is the previous version, v2 deployed: both stay beside the newest 3");
+  for (const v of ["v5", "v6"]) await ok(nc, "put", manifest("capped", v));
   const app = await stored("capped");
   assert.deepEqual(
     app?.versions.map((v) => v.version),
-    ["v1", "v4", "v5"],
+    ["v1", "v2", "v4", "v5", "v6"],
   );
-  assert.equal(app?.deployedVersion, "v1");
+  assert.equal(app?.deployedVersion, "v2");
+  assert.equal(app?.previousVersion, "v1");
+  // A dropped version's manifest key is gone too; a kept one is readable.
+  assert.equal((await buckets.manifests.get("default.capped.v.v3"))?.operation, "PURGE");
+  assert.equal((await ok<P.GetResult>(nc, "get", { name: "capped", version: "v1" })).version, "v1");
 });

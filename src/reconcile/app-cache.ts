@@ -1,0 +1,130 @@
+/**
+ * What a replica keeps of `nadm_manifests` to reconcile: a watch-fed cache of the app indexes
+ * (two-token keys only, and of each index only what reconciling reads, not its version list),
+ * plus the manifest of each app's deployed version, fetched by key when first needed and dropped
+ * once that version is no longer deployed. So a replica's memory per app stays flat however many
+ * versions accumulate, while read-your-writes still holds: events carry the revision of the
+ * index write, and the cache fences on it.
+ */
+import type { KV, KvEntry } from "@nats-io/kv";
+import { KvCache } from "../lattice/kv-cache.js";
+import type { Logger } from "../log.js";
+import { appIndexSchema } from "../manifests/app-index.js";
+import type { Manifest } from "../manifests/schema.js";
+import { readVersion } from "../manifests/version-keys.js";
+import { keys } from "../streams/subjects.js";
+import type { AppState } from "./types.js";
+
+/** The part of an app's index that reconciling reads. */
+export interface IndexSummary {
+  deployedVersion: string | null;
+  previousVersion: string | null;
+  generation: number;
+  paused: boolean;
+  /** Digest of the deployed version's manifest, so a cached copy is known to be the right one. */
+  deployedDigest: string | null;
+  /** The last auto-revert, while the version it went back to is deployed. */
+  revert?: { from: string; to: string; reason: string };
+}
+
+interface DeployedManifest {
+  version: string;
+  digest: string;
+  manifest: Manifest;
+}
+
+export function decodeIndexSummary(entry: KvEntry): IndexSummary {
+  const index = appIndexSchema.parse(entry.json());
+  const deployed = index.versions.find((v) => v.version === index.deployedVersion);
+  return {
+    deployedVersion: index.deployedVersion,
+    previousVersion: index.previousVersion,
+    generation: index.generation,
+    paused: index.paused,
+    deployedDigest: deployed?.digest ?? null,
+    ...(index.revert && index.revert.to === index.deployedVersion
+      ? { revert: { from: index.revert.from, to: index.revert.to, reason: index.revert.reason } }
+      : {}),
+  };
+}
+
+/** The reconciler's view of a stored app (the one place that builds an AppState). */
+export function appState(index: IndexSummary, deployed: DeployedManifest | undefined): AppState {
+  return {
+    deployedVersion: index.deployedVersion,
+    previousVersion: index.previousVersion,
+    generation: index.generation,
+    paused: index.paused,
+    ...(index.revert ? { revert: index.revert } : {}),
+    deployed: deployed && { version: deployed.version, manifest: deployed.manifest },
+  };
+}
+
+export class AppCache {
+  readonly indexes: KvCache<IndexSummary>;
+  /** Index key → the deployed version's manifest. */
+  private readonly deployed = new Map<string, DeployedManifest>();
+
+  constructor(
+    private readonly kv: KV,
+    log: Logger,
+  ) {
+    this.indexes = new KvCache(kv, decodeIndexSummary, log, keys.appIndexes());
+    this.indexes.onChange((key, next) => {
+      const held = this.deployed.get(key);
+      if (held && !matches(held, next?.value)) this.deployed.delete(key);
+    });
+  }
+
+  start(): Promise<void> {
+    return this.indexes.start();
+  }
+
+  stop(): void {
+    this.indexes.stop();
+  }
+
+  /** Index keys with their summaries. */
+  values(): IterableIterator<{ key: string; value: IndexSummary }> {
+    return this.indexes.values();
+  }
+
+  /** How many deployed manifests this replica holds (for tests and benchmarks). */
+  get manifestsHeld(): number {
+    return this.deployed.size;
+  }
+
+  /** The app as the reconciler sees it; undefined when it does not exist (deleted). */
+  async state(lattice: string, app: string): Promise<AppState | undefined> {
+    const key = keys.manifest(lattice, app);
+    const index = this.indexes.get(key)?.value;
+    if (!index) return undefined;
+    return appState(index, await this.deployedManifest(key, lattice, app, index));
+  }
+
+  private async deployedManifest(
+    key: string,
+    lattice: string,
+    app: string,
+    index: IndexSummary,
+  ): Promise<DeployedManifest | undefined> {
+    if (index.deployedVersion === null) return undefined;
+    const held = this.deployed.get(key);
+    if (held && matches(held, index)) return held;
+    const stored = await readVersion(this.kv, lattice, app, index.deployedVersion);
+    if (!stored || stored.digest !== index.deployedDigest) {
+      // Never plan with a wrong or missing manifest (that would stop the app): fail, so the
+      // event is retried once the store is consistent again.
+      throw new Error(`manifest of ${app} ${index.deployedVersion} is missing or does not match its index`);
+    }
+    const fetched = { version: index.deployedVersion, digest: stored.digest, manifest: stored.manifest };
+    // Keep it only if it is still what the index deploys (the index may have moved meanwhile).
+    const now = this.indexes.get(key)?.value;
+    if (now && matches(fetched, now)) this.deployed.set(key, fetched);
+    return fetched;
+  }
+}
+
+function matches(held: DeployedManifest, index: IndexSummary | undefined): boolean {
+  return index?.deployedVersion === held.version && index.deployedDigest === held.digest;
+}
