@@ -35,9 +35,20 @@ export class InflightView {
     private readonly log: Logger,
   ) {}
 
-  /** Follows the command stream from `timeoutMs` ago. */
-  async start(js: JetStreamClient): Promise<void> {
-    await this.follow(js);
+  /**
+   * Follows the command stream from `timeoutMs` ago, and resolves once the view has caught up
+   * with what the stream held at start (or after `catchUpMs`): a replica that reconciled before
+   * knowing the commands its killed predecessor just issued would issue its own, elsewhere.
+   */
+  async start(js: JetStreamClient, catchUpMs = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), catchUpMs);
+    });
+    const outcome = await Promise.race([this.follow(js), late]);
+    clearTimeout(timer);
+    if (outcome === "late")
+      this.log.warn({ catchUpMs }, "in-flight view: still catching up with the command stream");
     this.pruneTimer = setInterval(() => this.prune(Date.now()), this.timeoutMs);
     this.pruneTimer.unref();
   }
@@ -48,7 +59,10 @@ export class InflightView {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
   }
 
-  /** Should the ordered consumer ever end while in use, follow again from `timeoutMs` ago. */
+  /**
+   * Resolves once caught up with the stream. Should the ordered consumer ever end while in use,
+   * follows again from `timeoutMs` ago.
+   */
   private async follow(js: JetStreamClient): Promise<void> {
     const consumer = await js.consumers.get(STREAMS.commands, {
       deliver_policy: DeliverPolicy.StartTime,
@@ -56,11 +70,17 @@ export class InflightView {
     });
     const messages = await consumer.consume();
     this.stopFollow = () => void messages.stop();
+    let caughtUp = () => {};
+    const done = new Promise<void>((resolve) => {
+      caughtUp = resolve;
+    });
+    if ((await consumer.info(true)).num_pending === 0) caughtUp();
     void (async () => {
       try {
         for await (const m of messages) {
           const parsed = commandSchema.safeParse(safeJson(m.data));
           if (parsed.success) this.record(parsed.data, m.seq, m.time.getTime());
+          if (m.info.pending === 0) caughtUp();
         }
       } catch (err) {
         this.log.warn({ err }, "in-flight view: following commands failed");
@@ -75,6 +95,7 @@ export class InflightView {
         }
       }
     })();
+    return done;
   }
 
   /** Records a command (our own right after its PubAck, everyone's from the stream). */
