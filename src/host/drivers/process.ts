@@ -77,7 +77,7 @@ export class ProcessDriver implements Driver<ProcessProperties> {
     );
     const logPath = join(this.opts.dataDir, "logs", spec.workload.key, `${spec.index}.log`);
     const log = new BoundedLog(logPath, this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
-    const [file, args] = withParentDeathSignal(props.command, props.args, "KILL", this.setpriv);
+    const [file, args] = withParentDeathSignal(props.command, props.args ?? [], "KILL", this.setpriv);
     // detached: the instance gets its own session and process group (pgid = pid).
     const child = spawn(file, args, {
       env,
