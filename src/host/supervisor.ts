@@ -9,7 +9,7 @@
  * enough that a rare crash of a healthy instance is retried after 1 s again.
  */
 import { errorMessage } from "../errors.js";
-import type { Driver, InstanceExit, InstanceHandle, InstanceSpec } from "./drivers/types.js";
+import type { Driver, InstanceExit, InstanceHandle, InstanceSpec, ProbeReport } from "./drivers/types.js";
 
 export interface BackoffPolicy {
   /** Delay before the first restart. Default 1 s. */
@@ -39,6 +39,7 @@ export interface InstanceFailure {
 }
 
 export function describeExit(exit: InstanceExit): string {
+  if (exit.reason) return exit.reason;
   const how = exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `killed by ${exit.signal}`;
   return exit.lastStderr ? `${how}: ${exit.lastStderr}` : how;
 }
@@ -69,6 +70,7 @@ export class SupervisedInstance<P = unknown> {
   private failures = 0;
   private readySince = 0;
   private backoffTimer: NodeJS.Timeout | undefined;
+  private probeFailure: string | undefined;
 
   constructor(
     private readonly driver: Driver<P>,
@@ -92,6 +94,16 @@ export class SupervisedInstance<P = unknown> {
 
   get pid(): number | undefined {
     return this.alive ? this.run?.handle?.pid : undefined;
+  }
+
+  /** Port of a ready instance: where it can be reached (endpoints list only ready instances). */
+  get port(): number | undefined {
+    return this.phaseValue === "ready" ? this.run?.handle?.port : undefined;
+  }
+
+  /** The last failing probe answer of the current launch, until that probe passes again. */
+  get failingProbe(): string | undefined {
+    return this.probeFailure;
   }
 
   get stopping(): boolean {
@@ -120,10 +132,13 @@ export class SupervisedInstance<P = unknown> {
   private async launch(): Promise<void> {
     const run: Run = { ready: false };
     this.run = run;
+    this.probeFailure = undefined;
     this.setPhase("starting");
     try {
       run.handle = await this.driver.start(this.spec, {
         onReady: () => this.readyOf(run),
+        onUnready: () => this.unreadyOf(run),
+        onProbe: (report) => this.probeOf(run, report),
         onExit: (exit) => this.exitOf(run, exit),
       });
     } catch (err) {
@@ -142,6 +157,25 @@ export class SupervisedInstance<P = unknown> {
     if (run !== this.run || !run.handle || run.exit || this.stopRequested) return;
     this.readySince = Date.now();
     this.setPhase("ready");
+  }
+
+  private unreadyOf(run: Run): void {
+    run.ready = false;
+    if (run !== this.run || !run.handle || run.exit || this.stopRequested) return;
+    this.readySince = 0;
+    this.setPhase("running");
+  }
+
+  private probeOf(run: Run, report: ProbeReport): void {
+    if (run !== this.run) return;
+    const next = report.ok
+      ? this.probeFailure?.startsWith(report.probe)
+        ? undefined
+        : this.probeFailure
+      : report.message;
+    if (next === this.probeFailure) return;
+    this.probeFailure = next;
+    this.hooks.onChange();
   }
 
   private exitOf(run: Run, exit: InstanceExit): void {

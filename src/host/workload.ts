@@ -126,6 +126,8 @@ export class Workload<P = unknown> {
     if (withPids) {
       entry.pids = this.slots.map((s) => s.pid).filter((pid): pid is number => pid !== undefined);
     }
+    const probe = this.slots.find((s) => s.failingProbe)?.failingProbe;
+    if (probe) entry.probe = probe;
     return entry;
   }
 }

@@ -6,6 +6,7 @@
 import type { WorkloadOnHost } from "../lattice/view.js";
 import { type AppStatus, type ComponentStatus, type Phase, worstPhase } from "../streams/app-status.js";
 import type { ComponentPlan } from "./desired.js";
+import { instanceNotes } from "./instance-notes.js";
 import type { PlanInput, PlannedCommand } from "./plan.js";
 
 /** An instance that crashed this often without the workload becoming fully ready is crash-looping. */
@@ -44,6 +45,7 @@ function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolea
   const crashing = mine.find(
     (w) => w.inventory.failed > 0 && w.inventory.restarts >= CRASH_LOOP_RESTARTS && w.inventory.lastError,
   );
+  const notes = instanceNotes(mine);
   const issuing = observed.commands.some((c) => c.component === plan.name);
   const settled =
     !issuing && mine.every((w) => observed.told.get(`${w.host.hostId}\n${w.key}`) === w.inventory.desired);
@@ -51,6 +53,7 @@ function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolea
     ready < Math.min(running, desired) ? `${Math.min(running, desired) - ready} starting` : "",
     running > desired ? `stopping ${plural(running - desired, "instance")}` : "",
     oldRunning > 0 ? `${plural(oldRunning, "instance")} of an older revision still running` : "",
+    ...notes.notes,
   ].filter(Boolean);
   const detail = [counts, ...extra].join("; ");
   let phase: Phase;
@@ -58,6 +61,7 @@ function componentStatus(plan: ComponentPlan, observed: Observed, paused: boolea
   if (plan.status.phase === "failed") [phase, message] = ["failed", `${plan.status.message} (${counts})`];
   else if (plan.status.phase === "waiting")
     [phase, message] = ["waiting", `${plan.status.message} (${counts})`];
+  else if (notes.failure) [phase, message] = ["failed", `${notes.failure} (${counts})`];
   else if (crashing && ready < desired) {
     phase = "failed";
     message = `crash-looping on ${crashing.host.hostId} after ${plural(crashing.inventory.restarts, "restart")}: ${crashing.inventory.lastError} (${counts})`;

@@ -24,6 +24,8 @@ export const workloadInventorySchema = z.object({
   lastCommandId: z.string().nullable().optional(),
   /** OS pids of the instances (process driver only). */
   pids: z.array(z.number().int()).optional(),
+  /** A failing probe's last answer, e.g. "readiness probe GET :4312/ready: HTTP 503". */
+  probe: z.string().optional(),
 });
 export type WorkloadInventory = z.infer<typeof workloadInventorySchema>;
 

@@ -34,12 +34,26 @@ export interface InstanceExit {
   signal: string | null;
   /** Last line the instance wrote to stderr, if any (for error messages). */
   lastStderr?: string;
+  /** Why the driver itself ended the instance (e.g. a failing liveness probe). */
+  reason?: string;
+}
+
+/** One probe answer that matters to the inventory: a failure, or a success after one. */
+export interface ProbeReport {
+  probe: "readiness" | "liveness";
+  ok: boolean;
+  /** "readiness probe GET :4312/ready: HTTP 503" */
+  message: string;
 }
 
 /** Callbacks a driver calls for one started instance. */
 export interface InstanceEvents {
-  /** The instance passed its readiness check (at most once per start). */
+  /** The instance passed its readiness check (again, after `onUnready`). */
   onReady(): void;
+  /** A ready instance failed its readiness probe `failureThreshold` times in a row. */
+  onUnready?(): void;
+  /** A probe answered; drivers without probes never call it. */
+  onProbe?(report: ProbeReport): void;
   /** The instance ended, expectedly (after `stop`) or not. Called exactly once. */
   onExit(exit: InstanceExit): void;
 }
@@ -48,6 +62,8 @@ export interface InstanceEvents {
 export interface InstanceHandle {
   /** OS pid, for drivers that run processes (reported in the inventory). */
   readonly pid?: number;
+  /** The port the instance listens on (`PORT`), when it has one: what endpoints advertise. */
+  readonly port?: number;
   /** Asks the instance to end; forces it after `graceMs`. Resolves once it is gone. */
   stop(graceMs: number): Promise<void>;
 }

@@ -180,9 +180,50 @@ const cases: Case[] = [
   },
   {
     name: "unknown readiness type",
-    edits: [[component(0, "properties", "readiness"), { type: "http" }]],
+    edits: [[component(0, "properties", "readiness"), { type: "grpc" }]],
     paths: ["spec.components[0].properties.readiness.type"],
-    message: '"alive" or "tcp"',
+    message: '"alive" or "tcp" or "http"',
+  },
+  {
+    name: "http readiness without a path",
+    edits: [[component(0, "properties", "readiness"), { type: "http" }]],
+    paths: ["spec.components[0].properties.readiness.path"],
+    message: "http readiness requires a path",
+  },
+  {
+    name: "http readiness without any port",
+    edits: [[component(1, "properties", "readiness"), { type: "http", path: "/ready" }]],
+    paths: ["spec.components[1].properties.readiness.port"],
+    message: "requires a port",
+  },
+  {
+    name: "probe fields on a tcp readiness",
+    edits: [[component(0, "properties", "readiness"), { type: "tcp", path: "/x", failureThreshold: 2 }]],
+    paths: [
+      "spec.components[0].properties.readiness.path",
+      "spec.components[0].properties.readiness.failureThreshold",
+    ],
+    message: "only for http readiness",
+  },
+  {
+    name: "a probe path without a leading slash, a zero threshold",
+    edits: [[component(0, "properties", "liveness"), { type: "http", path: "healthz", failureThreshold: 0 }]],
+    paths: [
+      "spec.components[0].properties.liveness.path",
+      "spec.components[0].properties.liveness.failureThreshold",
+    ],
+    message: 'must start with "/"',
+  },
+  {
+    name: "liveness of an unknown type, without a path",
+    edits: [[component(0, "properties", "liveness"), { type: "exec" }]],
+    paths: ["spec.components[0].properties.liveness.type", "spec.components[0].properties.liveness.path"],
+  },
+  {
+    name: "http liveness without any port",
+    edits: [[component(1, "properties", "liveness"), { type: "http", path: "/healthz" }]],
+    paths: ["spec.components[1].properties.liveness.port"],
+    message: "requires a port",
   },
   {
     name: "negative minReadySeconds",

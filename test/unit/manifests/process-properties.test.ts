@@ -30,6 +30,11 @@ const refused: Array<{ name: string; properties: Record<string, unknown>; path: 
     properties: { command: "x", readiness: { type: "tcp" } },
     path: "readiness.type",
   },
+  {
+    name: "http readiness without a port",
+    properties: { command: "x", readiness: { type: "http", path: "/r" } },
+    path: "readiness.port",
+  },
   { name: "empty command", properties: { command: "" }, path: "command" },
 ];
 
