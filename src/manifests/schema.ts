@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { processPropertiesSchema } from "../host/drivers/process-spec.js";
+import { componentGraphRule } from "./graph.js";
 import { nameSchema } from "./names.js";
 
 export const API_VERSIONS = ["nadm.dev/v1", "core.oam.dev/v1beta1"] as const;
@@ -59,6 +60,8 @@ function componentSchema(traits: z.ZodType<TraitSpec[]>) {
     }),
     properties: processPropertiesSchema,
     traits: traits.default([]),
+    /** Placement waits until each of these components has a ready instance (`reconcile/depends.ts`). */
+    dependsOn: z.array(nameSchema).max(MAX_COMPONENTS).optional(),
   });
 }
 
@@ -72,7 +75,8 @@ export function buildManifestSchema(traits: z.ZodType<TraitSpec[]>) {
         .array(componentSchema(traits))
         .min(1)
         .max(MAX_COMPONENTS)
-        .superRefine(uniqueComponentNames, { when: (payload) => Array.isArray(payload.value) }),
+        .superRefine(uniqueComponentNames, { when: (payload) => Array.isArray(payload.value) })
+        .superRefine(componentGraphRule, { when: (payload) => Array.isArray(payload.value) }),
     }),
   });
 }

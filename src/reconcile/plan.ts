@@ -9,6 +9,7 @@ import type { HostState, WorkloadOnHost } from "../lattice/view.js";
 import type { ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { WorkloadSpec } from "../streams/commands.js";
+import { holdForDependencies } from "./depends.js";
 import { type ComponentPlan, planComponent } from "./desired.js";
 import { appStatus, type Observed } from "./status.js";
 import type { AppState } from "./types.js";
@@ -57,7 +58,7 @@ export function plan(input: PlanInput): Plan {
   const deployed = input.stored?.deployed;
   const told = toldIndex(input);
   const hostsById = input.hostsById ?? new Map(input.hosts.map((h) => [h.hostId, h]));
-  const components = deployed
+  const planned = deployed
     ? deployed.manifest.spec.components.map((c) =>
         planComponent(
           {
@@ -76,6 +77,12 @@ export function plan(input: PlanInput): Plan {
         ),
       )
     : [];
+  const components = holdForDependencies(
+    deployed?.manifest,
+    planned,
+    input.workloads,
+    (h, k) => told.get(`${h}\n${k}`) ?? 0,
+  );
   const paused = input.stored?.paused === true && deployed !== undefined;
   const commands = paused ? [] : diff(input, components, told, hostsById);
   const observed: Observed = { workloads: input.workloads, told, commands };

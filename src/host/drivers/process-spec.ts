@@ -8,6 +8,7 @@
  * added here has no default (an existing manifest put again must hash the same).
  */
 import { z } from "zod";
+import { nameSchema } from "../../manifests/names.js";
 import { UnsupportedWorkloadError, type WorkloadRef } from "./types.js";
 
 /** Environment variable names; `NADM_*` belong to the host, which sets them for every instance. */
@@ -70,6 +71,14 @@ export const processPropertiesSchema = z
     port: portSchema.optional(),
     readiness: readinessSchema,
     liveness: livenessSchema.optional(),
+    /**
+     * Other components of the app whose ready instances this one needs: `env` gets their
+     * `host:port` list at start, and `NADM_ENDPOINTS_FILE` names a file the host keeps current.
+     */
+    links: z
+      .array(z.strictObject({ component: nameSchema, env: envKeySchema }))
+      .max(32)
+      .optional(),
   })
   .superRefine(
     (props, ctx) => {

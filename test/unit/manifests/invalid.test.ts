@@ -220,6 +220,48 @@ const cases: Case[] = [
     paths: ["spec.components[0].properties.liveness.type", "spec.components[0].properties.liveness.path"],
   },
   {
+    name: "a link to a component the app does not have",
+    edits: [[component(0, "properties", "links"), [{ component: "db", env: "DB_URL" }]]],
+    paths: ["spec.components[0].properties.links[0].component"],
+    message: 'unknown component "db"; this app has: web, worker',
+  },
+  {
+    name: "dependsOn a component the app does not have, and itself",
+    edits: [[component(0, "dependsOn"), ["db", "web"]]],
+    paths: ["spec.components[0].dependsOn[0]", "spec.components[0].dependsOn[1]"],
+    message: 'unknown component "db"',
+  },
+  {
+    name: "a dependency cycle",
+    edits: [
+      [component(0, "dependsOn"), ["worker"]],
+      [component(1, "dependsOn"), ["web"]],
+    ],
+    paths: ["spec.components[1].dependsOn[0]"],
+    message: "dependency cycle: web → worker → web",
+  },
+  {
+    name: "a link variable also set in env, and one set by two links",
+    edits: [
+      [
+        component(1, "properties", "links"),
+        [
+          { component: "web", env: "LOG_LEVEL" },
+          { component: "web", env: "WEB" },
+          { component: "worker", env: "WEB" },
+        ],
+      ],
+    ],
+    paths: ["spec.components[1].properties.links[0].env", "spec.components[1].properties.links[2].env"],
+    message: '"LOG_LEVEL" is also set in env',
+  },
+  {
+    name: "a link variable the host reserves",
+    edits: [[component(0, "properties", "links"), [{ component: "worker", env: "NADM_WORKER" }]]],
+    paths: ["spec.components[0].properties.links[0].env"],
+    message: "reserved",
+  },
+  {
     name: "http liveness without any port",
     edits: [[component(1, "properties", "liveness"), { type: "http", path: "/healthz" }]],
     paths: ["spec.components[1].properties.liveness.port"],

@@ -35,6 +35,19 @@ describe("validateManifest accepts", () => {
     },
     { name: "cwd", edits: [[component(0, "properties", "cwd"), "/srv/app"]] },
     {
+      name: "links (also to itself, for peers) and dependsOn",
+      edits: [
+        [
+          component(0, "properties", "links"),
+          [
+            { component: "worker", env: "WORKER_URL" },
+            { component: "web", env: "PEERS" },
+          ],
+        ],
+        [component(0, "dependsOn"), ["worker"]],
+      ],
+    },
+    {
       name: "http readiness and liveness on the instance's port",
       edits: [
         [component(0, "properties", "readiness"), { type: "http", path: "/ready", intervalSeconds: 0.5 }],
