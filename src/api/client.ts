@@ -5,6 +5,7 @@
 import { type NatsConnection, NoRespondersError, TimeoutError } from "@nats-io/transport-node";
 import { type ErrorBody, NadmError, UnavailableError } from "../errors.js";
 import { type ApiOp, subjects } from "../streams/subjects.js";
+import type { EndpointsResult } from "./endpoints.js";
 import type * as P from "./protocol.js";
 
 export class ApiClient {
@@ -67,6 +68,9 @@ export class ApiClient {
   }
   resume(name: string) {
     return this.call<P.PauseResult>("resume", { name });
+  }
+  endpoints(name: string) {
+    return this.call<EndpointsResult>("endpoints", { name });
   }
   validate(manifestText: string | Uint8Array) {
     return this.call<P.ValidateResult>("validate", manifestText);

@@ -12,6 +12,7 @@ import type { ManifestStore, StoredApp, WriteResult } from "../manifests/store.j
 import { type AppStatus, appStatusSchema } from "../streams/app-status.js";
 import { type EventData, eventSource, publishEvent } from "../streams/events.js";
 import { type ApiOp, keys } from "../streams/subjects.js";
+import { endpointsHandler } from "./endpoints.js";
 import * as P from "./protocol.js";
 
 export interface ApiDeps {
@@ -267,4 +268,5 @@ export const handlers: Record<ApiOp, Handler> = {
   validate,
   pause: pauseHandler(true),
   resume: pauseHandler(false),
+  endpoints: endpointsHandler(parseRequest),
 };

@@ -13,11 +13,13 @@ import type { HostRecord, WorkloadInventory } from "../streams/host-record.js";
 import { openBuckets } from "../streams/provision.js";
 import { subjects } from "../streams/subjects.js";
 import { type ControlRequest, commandOrder, parseControlRequest } from "./control.js";
+import { EndpointsBoard } from "./endpoints.js";
 import { AgentLifecycleError } from "./errors.js";
 import { type HostAgentOptions, type ResolvedHostAgentOptions, resolveHostAgentOptions } from "./options.js";
 import { RecordWriter } from "./record-writer.js";
 import type { InstanceFailure } from "./supervisor.js";
 import { Workload } from "./workload.js";
+import { WorkloadInputs } from "./workload-inputs.js";
 
 type State = "new" | "starting" | "running" | "stopping" | "stopped";
 type CommandRequest = Extract<ControlRequest, { kind: "command" }>;
@@ -29,6 +31,9 @@ export class HostAgent {
   /** Per workload key, the newest command applied (its place in the command stream). */
   private readonly lastOrders = new Map<string, CommandOrder>();
   private writer: RecordWriter | undefined;
+  private hostsKv: KV | undefined;
+  /** Other hosts' endpoints, followed only once some workload here links to a component. */
+  private board: EndpointsBoard | undefined;
   private js: JetStreamClient | undefined;
   private sub: Subscription | undefined;
   private cancelHeartbeat: (() => void) | undefined;
@@ -63,6 +68,7 @@ export class HostAgent {
     const o = this.options;
     await o.driver.recover?.();
     const kv: KV = o.kv ?? (await openBuckets(o.nc, o.resources)).hosts;
+    this.hostsKv = kv;
     if (this.state !== "starting") throw new AgentLifecycleError("stop() was called while starting");
     this.js = o.js ?? jetstream(o.nc);
     this.startedAt = new Date().toISOString();
@@ -114,6 +120,8 @@ export class HostAgent {
     this.sub?.unsubscribe();
     if (wasStarted && this.writer && this.js) {
       await Promise.all([...this.workloads.values()].map((w) => w.stopAll()));
+      for (const w of this.workloads.values()) w.close();
+      this.board?.stop();
       await o.driver.close?.();
       await this.retire(this.writer, this.js).catch((err) =>
         // The liveness sweep removes a record we could not delete (ARCHITECTURE §2).
@@ -153,6 +161,7 @@ export class HostAgent {
       updatedAt: new Date().toISOString(),
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       heartbeatSeq: this.heartbeatSeq,
+      address: o.advertiseAddress,
       inventory: this.inventory(),
     };
   }
@@ -200,19 +209,33 @@ export class HostAgent {
 
   private newWorkload(ref: CommandRequest["ref"], properties: unknown): Workload {
     const o = this.options;
-    return new Workload(ref, properties, {
-      driver: o.driver,
-      hostId: o.hostId,
-      backoff: o.backoff,
-      stopGraceMs: o.stopGraceMs,
-      onChange: () => {
-        if (this.state === "running") void this.writer?.request();
-      },
-      onFailure: (w: Workload, failure: InstanceFailure) => {
-        o.logger.warn({ workload: w.key, reason: failure.reason }, "instance failed");
-        this.writer?.noteFailure(w.key, failure);
+    const inputs = WorkloadInputs.for(ref, o.driver.needs?.(properties) ?? {}, {
+      dataDir: o.dataDir,
+      logger: o.logger,
+      board: () => {
+        this.board ??= new EndpointsBoard(this.hostsKv!, o.lattice, o.logger);
+        return this.board;
       },
     });
+    return new Workload(
+      ref,
+      properties,
+      {
+        driver: o.driver,
+        hostId: o.hostId,
+        address: o.advertiseAddress,
+        backoff: o.backoff,
+        stopGraceMs: o.stopGraceMs,
+        onChange: () => {
+          if (this.state === "running") void this.writer?.request();
+        },
+        onFailure: (w: Workload, failure: InstanceFailure) => {
+          o.logger.warn({ workload: w.key, reason: failure.reason }, "instance failed");
+          this.writer?.noteFailure(w.key, failure);
+        },
+      },
+      inputs,
+    );
   }
 
   /** Drops workloads whose all-zero state has been written (and its workload_scaled published). */
@@ -221,6 +244,7 @@ export class HostAgent {
     for (const [key, inv] of Object.entries(record.inventory)) {
       const workload = this.workloads.get(key);
       if (inv.desired === 0 && inv.running === 0 && inv.failed === 0 && workload?.idle) {
+        workload.close();
         this.workloads.delete(key);
         removed = true;
       }

@@ -11,6 +11,7 @@ import { DEFAULT_LATTICE, type ResourcesConfig, resolve, resourcesSchema } from 
 import { type Logger, silentLogger } from "../log.js";
 import { BUILTIN_LABELS, DRIVERS } from "../streams/host-record.js";
 import { isToken } from "../streams/subjects.js";
+import { defaultAdvertiseAddress } from "./address.js";
 import { ProcessDriver } from "./drivers/process.js";
 import { SimDriver, type SimDriverOptions } from "./drivers/sim.js";
 import type { Driver } from "./drivers/types.js";
@@ -40,6 +41,11 @@ export interface HostAgentOptions {
   heartbeatOffsetMs?: number;
   /** Who triggers heartbeats. Default: a timer of this host's own; a fleet shares a CoalescingScheduler. */
   heartbeat?: HeartbeatScheduler;
+  /**
+   * Host part of the endpoints this host reports (`host:port` of ready instances). Default: the
+   * first non-loopback IPv4 address, else 127.0.0.1.
+   */
+  advertiseAddress?: string;
   /** Data directory of the process driver (logs, instances.json). Default ".nadm". */
   dataDir?: string;
   /** nadm version reported in the record. Default "0.0.0-dev". */
@@ -71,6 +77,7 @@ export interface ResolvedHostAgentOptions {
   heartbeatOffsetMs: number;
   heartbeat: HeartbeatScheduler;
   dataDir: string;
+  advertiseAddress: string;
   version: string;
   stopGraceMs: number;
   backoff: Readonly<BackoffPolicy>;
@@ -93,6 +100,10 @@ const plainSchema = z.object({
   heartbeatIntervalMs: z.number().int().min(50).default(5_000),
   heartbeatOffsetMs: ms.default(0),
   dataDir: z.string().min(1).default(".nadm"),
+  advertiseAddress: z
+    .string()
+    .regex(/^[^\s/]+$/, "must be a host name or an IP address")
+    .optional(),
   version: z.string().min(1).default("0.0.0-dev"),
   stopGraceMs: ms.default(5_000),
   backoff: z
@@ -143,6 +154,7 @@ export function resolveHostAgentOptions(options: HostAgentOptions): ResolvedHost
     heartbeatOffsetMs: p.heartbeatOffsetMs,
     heartbeat: options.heartbeat ?? ownTimer,
     dataDir: p.dataDir,
+    advertiseAddress: p.advertiseAddress ?? defaultAdvertiseAddress(),
     version: p.version,
     stopGraceMs: p.stopGraceMs,
     backoff: Object.freeze({ ...DEFAULT_BACKOFF, ...p.backoff }),

@@ -71,12 +71,23 @@ export class SupervisedInstance<P = unknown> {
   private readySince = 0;
   private backoffTimer: NodeJS.Timeout | undefined;
   private probeFailure: string | undefined;
+  private announceStop: () => void = () => undefined;
+  /** Resolves when stop() is called: a launch still preparing gives up instead of waiting. */
+  private readonly stopped = new Promise<void>((resolve) => {
+    this.announceStop = resolve;
+  });
 
   constructor(
     private readonly driver: Driver<P>,
     readonly spec: InstanceSpec<P>,
     private readonly policy: BackoffPolicy,
     private readonly hooks: SupervisorHooks,
+    /**
+     * What the host provides for each start (endpoints, the artifact): run before every launch,
+     * so a restart sees current endpoints and re-verifies the artifact. A rejection is a failed
+     * start, retried with backoff.
+     */
+    private readonly prepare?: () => Promise<Partial<InstanceSpec<P>>>,
   ) {}
 
   get phase(): InstancePhase {
@@ -119,6 +130,7 @@ export class SupervisedInstance<P = unknown> {
   /** Stops the instance (and any pending restart); resolves when it is gone. */
   async stop(graceMs: number): Promise<void> {
     this.stopRequested = true;
+    this.announceStop();
     clearTimeout(this.backoffTimer);
     await this.launching;
     const run = this.run;
@@ -135,7 +147,12 @@ export class SupervisedInstance<P = unknown> {
     this.probeFailure = undefined;
     this.setPhase("starting");
     try {
-      run.handle = await this.driver.start(this.spec, {
+      const spec = await this.specForStart();
+      if (!spec) {
+        this.setPhase("stopped");
+        return;
+      }
+      run.handle = await this.driver.start(spec, {
         onReady: () => this.readyOf(run),
         onUnready: () => this.unreadyOf(run),
         onProbe: (report) => this.probeOf(run, report),
@@ -150,6 +167,16 @@ export class SupervisedInstance<P = unknown> {
     if (run.exit) this.exitOf(run, run.exit);
     else if (run.ready) this.readyOf(run);
     else this.setPhase("running");
+  }
+
+  /** The spec plus what `prepare` provides; undefined when stop() came first. */
+  private async specForStart(): Promise<InstanceSpec<P> | undefined> {
+    if (!this.prepare) return this.spec;
+    const preparing = this.prepare();
+    // If stop() wins the race, nobody awaits `preparing` any more: keep its rejection quiet.
+    preparing.catch(() => undefined);
+    const extra = await Promise.race([preparing, this.stopped.then(() => undefined)]);
+    return extra && !this.stopRequested ? { ...this.spec, ...extra } : undefined;
   }
 
   private readyOf(run: Run): void {

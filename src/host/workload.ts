@@ -4,13 +4,16 @@
  * time per workload.
  */
 import type { WorkloadInventory } from "../streams/host-record.js";
-import type { Driver, WorkloadRef } from "./drivers/types.js";
+import type { Driver, InstanceSpec, WorkloadRef } from "./drivers/types.js";
 import { Mutex } from "./mutex.js";
 import { type BackoffPolicy, type InstanceFailure, SupervisedInstance } from "./supervisor.js";
+import type { WorkloadInputs } from "./workload-inputs.js";
 
 export interface WorkloadContext<P> {
   driver: Driver<P>;
   hostId: string;
+  /** How other hosts reach this one: the host part of the endpoints it reports. */
+  address: string;
   backoff: BackoffPolicy;
   stopGraceMs: number;
   /** Counts changed: the agent schedules a KV write. */
@@ -32,6 +35,7 @@ export class Workload<P = unknown> {
     readonly ref: WorkloadRef,
     private readonly properties: P,
     private readonly ctx: WorkloadContext<P>,
+    private readonly inputs?: WorkloadInputs,
   ) {}
 
   get key(): string {
@@ -54,6 +58,11 @@ export class Workload<P = unknown> {
       else if (count < live.length) await this.shrink(live.slice(count));
       return this.counts().running;
     });
+  }
+
+  /** The workload left this host for good: release what the host provided for it. */
+  close(): void {
+    this.inputs?.close();
   }
 
   /** Stops every instance (host shutdown); `desired` stays as the last command said. */
@@ -88,16 +97,24 @@ export class Workload<P = unknown> {
 
   private newSlot(index: number): SupervisedInstance<P> {
     const spec = { hostId: this.ctx.hostId, workload: this.ref, properties: this.properties, index };
-    return new SupervisedInstance(this.ctx.driver, spec, this.ctx.backoff, {
-      onChange: () => this.ctx.onChange(),
-      onFailure: (failure) => {
-        this.lastError = failure.reason;
-        this.ctx.onFailure(this, failure);
+    const inputs = this.inputs;
+    const prepare = inputs ? () => inputs.forStart() as Promise<Partial<InstanceSpec<P>>> : undefined;
+    return new SupervisedInstance(
+      this.ctx.driver,
+      spec,
+      this.ctx.backoff,
+      {
+        onChange: () => this.ctx.onChange(),
+        onFailure: (failure) => {
+          this.lastError = failure.reason;
+          this.ctx.onFailure(this, failure);
+        },
+        onRestart: () => {
+          this.restarts++;
+        },
       },
-      onRestart: () => {
-        this.restarts++;
-      },
-    });
+      prepare,
+    );
   }
 
   counts(): { running: number; ready: number; failed: number } {
@@ -128,6 +145,15 @@ export class Workload<P = unknown> {
     }
     const probe = this.slots.find((s) => s.failingProbe)?.failingProbe;
     if (probe) entry.probe = probe;
+    const endpoints = this.slots.flatMap((s) =>
+      s.port === undefined ? [] : [endpoint(this.ctx.address, s.port)],
+    );
+    if (endpoints.length > 0) entry.endpoints = endpoints.sort();
     return entry;
   }
+}
+
+/** `10.0.0.5:4312`, or `[fd00::5]:4312` for an IPv6 address. */
+export function endpoint(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }

@@ -26,6 +26,8 @@ export const workloadInventorySchema = z.object({
   pids: z.array(z.number().int()).optional(),
   /** A failing probe's last answer, e.g. "readiness probe GET :4312/ready: HTTP 503". */
   probe: z.string().optional(),
+  /** `address:port` of each ready instance that has a port (process driver). */
+  endpoints: z.array(z.string()).optional(),
 });
 export type WorkloadInventory = z.infer<typeof workloadInventorySchema>;
 
@@ -40,6 +42,8 @@ export const hostRecordSchema = z.object({
   updatedAt: z.string(),
   heartbeatIntervalMs: z.number().int().positive(),
   heartbeatSeq: z.number().int().min(0),
+  /** Where other hosts reach this host's instances (`--advertise-address`). */
+  address: z.string().optional(),
   inventory: z.record(z.string(), workloadInventorySchema),
 });
 export type HostRecord = z.infer<typeof hostRecordSchema>;

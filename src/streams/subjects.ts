@@ -58,6 +58,7 @@ export const API_OPS = [
   "validate",
   "pause",
   "resume",
+  "endpoints",
 ] as const;
 export type ApiOp = (typeof API_OPS)[number];
 

@@ -17,7 +17,14 @@ import { BoundedLog, DEFAULT_LOG_MAX_BYTES } from "./log-file.js";
 import { InstancesFile, isProcessAlive, killStale, readProcStat } from "./pid-file.js";
 import { ProcessInstance } from "./process-instance.js";
 import { instanceEnv, type ProcessProperties, parseProcessProperties } from "./process-spec.js";
-import type { Driver, InstanceEvents, InstanceHandle, InstanceSpec, WorkloadRef } from "./types.js";
+import type {
+  Driver,
+  InstanceEvents,
+  InstanceHandle,
+  InstanceSpec,
+  WorkloadNeeds,
+  WorkloadRef,
+} from "./types.js";
 
 export interface ProcessDriverOptions {
   /** Holds `logs/` and `instances.json`. */
@@ -51,6 +58,10 @@ export class ProcessDriver implements Driver<ProcessProperties> {
     return parseProcessProperties(workload);
   }
 
+  needs(props: ProcessProperties): WorkloadNeeds {
+    return props.links ? { links: props.links } : {};
+  }
+
   /** Kills instances a previous life of this host left running, then forgets them. */
   async recover(): Promise<void> {
     mkdirSync(this.opts.dataDir, { recursive: true });
@@ -74,6 +85,7 @@ export class ProcessDriver implements Driver<ProcessProperties> {
       props,
       { ...spec.workload, index: spec.index, hostId: spec.hostId, workloadKey: spec.workload.key },
       port,
+      spec.env,
     );
     const logPath = join(this.opts.dataDir, "logs", spec.workload.key, `${spec.index}.log`);
     const log = new BoundedLog(logPath, this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES);

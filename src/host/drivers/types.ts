@@ -26,6 +26,18 @@ export interface InstanceSpec<P = unknown> {
   properties: P;
   /** Slot number within the workload on this host (0, 1, …); reused after a scale-down. */
   index: number;
+  /** Environment the host adds for this start (linked endpoints, `NADM_ENDPOINTS_FILE`, …). */
+  env?: Readonly<Record<string, string>>;
+  /** Where the workload's artifact is unpacked, when it has one: the driver resolves inside it. */
+  artifactDir?: string;
+}
+
+/** What a workload needs the host to provide before its instances start (see `Driver.needs`). */
+export interface WorkloadNeeds {
+  /** Components whose endpoints go into these variables. */
+  links?: ReadonlyArray<{ component: string; env: string }>;
+  /** The artifact to fetch and unpack; `digest` is always pinned by the controller. */
+  artifact?: { name: string; digest?: string | undefined };
 }
 
 /** How an instance ended. Exactly one of `exitCode` / `signal` is usually set. */
@@ -86,6 +98,8 @@ export interface Driver<P = unknown> {
    * changes. Throws `UnsupportedWorkloadError` naming the offending field.
    */
   prepare(workload: WorkloadRef): P;
+  /** What the host must provide for a prepared workload (links, artifact). Default: nothing. */
+  needs?(properties: P): WorkloadNeeds;
   /**
    * Starts one instance. Resolves when it has been launched (not necessarily ready); rejects
    * when it could not be launched (the supervisor treats that like a crash).
