@@ -12,6 +12,7 @@ import type { ManifestStore, StoredApp, WriteResult } from "../manifests/store.j
 import { type AppStatus, appStatusSchema } from "../streams/app-status.js";
 import { type EventData, eventSource, publishEvent } from "../streams/events.js";
 import { type ApiOp, keys } from "../streams/subjects.js";
+import { withPinnedArtifacts } from "./artifact-pins.js";
 import { endpointsHandler } from "./endpoints.js";
 import * as P from "./protocol.js";
 
@@ -100,7 +101,8 @@ function undeployedStatus(app: StoredApp): AppStatus {
 }
 
 const put: Handler = async (lattice, body, deps) => {
-  const manifest = assignVersion(parseManifestText(text(body), deps.catalog), deps.now());
+  const parsed = assignVersion(parseManifestText(text(body), deps.catalog), deps.now());
+  const manifest = await withPinnedArtifacts(parsed, deps);
   const version = manifest.metadata.annotations?.version ?? "";
   const res = await deps.store.put(lattice, manifest, deps.now());
   const name = manifest.metadata.name;

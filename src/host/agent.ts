@@ -3,15 +3,18 @@
  * workloads to absolute instance counts, and reports what it runs in its KV record plus events
  * (ARCHITECTURE §2–§5). Lifecycle: `start()` once, `stop()` once (SIGINT/SIGTERM).
  */
+import { join } from "node:path";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Msg, Subscription } from "@nats-io/transport-node";
+import { ArtifactStore } from "../artifacts/store.js";
 import { errorMessage } from "../errors.js";
 import { type CommandOrder, type ControlReply, encodeJson, isOlder } from "../streams/commands.js";
 import { eventSource, publishEvent } from "../streams/events.js";
 import type { HostRecord, WorkloadInventory } from "../streams/host-record.js";
 import { openBuckets } from "../streams/provision.js";
 import { subjects } from "../streams/subjects.js";
+import { ArtifactCache } from "./artifacts/cache.js";
 import { type ControlRequest, commandOrder, parseControlRequest } from "./control.js";
 import { EndpointsBoard } from "./endpoints.js";
 import { AgentLifecycleError } from "./errors.js";
@@ -34,6 +37,7 @@ export class HostAgent {
   private hostsKv: KV | undefined;
   /** Other hosts' endpoints, followed only once some workload here links to a component. */
   private board: EndpointsBoard | undefined;
+  private artifacts: ArtifactCache | undefined;
   private js: JetStreamClient | undefined;
   private sub: Subscription | undefined;
   private cancelHeartbeat: (() => void) | undefined;
@@ -67,6 +71,7 @@ export class HostAgent {
     this.state = "starting";
     const o = this.options;
     await o.driver.recover?.();
+    this.collectArtifacts();
     const kv: KV = o.kv ?? (await openBuckets(o.nc, o.resources)).hosts;
     this.hostsKv = kv;
     if (this.state !== "starting") throw new AgentLifecycleError("stop() was called while starting");
@@ -216,6 +221,10 @@ export class HostAgent {
         this.board ??= new EndpointsBoard(this.hostsKv!, o.lattice, o.logger);
         return this.board;
       },
+      cache: () => this.artifactCache(),
+      onChange: () => {
+        if (this.state === "running") void this.writer?.request();
+      },
     });
     return new Workload(
       ref,
@@ -249,6 +258,37 @@ export class HostAgent {
         removed = true;
       }
     }
-    if (removed && this.state === "running") void this.writer?.request();
+    if (removed && this.state === "running") {
+      void this.writer?.request();
+      this.collectArtifacts();
+    }
+  }
+
+  private artifactCache(): ArtifactCache {
+    const o = this.options;
+    let store: Promise<ArtifactStore> | undefined;
+    this.artifacts ??= new ArtifactCache({
+      root: join(o.dataDir, "artifacts"),
+      maxBytes: o.maxArtifactBytes,
+      logger: o.logger,
+      source: () => {
+        store ??= ArtifactStore.connect(o.nc);
+        store.catch(() => {
+          store = undefined; // try again at the next start
+        });
+        return store;
+      },
+    });
+    return this.artifacts;
+  }
+
+  /** Drops cached artifacts no workload here uses any more (after `artifactCacheKeepMs`). */
+  private collectArtifacts(): void {
+    const inUse = new Set([...this.workloads.values()].flatMap((w) => w.artifactDigest ?? []));
+    try {
+      this.artifactCache().collect(inUse, this.options.artifactCacheKeepMs);
+    } catch (err) {
+      this.options.logger.warn({ err: errorMessage(err) }, "could not collect cached artifacts");
+    }
   }
 }

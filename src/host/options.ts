@@ -46,6 +46,10 @@ export interface HostAgentOptions {
    * first non-loopback IPv4 address, else 127.0.0.1.
    */
   advertiseAddress?: string;
+  /** Largest artifact this host fetches (downloaded, and unpacked). Default 1 GiB. */
+  maxArtifactBytes?: number;
+  /** How long an artifact no workload uses stays cached. Default 1 h. */
+  artifactCacheKeepMs?: number;
   /** Data directory of the process driver (logs, instances.json). Default ".nadm". */
   dataDir?: string;
   /** nadm version reported in the record. Default "0.0.0-dev". */
@@ -78,6 +82,8 @@ export interface ResolvedHostAgentOptions {
   heartbeat: HeartbeatScheduler;
   dataDir: string;
   advertiseAddress: string;
+  maxArtifactBytes: number;
+  artifactCacheKeepMs: number;
   version: string;
   stopGraceMs: number;
   backoff: Readonly<BackoffPolicy>;
@@ -100,6 +106,12 @@ const plainSchema = z.object({
   heartbeatIntervalMs: z.number().int().min(50).default(5_000),
   heartbeatOffsetMs: ms.default(0),
   dataDir: z.string().min(1).default(".nadm"),
+  maxArtifactBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
+  artifactCacheKeepMs: ms.default(3_600_000),
   advertiseAddress: z
     .string()
     .regex(/^[^\s/]+$/, "must be a host name or an IP address")
@@ -155,6 +167,8 @@ export function resolveHostAgentOptions(options: HostAgentOptions): ResolvedHost
     heartbeat: options.heartbeat ?? ownTimer,
     dataDir: p.dataDir,
     advertiseAddress: p.advertiseAddress ?? defaultAdvertiseAddress(),
+    maxArtifactBytes: p.maxArtifactBytes,
+    artifactCacheKeepMs: p.artifactCacheKeepMs,
     version: p.version,
     stopGraceMs: p.stopGraceMs,
     backoff: Object.freeze({ ...DEFAULT_BACKOFF, ...p.backoff }),

@@ -60,6 +60,11 @@ export class Workload<P = unknown> {
     });
   }
 
+  /** The artifact this workload runs, if any. */
+  get artifactDigest(): string | undefined {
+    return this.inputs?.digest;
+  }
+
   /** The workload left this host for good: release what the host provided for it. */
   close(): void {
     this.inputs?.close();
@@ -77,7 +82,9 @@ export class Workload<P = unknown> {
       this.slots.push(slot);
       added.push(slot);
     }
-    await Promise.all(added.map((s) => s.start()));
+    const starts = Promise.all(added.map((s) => s.start()));
+    // A download can take minutes: answer the command now; the inventory shows the progress.
+    if (!this.inputs?.slow) await starts;
   }
 
   private async shrink(victims: SupervisedInstance<P>[]): Promise<void> {
@@ -149,6 +156,8 @@ export class Workload<P = unknown> {
       s.port === undefined ? [] : [endpoint(this.ctx.address, s.port)],
     );
     if (endpoints.length > 0) entry.endpoints = endpoints.sort();
+    const artifact = this.inputs?.report();
+    if (artifact) entry.artifact = artifact;
     return entry;
   }
 }

@@ -7,6 +7,17 @@ import { z } from "zod";
 export const DRIVERS = ["process", "sim"] as const;
 export type DriverName = (typeof DRIVERS)[number];
 
+/** A workload's artifact on this host: being fetched (bytes of size), ready, or failed (why). */
+export const artifactStateSchema = z.object({
+  name: z.string(),
+  digest: z.string(),
+  state: z.enum(["fetching", "ready", "failed"]),
+  bytes: z.number().int().min(0),
+  size: z.number().int().min(0),
+  error: z.string().optional(),
+});
+export type ArtifactState = z.infer<typeof artifactStateSchema>;
+
 /** What one host knows about one workload (`{app}.{component}.{rev}`). */
 export const workloadInventorySchema = z.object({
   app: z.string(),
@@ -28,6 +39,7 @@ export const workloadInventorySchema = z.object({
   probe: z.string().optional(),
   /** `address:port` of each ready instance that has a port (process driver). */
   endpoints: z.array(z.string()).optional(),
+  artifact: artifactStateSchema.optional(),
 });
 export type WorkloadInventory = z.infer<typeof workloadInventorySchema>;
 

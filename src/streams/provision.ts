@@ -14,6 +14,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
 import type { ResourcesConfig } from "../config.js";
 import { ConflictError } from "../errors.js";
@@ -117,6 +118,8 @@ export async function provision(nc: NatsConnection, opts: ProvisionOptions): Pro
     maxDeliver: commandMaxDeliver,
     maxAckPending: 1_000,
   });
+  // The artifact Object Store, replicated like the rest (its stream is OBJ_nadm_artifacts).
+  await new Objm(nc).create(BUCKETS.artifacts, { replicas: opts.resources.replicas });
   return openBuckets(nc, opts.resources);
 }
 

@@ -18,6 +18,8 @@ export const BUCKETS = {
   manifests: "nadm_manifests",
   hosts: "nadm_hosts",
   status: "nadm_status",
+  /** Object Store: artifact bytes by digest, names as links (see artifacts/store.ts). */
+  artifacts: "nadm_artifacts",
 } as const;
 
 export const API_QUEUE_GROUP = "nadm-api";

@@ -8,6 +8,7 @@
  * added here has no default (an existing manifest put again must hash the same).
  */
 import { z } from "zod";
+import { artifactRefSchema } from "../../artifacts/ref.js";
 import { nameSchema } from "../../manifests/names.js";
 import { UnsupportedWorkloadError, type WorkloadRef } from "./types.js";
 
@@ -63,10 +64,16 @@ export type HttpProbe = Omit<z.output<typeof livenessSchema>, "type">;
 
 export const processPropertiesSchema = z
   .strictObject({
+    /**
+     * Relative to the artifact's directory when there is one (and found there), else looked up
+     * on PATH: `./bin/server`, `server`, or `node` with `args: [server.mjs]`.
+     */
     command: z.string().min(1),
     args: z.array(z.string()).optional(),
     env: z.record(envKeySchema, z.string()).optional(),
     cwd: z.string().min(1).optional(),
+    /** Code shipped through NATS: fetched, verified and unpacked by the host before instances start. */
+    artifact: artifactRefSchema.optional(),
     /** `auto`: the host picks a free port and passes it as `PORT`; a number: `PORT` set to it. */
     port: portSchema.optional(),
     readiness: readinessSchema,

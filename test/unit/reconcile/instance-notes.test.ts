@@ -9,6 +9,8 @@ import { type Counts, host, keyOf, manifest, run, storedApp, webApp, workload } 
 
 const app = manifest(webApp("v1", "- type: spreadscaler\n  properties:\n    instances: 1"));
 const key = keyOf(app, "web");
+const MB = 1024 * 1024;
+const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 
 function on(counts: Counts, extra: Partial<WorkloadInventory>) {
   const [k, inv] = workload(key, counts);
@@ -33,6 +35,45 @@ const rows: Array<{ name: string; hosts: ReturnType<typeof host>[]; phase: strin
     phase: "reconciling",
     message:
       "0/1 ready; restarting on h1 after: liveness probe GET :4001/healthz failed 3 times in a row: HTTP 500",
+  },
+  {
+    name: "an artifact being fetched: size and progress",
+    hosts: [
+      on(
+        { desired: 1, running: 0, ready: 0 },
+        {
+          artifact: {
+            name: "web-1.4.2",
+            digest: DIGEST,
+            state: "fetching",
+            bytes: Math.round(0.4 * 12 * MB),
+            size: 12 * MB,
+          },
+        },
+      ),
+    ],
+    phase: "reconciling",
+    message: "0/1 ready; fetching artifact web-1.4.2 (12 MB, 40 %) on h1",
+  },
+  {
+    name: "a missing artifact: failed, naming it",
+    hosts: [
+      on(
+        { desired: 1, running: 0, ready: 0, failed: 1, lastError: "failed to start: …" },
+        {
+          artifact: {
+            name: "web-1.4.2",
+            digest: DIGEST,
+            state: "failed",
+            bytes: 0,
+            size: 0,
+            error: "artifact web-1.4.2 (sha256:0123456789ab) is missing from nadm_artifacts",
+          },
+        },
+      ),
+    ],
+    phase: "failed",
+    message: "artifact web-1.4.2 (sha256:0123456789ab) is missing from nadm_artifacts on h1 (0/1 ready)",
   },
   {
     name: "a probe failing on a ready instance (below its threshold) changes nothing",
