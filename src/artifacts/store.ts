@@ -10,11 +10,15 @@ import { createReadStream } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { type ObjectInfo, type ObjectResult, type ObjectStore, Objm } from "@nats-io/obj";
+import { type ObjectInfo, type ObjectResult, type ObjectStore, Objm, setSha256Backend } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { BadRequestError, NotFoundError } from "../errors.js";
 import { BUCKETS } from "../streams/subjects.js";
 import { artifactNameSchema, DIGEST_PATTERN } from "./ref.js";
+
+// The client hashes every object it puts or gets; its default is pure JS (for browsers), several
+// times slower than node:crypto on the tens of megabytes artifacts weigh. Process-wide, once.
+setSha256Backend("native");
 
 export const ARTIFACT_KINDS = ["tar.gz", "file"] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];

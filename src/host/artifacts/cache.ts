@@ -137,8 +137,11 @@ export class ArtifactCache {
     );
     try {
       mkdirSync(join(staging, "tree"), { recursive: true });
-      await this.fetchInto(ref, staging, onProgress);
-      writeFileSync(join(staging, "files.json"), JSON.stringify(await listTree(join(staging, "tree"))));
+      const sums = await this.fetchInto(ref, staging, onProgress);
+      writeFileSync(
+        join(staging, "files.json"),
+        JSON.stringify(sums ?? (await listTree(join(staging, "tree")))),
+      );
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
       renameSync(staging, dir);
       return join(dir, "tree");
@@ -147,7 +150,12 @@ export class ArtifactCache {
     }
   }
 
-  private async fetchInto(ref: PinnedArtifact, staging: string, onProgress: Progress): Promise<void> {
+  /** Downloads and unpacks; returns the file sums when it knows them already (a single file). */
+  private async fetchInto(
+    ref: PinnedArtifact,
+    staging: string,
+    onProgress: Progress,
+  ): Promise<FileSum[] | undefined> {
     const what = `artifact ${ref.name} (${shortDigest(ref.digest)})`;
     let source: ArtifactSource;
     try {
@@ -178,11 +186,12 @@ export class ArtifactCache {
         throw new ArtifactError("unsafe", `${what} cannot be unpacked: ${err.message}`);
       });
       rmSync(blob);
-    } else {
-      const file = join(tree, info.filename.replace(/[/\\]/g, "_"));
-      renameSync(blob, file);
-      chmodSync(file, 0o755); // a single file is usually the program itself
+      return undefined;
     }
+    const filename = info.filename.replace(/[/\\]/g, "_");
+    renameSync(blob, join(tree, filename));
+    chmodSync(join(tree, filename), 0o755); // a single file is usually the program itself
+    return [{ path: filename, sha256: hex }];
   }
 }
 
