@@ -5,7 +5,9 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { pinArtifacts } from "../artifacts/pin.js";
 import { ArtifactStore } from "../artifacts/store.js";
+import { errorMessage, UnavailableError } from "../errors.js";
 import type { Manifest } from "../manifests/schema.js";
+import { BUCKETS } from "../streams/subjects.js";
 
 const stores = new WeakMap<object, Promise<ArtifactStore>>();
 
@@ -17,9 +19,13 @@ export async function withPinnedArtifacts(
   if (!manifest.spec.components.some((c) => c.properties.artifact)) return manifest;
   let store = stores.get(deps);
   if (!store) {
-    store = ArtifactStore.connect(deps.js);
+    store = ArtifactStore.connect(deps.js).catch((err: unknown) => {
+      stores.delete(deps); // try again at the next put
+      throw new UnavailableError(
+        `the artifact store ${BUCKETS.artifacts} is not available: ${errorMessage(err)}`,
+      );
+    });
     stores.set(deps, store);
-    store.catch(() => stores.delete(deps));
   }
   return pinArtifacts(manifest, await store);
 }
