@@ -222,9 +222,7 @@ export class HostAgent {
         return this.board;
       },
       cache: () => this.artifactCache(),
-      onChange: () => {
-        if (this.state === "running") void this.writer?.request();
-      },
+      onChange: () => this.requestWrite(),
     });
     return new Workload(
       ref,
@@ -235,9 +233,7 @@ export class HostAgent {
         address: o.advertiseAddress,
         backoff: o.backoff,
         stopGraceMs: o.stopGraceMs,
-        onChange: () => {
-          if (this.state === "running") void this.writer?.request();
-        },
+        onChange: () => this.requestWrite(),
         onFailure: (w: Workload, failure: InstanceFailure) => {
           o.logger.warn({ workload: w.key, reason: failure.reason }, "instance failed");
           this.writer?.noteFailure(w.key, failure);
@@ -245,6 +241,11 @@ export class HostAgent {
       },
       inputs,
     );
+  }
+
+  /** Something to report changed: a KV write (coalesced with any already queued). */
+  private requestWrite(): void {
+    if (this.state === "running") void this.writer?.request();
   }
 
   /** Drops workloads whose all-zero state has been written (and its workload_scaled published). */
