@@ -23,6 +23,8 @@ interface HostFlags {
   dataDir: string;
   heartbeatInterval: number;
   advertiseAddress?: string;
+  maxArtifactBytes?: number;
+  artifactCacheKeep?: number;
   simHosts: number;
   simZones: string;
   simStartMs: number;
@@ -98,6 +100,8 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
         dataDir,
         heartbeatIntervalMs: flags.heartbeatInterval,
         advertiseAddress: flags.advertiseAddress,
+        maxArtifactBytes: flags.maxArtifactBytes,
+        artifactCacheKeepMs: flags.artifactCacheKeep,
         version: NADM_VERSION,
         logger: log,
       });
@@ -127,6 +131,12 @@ export function registerHosts(program: Command): void {
     .option(
       "--advertise-address <addr>",
       "host part of the endpoints this host reports (default: its first non-loopback IPv4)",
+    )
+    .option("--max-artifact-bytes <n>", "largest artifact this host fetches (default 1 GiB)", parseInteger)
+    .option(
+      "--artifact-cache-keep <duration>",
+      "how long an artifact no workload uses stays cached (default 1h)",
+      parseDuration,
     )
     .option("--sim-hosts <n>", "with --driver sim: number of simulated hosts", parseInteger, 1)
     .option("--sim-zones <list>", "with --driver sim: zone labels, round-robin", "a,b,c")
