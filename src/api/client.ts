@@ -5,6 +5,7 @@
 import { type NatsConnection, NoRespondersError, TimeoutError } from "@nats-io/transport-node";
 import { BadRequestError, type ErrorBody, NadmError, UnavailableError } from "../errors.js";
 import { type ApiOp, subjects } from "../streams/subjects.js";
+
 import type * as P from "./protocol.js";
 import { MAX_REQUEST_BYTES } from "./protocol.js";
 
@@ -84,6 +85,9 @@ export class ApiClient {
   }
   resume(name: string) {
     return this.call<P.PauseResult>("resume", { name });
+  }
+  endpoints(name: string) {
+    return this.call<P.EndpointsResult>("endpoints", { name });
   }
   validate(manifestText: string | Uint8Array) {
     return this.call<P.ValidateResult>("validate", manifestText);

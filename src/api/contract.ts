@@ -51,6 +51,11 @@ export const API_CONTRACT: Record<ApiOp, OpContract> = {
     result: P.validateResultSchema,
     summary: "validate a manifest without storing it",
   },
+  endpoints: {
+    request: "named",
+    result: P.endpointsResultSchema,
+    summary: "where the app's ready instances listen now, from host reports",
+  },
   pause: { request: "named", result: P.pauseResultSchema, summary: "stop reconciling an app" },
   resume: { request: "named", result: P.pauseResultSchema, summary: "reconcile a paused app again" },
 };

@@ -13,6 +13,7 @@ import type { ManifestStore, StoredIndex, WriteResult } from "../manifests/store
 import { type AppStatus, appStatusSchema } from "../streams/app-status.js";
 import { type ApiOp, BUCKETS, keys } from "../streams/subjects.js";
 import { whileAvailable } from "../streams/unavailable.js";
+import { withPinnedArtifacts } from "./artifact-pins.js";
 import * as P from "./protocol.js";
 import { parseRequest, text } from "./request.js";
 import { composeStatus, type HostReports } from "./status.js";
@@ -70,7 +71,8 @@ async function statusOf(
 }
 
 const put: Handler = async (lattice, body, deps) => {
-  const manifest = parseManifestText(text(body), deps.catalog);
+  // Artifact digests are pinned first, so a version always means the same bytes.
+  const manifest = await withPinnedArtifacts(parseManifestText(text(body), deps.catalog), deps);
   const res = await deps.store.put(lattice, manifest, deps.now());
   const name = manifest.metadata.name;
   if (res.changed)
@@ -211,8 +213,8 @@ const validate: Handler = async (_lattice, body, deps) => {
   } satisfies P.ValidateResult;
 };
 
-/** Every op but `plan` and `history`, which have modules of their own (responder.ts joins them). */
-export const handlers: Record<Exclude<ApiOp, "plan" | "history">, Handler> = {
+/** Every op but `plan`, `history` and `endpoints`, which have modules of their own (responder.ts joins them). */
+export const handlers: Record<Exclude<ApiOp, "plan" | "history" | "endpoints">, Handler> = {
   put,
   get,
   list,

@@ -10,8 +10,9 @@ import { parseEvent } from "../streams/events.js";
 import { readStream } from "../streams/read.js";
 import { type EventType, keys, STREAMS, subjects } from "../streams/subjects.js";
 import { whileAvailable } from "../streams/unavailable.js";
-import { type Handler, parseRequest } from "./handlers.js";
+import type { Handler } from "./handlers.js";
 import { type HistoryResult, historyRequestSchema } from "./protocol.js";
+import { parseRequest } from "./request.js";
 
 const ACTIONS: Partial<Record<EventType, string>> = {
   app_put: "put",

@@ -5,8 +5,8 @@
 import { UnavailableError } from "../errors.js";
 import { parseManifestText } from "../manifests/index.js";
 import type { Handler } from "./handlers.js";
-import { parseRequest } from "./handlers.js";
 import { planRequestSchema } from "./protocol.js";
+import { parseRequest } from "./request.js";
 
 export const plan: Handler = async (lattice, body, deps) => {
   const req = parseRequest(planRequestSchema, body);

@@ -214,3 +214,15 @@ export const planResultSchema = z.strictObject({
   finished: z.boolean(),
 });
 export type PlanResult = z.infer<typeof planResultSchema>;
+
+export const endpointsResultSchema = z.strictObject({
+  name: z.string(),
+  /** Per component, where its ready instances listen (`address:port`), from live host reports. */
+  components: z.array(
+    z.strictObject({
+      component: z.string(),
+      endpoints: z.array(z.strictObject({ hostId: z.string(), endpoint: z.string(), rev: z.string() })),
+    }),
+  ),
+});
+export type EndpointsResult = z.infer<typeof endpointsResultSchema>;

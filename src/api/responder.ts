@@ -14,12 +14,13 @@ import {
   subjects,
 } from "../streams/subjects.js";
 import { asUnavailable } from "../streams/unavailable.js";
+import { endpoints } from "./endpoints.js";
 import { type ApiDeps, type Handler, handlers } from "./handlers.js";
 import { history } from "./history.js";
 import { plan } from "./plan.js";
 import { type Envelope, MAX_REQUEST_BYTES } from "./protocol.js";
 
-const ALL: Record<ApiOp, Handler> = { ...handlers, plan, history };
+const ALL: Record<ApiOp, Handler> = { ...handlers, plan, history, endpoints };
 
 export class ApiResponder {
   private sub: Subscription | undefined;

@@ -10,6 +10,7 @@ import { MAX_MANIFEST_BYTES, parseManifestText } from "../manifests/index.js";
 import { appStatusSchema } from "../streams/app-status.js";
 import { BUCKETS, keys } from "../streams/subjects.js";
 import { fail, globals, UsageError, withApi } from "./context.js";
+import { registerEndpoints } from "./endpoints.js";
 import { formatHistory, formatList, formatStatus, formatVersions } from "./format.js";
 import { formatPlanMermaid, formatPlanText } from "./format-plan.js";
 import { printJson } from "./output.js";
@@ -134,6 +135,8 @@ export function registerApp(program: Command): void {
       if (o.watch) await watchStatus(cmd, name);
       else await withApi(cmd, (c) => c.status(name), formatStatus);
     });
+
+  registerEndpoints(app);
 
   app
     .command("history <name>")

@@ -22,6 +22,10 @@ interface HostFlags {
   driver: string;
   dataDir: string;
   heartbeatInterval: number;
+  advertiseAddress?: string;
+  maxArtifactBytes?: number;
+  artifactCacheKeep?: number;
+  drain?: number;
   simHosts: number;
   simZones: string;
   simStartMs: number;
@@ -48,6 +52,8 @@ export async function startLocalHosts(opts: {
         labels: opts.labels,
         driver: "process",
         dataDir: join(opts.dataDir, "hosts", `local-${i + 1}`),
+        // All on this machine: endpoints on loopback work whatever the network.
+        advertiseAddress: "127.0.0.1",
         heartbeatIntervalMs: opts.heartbeatIntervalMs,
         version: NADM_VERSION,
         logger: opts.log,
@@ -94,6 +100,10 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
         driver: "process",
         dataDir,
         heartbeatIntervalMs: flags.heartbeatInterval,
+        advertiseAddress: flags.advertiseAddress,
+        maxArtifactBytes: flags.maxArtifactBytes,
+        artifactCacheKeepMs: flags.artifactCacheKeep,
+        drainMs: flags.drain,
         version: NADM_VERSION,
         logger: log,
       });
@@ -120,6 +130,21 @@ export function registerHosts(program: Command): void {
     .option("--driver <driver>", "process (real OS processes) or sim (simulated)", "process")
     .option("--data-dir <dir>", "host id, instance logs and pid file", ".nadm/host")
     .option("--heartbeat-interval <duration>", "how often the host reports", parseDuration, 5_000)
+    .option(
+      "--advertise-address <addr>",
+      "host part of the endpoints this host reports (default: its first non-loopback IPv4)",
+    )
+    .option("--max-artifact-bytes <n>", "largest artifact this host fetches (default 1 GiB)", parseInteger)
+    .option(
+      "--artifact-cache-keep <duration>",
+      "how long an artifact no workload uses stays cached (default 1h)",
+      parseDuration,
+    )
+    .option(
+      "--drain <duration>",
+      "on scale-down, how long instances leave the endpoints before they stop (default 1s; 0 = at once)",
+      parseDuration,
+    )
     .option("--sim-hosts <n>", "with --driver sim: number of simulated hosts", parseInteger, 1)
     .option("--sim-zones <list>", "with --driver sim: zone labels, round-robin", "a,b,c")
     .option("--sim-start-ms <ms>", "with --driver sim: time until an instance is ready", parseInteger, 50)

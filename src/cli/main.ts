@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { NADM_VERSION } from "../version.js";
 import { registerApp } from "./app.js";
+import { registerArtifact } from "./artifact.js";
 import { addGlobalOptions } from "./context.js";
 import { registerController, registerUp } from "./controller.js";
 import { registerHosts } from "./hosts.js";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerController(program);
   registerHosts(program);
   registerApp(program);
+  registerArtifact(program);
   registerWatch(program);
   registerSchema(program);
   for (const cmd of program.commands) propagateExitOverride(cmd);

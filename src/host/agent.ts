@@ -3,21 +3,26 @@
  * workloads to absolute instance counts, and reports what it runs in its KV record plus events
  * (ARCHITECTURE §2–§5). Lifecycle: `start()` once, `stop()` once (SIGINT/SIGTERM).
  */
+import { join } from "node:path";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Msg, Subscription } from "@nats-io/transport-node";
+import { ArtifactStore } from "../artifacts/store.js";
 import { errorMessage } from "../errors.js";
 import { type CommandOrder, type ControlReply, encodeJson, isOlder } from "../streams/commands.js";
 import { eventSource, publishEvent } from "../streams/events.js";
 import type { HostRecord, WorkloadInventory } from "../streams/host-record.js";
 import { openBuckets } from "../streams/provision.js";
 import { subjects } from "../streams/subjects.js";
+import { ArtifactCache } from "./artifacts/cache.js";
 import { type ControlRequest, commandOrder, parseControlRequest } from "./control.js";
+import { EndpointsBoard } from "./endpoints.js";
 import { AgentLifecycleError } from "./errors.js";
 import { type HostAgentOptions, type ResolvedHostAgentOptions, resolveHostAgentOptions } from "./options.js";
 import { RecordWriter } from "./record-writer.js";
 import type { InstanceFailure } from "./supervisor.js";
 import { Workload } from "./workload.js";
+import { WorkloadInputs } from "./workload-inputs.js";
 
 type State = "new" | "starting" | "running" | "stopping" | "stopped";
 type CommandRequest = Extract<ControlRequest, { kind: "command" }>;
@@ -29,6 +34,10 @@ export class HostAgent {
   /** Per workload key, the newest command applied (its place in the command stream). */
   private readonly lastOrders = new Map<string, CommandOrder>();
   private writer: RecordWriter | undefined;
+  private hostsKv: KV | undefined;
+  /** Other hosts' endpoints, followed only once some workload here links to a component. */
+  private board: EndpointsBoard | undefined;
+  private artifacts: ArtifactCache | undefined;
   private js: JetStreamClient | undefined;
   private sub: Subscription | undefined;
   private cancelHeartbeat: (() => void) | undefined;
@@ -62,7 +71,9 @@ export class HostAgent {
     this.state = "starting";
     const o = this.options;
     await o.driver.recover?.();
+    this.collectArtifacts();
     const kv: KV = o.kv ?? (await openBuckets(o.nc, o.resources)).hosts;
+    this.hostsKv = kv;
     if (this.state !== "starting") throw new AgentLifecycleError("stop() was called while starting");
     this.js = o.js ?? jetstream(o.nc);
     this.startedAt = new Date().toISOString();
@@ -114,6 +125,8 @@ export class HostAgent {
     this.sub?.unsubscribe();
     if (wasStarted && this.writer && this.js) {
       await Promise.all([...this.workloads.values()].map((w) => w.stopAll()));
+      for (const w of this.workloads.values()) w.close();
+      this.board?.stop();
       await o.driver.close?.();
       await this.retire(this.writer, this.js).catch((err) =>
         // The liveness sweep removes a record we could not delete (ARCHITECTURE §2).
@@ -153,6 +166,7 @@ export class HostAgent {
       updatedAt: new Date().toISOString(),
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       heartbeatSeq: this.heartbeatSeq,
+      address: o.advertiseAddress,
       inventory: this.inventory(),
     };
   }
@@ -206,19 +220,39 @@ export class HostAgent {
 
   private newWorkload(ref: CommandRequest["ref"], properties: unknown): Workload {
     const o = this.options;
-    return new Workload(ref, properties, {
-      driver: o.driver,
-      hostId: o.hostId,
-      backoff: o.backoff,
-      stopGraceMs: o.stopGraceMs,
-      onChange: () => {
-        if (this.state === "running") void this.writer?.request();
+    const inputs = WorkloadInputs.for(ref, o.driver.needs?.(properties) ?? {}, {
+      dataDir: o.dataDir,
+      logger: o.logger,
+      board: () => {
+        this.board ??= new EndpointsBoard(this.hostsKv!, o.lattice, o.logger);
+        return this.board;
       },
-      onFailure: (w: Workload, failure: InstanceFailure) => {
-        o.logger.warn({ workload: w.key, reason: failure.reason }, "instance failed");
-        this.writer?.noteFailure(w.key, failure);
-      },
+      cache: () => this.artifactCache(),
+      onChange: () => this.requestWrite(),
     });
+    return new Workload(
+      ref,
+      properties,
+      {
+        driver: o.driver,
+        hostId: o.hostId,
+        address: o.advertiseAddress,
+        backoff: o.backoff,
+        stopGraceMs: o.stopGraceMs,
+        drainMs: o.drainMs,
+        onChange: () => this.requestWrite(),
+        onFailure: (w: Workload, failure: InstanceFailure) => {
+          o.logger.warn({ workload: w.key, reason: failure.reason }, "instance failed");
+          this.writer?.noteFailure(w.key, failure);
+        },
+      },
+      inputs,
+    );
+  }
+
+  /** Something to report changed: a KV write (coalesced with any already queued). */
+  private requestWrite(): void {
+    if (this.state === "running") void this.writer?.request();
   }
 
   /** Drops workloads whose all-zero state has been written (and its workload_scaled published). */
@@ -227,10 +261,42 @@ export class HostAgent {
     for (const [key, inv] of Object.entries(record.inventory)) {
       const workload = this.workloads.get(key);
       if (inv.desired === 0 && inv.running === 0 && inv.failed === 0 && workload?.idle) {
+        workload.close();
         this.workloads.delete(key);
         removed = true;
       }
     }
-    if (removed && this.state === "running") void this.writer?.request();
+    if (removed && this.state === "running") {
+      void this.writer?.request();
+      this.collectArtifacts();
+    }
+  }
+
+  private artifactCache(): ArtifactCache {
+    const o = this.options;
+    let store: Promise<ArtifactStore> | undefined;
+    this.artifacts ??= new ArtifactCache({
+      root: join(o.dataDir, "artifacts"),
+      maxBytes: o.maxArtifactBytes,
+      logger: o.logger,
+      source: () => {
+        store ??= ArtifactStore.connect(o.nc);
+        store.catch(() => {
+          store = undefined; // try again at the next start
+        });
+        return store;
+      },
+    });
+    return this.artifacts;
+  }
+
+  /** Drops cached artifacts no workload here uses any more (after `artifactCacheKeepMs`). */
+  private collectArtifacts(): void {
+    const inUse = new Set([...this.workloads.values()].flatMap((w) => w.artifactDigest ?? []));
+    try {
+      this.artifactCache().collect(inUse, this.options.artifactCacheKeepMs);
+    } catch (err) {
+      this.options.logger.warn({ err: errorMessage(err) }, "could not collect cached artifacts");
+    }
   }
 }

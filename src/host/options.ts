@@ -11,6 +11,7 @@ import { DEFAULT_LATTICE, type ResourcesConfig, resolve, resourcesSchema } from 
 import { type Logger, silentLogger } from "../log.js";
 import { BUILTIN_LABELS, DRIVERS } from "../streams/host-record.js";
 import { isToken } from "../streams/subjects.js";
+import { defaultAdvertiseAddress } from "./address.js";
 import { ProcessDriver } from "./drivers/process.js";
 import { SimDriver, type SimDriverOptions } from "./drivers/sim.js";
 import type { Driver } from "./drivers/types.js";
@@ -40,12 +41,27 @@ export interface HostAgentOptions {
   heartbeatOffsetMs?: number;
   /** Who triggers heartbeats. Default: a timer of this host's own; a fleet shares a CoalescingScheduler. */
   heartbeat?: HeartbeatScheduler;
+  /**
+   * Host part of the endpoints this host reports (`host:port` of ready instances). Default: the
+   * first non-loopback IPv4 address, else 127.0.0.1.
+   */
+  advertiseAddress?: string;
+  /** Largest artifact this host fetches (downloaded, and unpacked). Default 1 GiB. */
+  maxArtifactBytes?: number;
+  /** How long an artifact no workload uses stays cached. Default 1 h. */
+  artifactCacheKeepMs?: number;
   /** Data directory of the process driver (logs, instances.json). Default ".nadm". */
   dataDir?: string;
   /** nadm version reported in the record. Default "0.0.0-dev". */
   version?: string;
   /** Time between SIGTERM and SIGKILL when stopping an instance. Default 5000 ms. */
   stopGraceMs?: number;
+  /**
+   * When a command scales a workload down, how long its ready instances leave the endpoints
+   * others see before they are stopped, so linked components stop calling them first.
+   * Default 1000 ms; 0 stops at once.
+   */
+  drainMs?: number;
   /** Restart backoff (defaults: 1 s doubling to 60 s, reset after 10 s ready). */
   backoff?: Partial<BackoffPolicy>;
   /** Options of the sim driver, when `driver` is "sim". */
@@ -71,8 +87,12 @@ export interface ResolvedHostAgentOptions {
   heartbeatOffsetMs: number;
   heartbeat: HeartbeatScheduler;
   dataDir: string;
+  advertiseAddress: string;
+  maxArtifactBytes: number;
+  artifactCacheKeepMs: number;
   version: string;
   stopGraceMs: number;
+  drainMs: number;
   backoff: Readonly<BackoffPolicy>;
   kv: KV | undefined;
   js: JetStreamClient | undefined;
@@ -93,8 +113,19 @@ const plainSchema = z.object({
   heartbeatIntervalMs: z.number().int().min(50).default(5_000),
   heartbeatOffsetMs: ms.default(0),
   dataDir: z.string().min(1).default(".nadm"),
+  maxArtifactBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
+  artifactCacheKeepMs: ms.default(3_600_000),
+  advertiseAddress: z
+    .string()
+    .regex(/^[^\s/]+$/, "must be a host name or an IP address")
+    .optional(),
   version: z.string().min(1).default("0.0.0-dev"),
   stopGraceMs: ms.default(5_000),
+  drainMs: ms.default(1_000),
   backoff: z
     .object({ baseMs: z.number().int().min(1), maxMs: z.number().int().min(1), resetAfterMs: ms })
     .partial()
@@ -143,8 +174,12 @@ export function resolveHostAgentOptions(options: HostAgentOptions): ResolvedHost
     heartbeatOffsetMs: p.heartbeatOffsetMs,
     heartbeat: options.heartbeat ?? ownTimer,
     dataDir: p.dataDir,
+    advertiseAddress: p.advertiseAddress ?? defaultAdvertiseAddress(),
+    maxArtifactBytes: p.maxArtifactBytes,
+    artifactCacheKeepMs: p.artifactCacheKeepMs,
     version: p.version,
     stopGraceMs: p.stopGraceMs,
+    drainMs: p.drainMs,
     backoff: Object.freeze({ ...DEFAULT_BACKOFF, ...p.backoff }),
     kv: options.kv,
     js: options.js,

@@ -9,7 +9,7 @@
  * enough that a rare crash of a healthy instance is retried after 1 s again.
  */
 import { errorMessage } from "../errors.js";
-import type { Driver, InstanceExit, InstanceHandle, InstanceSpec } from "./drivers/types.js";
+import type { Driver, InstanceExit, InstanceHandle, InstanceSpec, ProbeReport } from "./drivers/types.js";
 
 export interface BackoffPolicy {
   /** Delay before the first restart. Default 1 s. */
@@ -39,6 +39,7 @@ export interface InstanceFailure {
 }
 
 export function describeExit(exit: InstanceExit): string {
+  if (exit.reason) return exit.reason;
   const how = exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `killed by ${exit.signal}`;
   return exit.lastStderr ? `${how}: ${exit.lastStderr}` : how;
 }
@@ -69,12 +70,24 @@ export class SupervisedInstance<P = unknown> {
   private failures = 0;
   private readySince = 0;
   private backoffTimer: NodeJS.Timeout | undefined;
+  private probeFailure: string | undefined;
+  private announceStop: () => void = () => undefined;
+  /** Resolves when stop() is called: a launch still preparing gives up instead of waiting. */
+  private readonly stopped = new Promise<void>((resolve) => {
+    this.announceStop = resolve;
+  });
 
   constructor(
     private readonly driver: Driver<P>,
     readonly spec: InstanceSpec<P>,
     private readonly policy: BackoffPolicy,
     private readonly hooks: SupervisorHooks,
+    /**
+     * What the host provides for each start (endpoints, the artifact): run before every launch,
+     * so a restart sees current endpoints and re-verifies the artifact. A rejection is a failed
+     * start, retried with backoff.
+     */
+    private readonly prepare?: () => Promise<Partial<InstanceSpec<P>>>,
   ) {}
 
   get phase(): InstancePhase {
@@ -99,6 +112,16 @@ export class SupervisedInstance<P = unknown> {
     return this.alive ? this.run?.handle?.pid : undefined;
   }
 
+  /** Port of a ready instance: where it can be reached (endpoints list only ready instances). */
+  get port(): number | undefined {
+    return this.phaseValue === "ready" ? this.run?.handle?.port : undefined;
+  }
+
+  /** The last failing probe answer of the current launch, until that probe passes again. */
+  get failingProbe(): string | undefined {
+    return this.probeFailure;
+  }
+
   get stopping(): boolean {
     return this.stopRequested;
   }
@@ -112,6 +135,7 @@ export class SupervisedInstance<P = unknown> {
   /** Stops the instance (and any pending restart); resolves when it is gone. */
   async stop(graceMs: number): Promise<void> {
     this.stopRequested = true;
+    this.announceStop();
     clearTimeout(this.backoffTimer);
     await this.launching;
     const run = this.run;
@@ -125,10 +149,18 @@ export class SupervisedInstance<P = unknown> {
   private async launch(): Promise<void> {
     const run: Run = { ready: false };
     this.run = run;
+    this.probeFailure = undefined;
     this.setPhase("starting");
     try {
-      run.handle = await this.driver.start(this.spec, {
+      const spec = await this.specForStart();
+      if (!spec) {
+        this.setPhase("stopped");
+        return;
+      }
+      run.handle = await this.driver.start(spec, {
         onReady: () => this.readyOf(run),
+        onUnready: () => this.unreadyOf(run),
+        onProbe: (report) => this.probeOf(run, report),
         onExit: (exit) => this.exitOf(run, exit),
       });
     } catch (err) {
@@ -142,11 +174,40 @@ export class SupervisedInstance<P = unknown> {
     else this.setPhase("running");
   }
 
+  /** The spec plus what `prepare` provides; undefined when stop() came first. */
+  private async specForStart(): Promise<InstanceSpec<P> | undefined> {
+    if (!this.prepare) return this.spec;
+    const preparing = this.prepare();
+    // If stop() wins the race, nobody awaits `preparing` any more: keep its rejection quiet.
+    preparing.catch(() => undefined);
+    const extra = await Promise.race([preparing, this.stopped.then(() => undefined)]);
+    return extra && !this.stopRequested ? { ...this.spec, ...extra } : undefined;
+  }
+
   private readyOf(run: Run): void {
     run.ready = true;
     if (run !== this.run || !run.handle || run.exit || this.stopRequested) return;
     this.readySince = Date.now();
     this.setPhase("ready");
+  }
+
+  private unreadyOf(run: Run): void {
+    run.ready = false;
+    if (run !== this.run || !run.handle || run.exit || this.stopRequested) return;
+    this.readySince = 0;
+    this.setPhase("running");
+  }
+
+  private probeOf(run: Run, report: ProbeReport): void {
+    if (run !== this.run) return;
+    const next = report.ok
+      ? this.probeFailure?.startsWith(report.probe)
+        ? undefined
+        : this.probeFailure
+      : report.message;
+    if (next === this.probeFailure) return;
+    this.probeFailure = next;
+    this.hooks.onChange();
   }
 
   private exitOf(run: Run, exit: InstanceExit): void {

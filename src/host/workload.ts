@@ -4,15 +4,20 @@
  * time per workload.
  */
 import type { WorkloadInventory } from "../streams/host-record.js";
-import type { Driver, WorkloadRef } from "./drivers/types.js";
+import type { Driver, InstanceSpec, WorkloadRef } from "./drivers/types.js";
 import { Mutex } from "./mutex.js";
 import { type BackoffPolicy, type InstanceFailure, SupervisedInstance } from "./supervisor.js";
+import type { WorkloadInputs } from "./workload-inputs.js";
 
 export interface WorkloadContext<P> {
   driver: Driver<P>;
   hostId: string;
+  /** How other hosts reach this one: the host part of the endpoints it reports. */
+  address: string;
   backoff: BackoffPolicy;
   stopGraceMs: number;
+  /** How long instances being scaled away leave the endpoints before they stop (0: at once). */
+  drainMs?: number;
   /** Counts changed: the agent schedules a KV write. */
   onChange(): void;
   /** An instance failed: the agent publishes `workload_failed` after the next write. */
@@ -25,6 +30,8 @@ export class Workload<P = unknown> {
   restarts = 0;
   lastError: string | null = null;
   private readonly mutex = new Mutex();
+  /** Instances being scaled away: no longer in the endpoints others see, stopped soon. */
+  private readonly draining = new Set<SupervisedInstance<P>>();
   /** In creation order, so "newest" is at the end. */
   private slots: SupervisedInstance<P>[] = [];
 
@@ -32,6 +39,7 @@ export class Workload<P = unknown> {
     readonly ref: WorkloadRef,
     private readonly properties: P,
     private readonly ctx: WorkloadContext<P>,
+    private readonly inputs?: WorkloadInputs,
   ) {}
 
   get key(): string {
@@ -51,9 +59,19 @@ export class Workload<P = unknown> {
       this.ctx.onChange();
       const live = this.slots.filter((s) => !s.stopping);
       if (count > live.length) await this.grow(count - live.length);
-      else if (count < live.length) await this.shrink(live.slice(count));
+      else if (count < live.length) await this.drainThenShrink(live.slice(count));
       return this.counts().running;
     });
+  }
+
+  /** The artifact this workload runs, if any. */
+  get artifactDigest(): string | undefined {
+    return this.inputs?.digest;
+  }
+
+  /** The workload left this host for good: release what the host provided for it. */
+  close(): void {
+    this.inputs?.close();
   }
 
   /** Stops every instance (host shutdown); `desired` stays as the last command said. */
@@ -68,7 +86,27 @@ export class Workload<P = unknown> {
       this.slots.push(slot);
       added.push(slot);
     }
-    await Promise.all(added.map((s) => s.start()));
+    const starts = Promise.all(added.map((s) => s.start()));
+    // A download can take minutes: answer the command now; the inventory shows the progress.
+    if (!this.inputs?.slow) await starts;
+  }
+
+  /**
+   * Scaling down: the victims that others can reach leave the reported endpoints first (the
+   * record is written, linked components' endpoint files follow), then stop after `drainMs`.
+   */
+  private async drainThenShrink(victims: SupervisedInstance<P>[]): Promise<void> {
+    const drainMs = this.ctx.drainMs ?? 0;
+    if (drainMs > 0 && victims.some((s) => s.port !== undefined)) {
+      for (const s of victims) this.draining.add(s);
+      this.ctx.onChange();
+      await new Promise((resolve) => setTimeout(resolve, drainMs));
+    }
+    try {
+      await this.shrink(victims);
+    } finally {
+      for (const s of victims) this.draining.delete(s);
+    }
   }
 
   private async shrink(victims: SupervisedInstance<P>[]): Promise<void> {
@@ -88,16 +126,24 @@ export class Workload<P = unknown> {
 
   private newSlot(index: number): SupervisedInstance<P> {
     const spec = { hostId: this.ctx.hostId, workload: this.ref, properties: this.properties, index };
-    return new SupervisedInstance(this.ctx.driver, spec, this.ctx.backoff, {
-      onChange: () => this.ctx.onChange(),
-      onFailure: (failure) => {
-        this.lastError = failure.reason;
-        this.ctx.onFailure(this, failure);
+    const inputs = this.inputs;
+    const prepare = inputs ? () => inputs.forStart() as Promise<Partial<InstanceSpec<P>>> : undefined;
+    return new SupervisedInstance(
+      this.ctx.driver,
+      spec,
+      this.ctx.backoff,
+      {
+        onChange: () => this.ctx.onChange(),
+        onFailure: (failure) => {
+          this.lastError = failure.reason;
+          this.ctx.onFailure(this, failure);
+        },
+        onRestart: () => {
+          this.restarts++;
+        },
       },
-      onRestart: () => {
-        this.restarts++;
-      },
-    });
+      prepare,
+    );
   }
 
   counts(): { running: number; ready: number; failed: number } {
@@ -127,6 +173,19 @@ export class Workload<P = unknown> {
     if (withPids) {
       entry.pids = this.slots.map((s) => s.pid).filter((pid): pid is number => pid !== undefined);
     }
+    const probe = this.slots.find((s) => s.failingProbe)?.failingProbe;
+    if (probe) entry.probe = probe;
+    const endpoints = this.slots.flatMap((s) =>
+      s.port === undefined || this.draining.has(s) ? [] : [endpoint(this.ctx.address, s.port)],
+    );
+    if (endpoints.length > 0) entry.endpoints = endpoints.sort();
+    const artifact = this.inputs?.report();
+    if (artifact) entry.artifact = artifact;
     return entry;
   }
+}
+
+/** `10.0.0.5:4312`, or `[fd00::5]:4312` for an IPv6 address. */
+export function endpoint(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }

@@ -8,25 +8,16 @@
  * which lets an operator stage a component before choosing where it runs.
  */
 import { z } from "zod";
+import { processPropertiesSchema } from "../host/drivers/process-spec.js";
+import { componentGraphRule } from "./graph.js";
+import { nameSchema } from "./names.js";
 
 export const API_VERSIONS = ["nadm.dev/v1", "core.oam.dev/v1beta1"] as const;
 export const MAX_COMPONENTS = 256;
-export const MAX_NAME_LENGTH = 63;
 export const COMPONENT_TYPES = ["process"] as const;
 export type ComponentType = (typeof COMPONENT_TYPES)[number];
-
-/**
- * App and component names become NATS subject tokens and KV key parts (`{app}.{component}.{rev}`),
- * so `.`, `*`, `>` and whitespace can never appear; the DNS-label rule is the familiar subset.
- * The length is checked apart so that a long name gets one message, not two.
- */
-export const nameSchema = z
-  .string()
-  .max(MAX_NAME_LENGTH)
-  .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, {
-    error:
-      "must be lowercase letters, digits and '-', starting with a letter and ending with a letter or digit",
-  });
+export { type ProcessProperties, processPropertiesSchema } from "../host/drivers/process-spec.js";
+export { MAX_NAME_LENGTH, nameSchema } from "./names.js";
 
 const versionSchema = z.string().min(1).max(128).regex(/^\S+$/, { error: "must not contain whitespace" });
 
@@ -42,51 +33,6 @@ const metadataSchema = z.strictObject({
     .optional(),
   labels: z.record(z.string(), z.string()).optional(),
 });
-
-/** Environment variable names; `NADM_*` belong to the host, which sets them for every instance. */
-const envKeySchema = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-    error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)",
-  })
-  .refine((key) => !key.startsWith("NADM_"), { error: "NADM_* variables are reserved: the host sets them" });
-
-const portSchema = z.union([z.literal("auto"), z.int().min(1).max(65535)], {
-  error: 'must be "auto" or an integer port 1..65535',
-});
-
-const readinessSchema = z
-  .strictObject({
-    /** `alive`: ready once started; `tcp`: ready once the instance accepts connections on its port. */
-    type: z.enum(["alive", "tcp"]).default("alive"),
-    minReadySeconds: z.number().min(0).default(0),
-  })
-  .default({ type: "alive", minReadySeconds: 0 });
-
-export const processPropertiesSchema = z
-  .strictObject({
-    command: z.string().min(1),
-    args: z.array(z.string()).optional(),
-    env: z.record(envKeySchema, z.string()).optional(),
-    cwd: z.string().min(1).optional(),
-    /** `auto`: the host picks a free port and passes it as `PORT`. */
-    port: portSchema.optional(),
-    readiness: readinessSchema,
-  })
-  .superRefine(
-    (props, ctx) => {
-      if (props.readiness?.type === "tcp" && props.port === undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["readiness", "type"],
-          message: "tcp readiness requires a port",
-        });
-      }
-    },
-    // Runs even when other properties are wrong, so that every problem is reported at once.
-    { when: (payload) => isObject(payload.value) },
-  );
-export type ProcessProperties = z.output<typeof processPropertiesSchema>;
 
 /** The trait shape every catalog entry shares; `properties` is then checked by the entry's schema. */
 export const traitShapeSchema = z.strictObject({
@@ -114,6 +60,8 @@ function componentSchema(traits: z.ZodType<TraitSpec[]>) {
     }),
     properties: processPropertiesSchema,
     traits: traits.default([]),
+    /** Placement waits until each of these components has a ready instance (`reconcile/depends.ts`). */
+    dependsOn: z.array(nameSchema).max(MAX_COMPONENTS).optional(),
   });
 }
 
@@ -127,7 +75,8 @@ export function buildManifestSchema(traits: z.ZodType<TraitSpec[]>) {
         .array(componentSchema(traits))
         .min(1)
         .max(MAX_COMPONENTS)
-        .superRefine(uniqueComponentNames, { when: (payload) => Array.isArray(payload.value) }),
+        .superRefine(uniqueComponentNames, { when: (payload) => Array.isArray(payload.value) })
+        .superRefine(componentGraphRule, { when: (payload) => Array.isArray(payload.value) }),
     }),
   });
 }

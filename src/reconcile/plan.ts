@@ -9,6 +9,7 @@ import type { HostState, WorkloadOnHost } from "../lattice/view.js";
 import type { ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { WorkloadSpec } from "../streams/commands.js";
+import { holdForDependencies } from "./depends.js";
 import { planComponent } from "./desired.js";
 import { applyRefusals, type RefusalSource, withoutRefusedPending } from "./refusals.js";
 import { type PlannedComponent, rollComponent } from "./rolling.js";
@@ -78,9 +79,9 @@ export function plan(input: PlanInput): Plan {
   const told = toldIndex(input);
   const hostsById = input.hostsById ?? new Map(input.hosts.map((h) => [h.hostId, h]));
   const paused = input.stored?.paused === true && deployed !== undefined;
-  const components: PlannedComponent[] = deployed
-    ? deployed.manifest.spec.components.map((c) => {
-        const p = planComponent(
+  const planned = deployed
+    ? deployed.manifest.spec.components.map((c) =>
+        planComponent(
           {
             lattice: input.lattice,
             app: input.app,
@@ -94,23 +95,30 @@ export function plan(input: PlanInput): Plan {
             now: input.now,
           },
           c,
-        );
-        if (p.unmanaged) return p;
-        const rollout = rollComponent({
-          plan: p,
-          component: c,
-          workloads: input.workloads.filter((w) => w.inventory.component === c.name),
-          told: (h, k) => told.get(slotId(h, k)) ?? input.pending(h, k)?.count ?? 0,
-          hostsById,
-          version: deployed.version,
-          previous: input.previous?.components.find((s) => s.name === c.name),
-          statusVersion: input.previous?.version,
-          paused,
-          now: input.now,
-        });
-        return { ...p, rollout };
-      })
+        ),
+      )
     : [];
+  const byTold = (h: string, k: string) => told.get(slotId(h, k)) ?? 0;
+  const held = holdForDependencies(deployed?.manifest, planned, input.workloads, byTold);
+  const components: PlannedComponent[] = held.map((p, i) => {
+    const c = deployed?.manifest.spec.components[i];
+    // Held for a dependency: what runs stays as it is, old revisions included (depends.ts).
+    if (p !== planned[i]) return { ...p, held: true };
+    if (p.unmanaged || !c || !deployed) return p;
+    const rollout = rollComponent({
+      plan: p,
+      component: c,
+      workloads: input.workloads.filter((w) => w.inventory.component === c.name),
+      told: (h, k) => told.get(slotId(h, k)) ?? input.pending(h, k)?.count ?? 0,
+      hostsById,
+      version: deployed.version,
+      previous: input.previous?.components.find((s) => s.name === c.name),
+      statusVersion: input.previous?.version,
+      paused,
+      now: input.now,
+    });
+    return { ...p, rollout };
+  });
   const proposed = paused ? [] : diff(input, components, told, hostsById);
   const { commands, refused } = applyRefusals(proposed, components, input, hostsById);
   const observed: Observed = { workloads: input.workloads, told, commands, refused };
@@ -150,7 +158,8 @@ function diff(
 ): PlannedCommand[] {
   const out: PlannedCommand[] = [];
   const covered = new Set<string>();
-  const unmanaged = new Set(components.filter((c) => c.unmanaged).map((c) => c.name));
+  // Left alone: components this replica cannot place, and those held for a dependency.
+  const unmanaged = new Set(components.filter((c) => c.unmanaged || c.held).map((c) => c.name));
   const revs = new Map(input.workloads.map((w) => [w.key, w.inventory.rev]));
   for (const c of components) {
     if (!c.rollout) continue;

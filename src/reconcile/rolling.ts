@@ -11,7 +11,11 @@ import type { ComponentPlan } from "./desired.js";
 import { planRollout, type RolloutStep, type Slot } from "./rollout.js";
 
 /** A component as planned: the scaler's placement and, when managed, its rollout step. */
-export type PlannedComponent = ComponentPlan & { rollout?: ComponentRollout };
+export type PlannedComponent = ComponentPlan & {
+  rollout?: ComponentRollout;
+  /** Held for a dependency (depends.ts): nothing of it is started or stopped. */
+  held?: boolean;
+};
 
 export interface ComponentRollout {
   step: RolloutStep;

@@ -6,6 +6,7 @@
 import type { WorkloadOnHost } from "../lattice/view.js";
 import { type AppStatus, type ComponentStatus, type Phase, worstPhase } from "../streams/app-status.js";
 import { awaiting } from "./awaiting.js";
+import { instanceNotes } from "./instance-notes.js";
 import type { PlanInput, PlannedCommand } from "./plan.js";
 import { type Refused, refusalMessage } from "./refusals.js";
 import type { PlannedComponent } from "./rolling.js";
@@ -57,6 +58,7 @@ function componentStatus(plan: PlannedComponent, observed: Observed, paused: boo
   const crashing = mine.find(
     (w) => w.inventory.failed > 0 && w.inventory.restarts >= CRASH_LOOP_RESTARTS && w.inventory.lastError,
   );
+  const notes = instanceNotes(mine);
   const issuing = observed.commands.some((c) => c.component === plan.name);
   const settled =
     !issuing && mine.every((w) => observed.told.get(`${w.host.hostId}\n${w.key}`) === w.inventory.desired);
@@ -64,6 +66,7 @@ function componentStatus(plan: PlannedComponent, observed: Observed, paused: boo
     ready < Math.min(running, desired) ? `${Math.min(running, desired) - ready} starting` : "",
     running > desired ? `stopping ${plural(running - desired, "instance")}` : "",
     oldRunning > 0 ? `${plural(oldRunning, "instance")} of an older revision still running` : "",
+    ...notes.notes,
   ].filter(Boolean);
   const detail = record ? rollingMessage(plan, desired) : [counts, ...extra].join("; ");
   const refused = observed.refused?.filter((r) => r.component === plan.name) ?? [];
@@ -74,6 +77,7 @@ function componentStatus(plan: PlannedComponent, observed: Observed, paused: boo
     [phase, message] = ["waiting", `${plan.status.message} (${counts})`];
   else if (refused.length > 0) [phase, message] = ["failed", refusalMessage(refused, counts)];
   else if (plan.rollout?.stalled) [phase, message] = ["failed", `${plan.rollout.stalled}; ${detail}`];
+  else if (notes.failure) [phase, message] = ["failed", `${notes.failure} (${counts})`];
   else if (crashing && ready < desired) {
     phase = "failed";
     message = `crash-looping on ${crashing.host.hostId} after ${plural(crashing.inventory.restarts, "restart")}: ${crashing.inventory.lastError} (${counts})`;

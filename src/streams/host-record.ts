@@ -7,6 +7,17 @@ import { z } from "zod";
 export const DRIVERS = ["process", "sim"] as const;
 export type DriverName = (typeof DRIVERS)[number];
 
+/** A workload's artifact on this host: being fetched (bytes of size), ready, or failed (why). */
+export const artifactStateSchema = z.object({
+  name: z.string(),
+  digest: z.string(),
+  state: z.enum(["fetching", "ready", "failed"]),
+  bytes: z.number().int().min(0),
+  size: z.number().int().min(0),
+  error: z.string().optional(),
+});
+export type ArtifactState = z.infer<typeof artifactStateSchema>;
+
 /** What one host knows about one workload (`{app}.{component}.{rev}`). */
 export const workloadInventorySchema = z.object({
   app: z.string(),
@@ -29,6 +40,11 @@ export const workloadInventorySchema = z.object({
   readyAt: z.array(z.number().int().min(0)).optional(),
   /** OS pids of the instances (process driver only). */
   pids: z.array(z.number().int()).optional(),
+  /** A failing probe's last answer, e.g. "readiness probe GET :4312/ready: HTTP 503". */
+  probe: z.string().optional(),
+  /** `address:port` of each ready instance that has a port (process driver). */
+  endpoints: z.array(z.string()).optional(),
+  artifact: artifactStateSchema.optional(),
 });
 export type WorkloadInventory = z.infer<typeof workloadInventorySchema>;
 
@@ -43,6 +59,8 @@ export const hostRecordSchema = z.object({
   updatedAt: z.string(),
   heartbeatIntervalMs: z.number().int().positive(),
   heartbeatSeq: z.number().int().min(0),
+  /** Where other hosts reach this host's instances (`--advertise-address`). */
+  address: z.string().optional(),
   inventory: z.record(z.string(), workloadInventorySchema),
 });
 export type HostRecord = z.infer<typeof hostRecordSchema>;

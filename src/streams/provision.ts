@@ -14,6 +14,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
 import type { ResourcesConfig } from "../config.js";
 import { ConflictError } from "../errors.js";
@@ -135,6 +136,8 @@ export async function provision(nc: NatsConnection, opts: ProvisionOptions): Pro
       ttl: REFUSAL_TTL_MS,
       maxValueSize: 64 * 1024,
     }),
+    // The artifact Object Store, replicated like the rest (its stream is OBJ_nadm_artifacts).
+    new Objm(nc).create(BUCKETS.artifacts, { replicas: opts.resources.replicas }),
   ]);
   // Only the controller applies changed settings: hosts open the buckets with defaults.
   await ensureHistory(jsm, BUCKETS.status, opts.resources.statusHistory);

@@ -20,6 +20,8 @@ export const BUCKETS = {
   status: "nadm_status",
   /** Commands a host refused or never answered, per host and workload (docs/ARCHITECTURE.md). */
   refusals: "nadm_refusals",
+  /** Object Store: artifact bytes by digest, names as links (see artifacts/store.ts). */
+  artifacts: "nadm_artifacts",
 } as const;
 
 export const API_QUEUE_GROUP = "nadm-api";
@@ -60,6 +62,7 @@ export const API_OPS = [
   "validate",
   "pause",
   "resume",
+  "endpoints",
 ] as const;
 export type ApiOp = (typeof API_OPS)[number];
 

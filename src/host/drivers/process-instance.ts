@@ -7,18 +7,27 @@ import type { ChildProcess } from "node:child_process";
 import { createConnection } from "node:net";
 import { type BoundedLog, LastLine } from "./log-file.js";
 import { signal } from "./pid-file.js";
+import { describeProbe, ProbeLoop, type ProbeResult, resolveProbe } from "./probes.js";
 import type { ProcessProperties } from "./process-spec.js";
 import type { InstanceEvents, InstanceExit, InstanceHandle } from "./types.js";
 
 /** How long to wait for stdout/stderr to drain after the process exited. */
 const DRAIN_MS = 500;
 const TCP_POLL_MS = 200;
+/** SIGTERM → SIGKILL grace when a failing liveness probe ends the instance. */
+const LIVENESS_KILL_GRACE_MS = 5_000;
 
 export class ProcessInstance implements InstanceHandle {
   readonly pid: number;
+  readonly port: number | undefined;
   private exitedFlag = false;
   private readonly exited: Promise<void>;
   private readonly lastStderr = new LastLine();
+  private readinessLoop: ProbeLoop | undefined;
+  private livenessLoop: ProbeLoop | undefined;
+  private ready = false;
+  /** Set when this driver ends the instance itself (liveness), reported as the exit's reason. */
+  private killReason: string | undefined;
 
   constructor(
     private readonly child: ChildProcess,
@@ -28,6 +37,7 @@ export class ProcessInstance implements InstanceHandle {
     private readonly onGone: () => void,
   ) {
     this.pid = child.pid ?? -1;
+    this.port = readiness.port;
     child.stdout?.on("data", (chunk: Buffer) => log.write(chunk));
     child.stderr?.on("data", (chunk: Buffer) => {
       log.write(chunk);
@@ -43,6 +53,7 @@ export class ProcessInstance implements InstanceHandle {
   }
 
   async stop(graceMs: number): Promise<void> {
+    this.stopProbes();
     if (!this.exitedFlag) {
       this.signalGroup("SIGTERM");
       const force = setTimeout(() => this.signalGroup("SIGKILL"), graceMs);
@@ -53,6 +64,7 @@ export class ProcessInstance implements InstanceHandle {
   }
 
   private async finish(exitCode: number | null, sig: NodeJS.Signals | null): Promise<void> {
+    this.stopProbes();
     // Stragglers the instance forked would keep the pipes open and outlive it: end them too.
     signal(-this.pid, "SIGKILL");
     await new Promise<void>((resolve) => {
@@ -66,6 +78,7 @@ export class ProcessInstance implements InstanceHandle {
     this.onGone();
     const exit: InstanceExit = { exitCode, signal: sig };
     if (this.lastStderr.value) exit.lastStderr = this.lastStderr.value;
+    if (this.killReason) exit.reason = this.killReason;
     this.events.onExit(exit);
   }
 
@@ -76,12 +89,72 @@ export class ProcessInstance implements InstanceHandle {
   private async watchReadiness(): Promise<void> {
     const { props, port } = this.readiness;
     await this.delay(props.readiness.minReadySeconds * 1000);
+    if (this.exitedFlag) return;
+    const http =
+      props.readiness.type === "http" ? resolveProbe("readiness", props.readiness, port) : undefined;
+    if (http) {
+      // Probed for the instance's whole life: readiness can be lost and regained.
+      this.readinessLoop = new ProbeLoop(http, (result, failures) =>
+        this.onReadinessAnswer(result, failures),
+      );
+      this.readinessLoop.start();
+      return;
+    }
     if (props.readiness.type === "tcp" && port !== undefined) {
       // No deadline on purpose: an instance that never listens stays not-ready, which the
       // controller reports (progress deadline); the loop ends when the process does.
       while (!this.exitedFlag && !(await canConnect(port))) await this.delay(TCP_POLL_MS);
     }
-    if (!this.exitedFlag) this.events.onReady();
+    if (!this.exitedFlag) this.becomeReady();
+  }
+
+  private becomeReady(): void {
+    if (this.ready || this.exitedFlag) return;
+    this.ready = true;
+    this.events.onReady();
+    // Liveness starts once the instance has been ready: a slow start is readiness's business.
+    const liveness = this.readiness.props.liveness;
+    const probe = liveness && !this.livenessLoop ? resolveProbe("liveness", liveness, this.port) : undefined;
+    if (!probe) return;
+    const loop = new ProbeLoop(probe, (result, failures) => {
+      this.report(loop, result);
+      if (!result.ok && failures >= probe.failureThreshold) {
+        this.killFor(`${describeProbe(probe)} failed ${failures} times in a row: ${result.answer}`);
+      }
+    });
+    this.livenessLoop = loop;
+    loop.start(probe.intervalMs);
+  }
+
+  private onReadinessAnswer(result: ProbeResult, failures: number): void {
+    const loop = this.readinessLoop;
+    if (!loop) return;
+    this.report(loop, result);
+    if (result.ok) this.becomeReady();
+    else if (this.ready && failures >= loop.probe.failureThreshold) {
+      this.ready = false;
+      this.events.onUnready?.();
+    }
+  }
+
+  private report(loop: ProbeLoop, result: ProbeResult): void {
+    const message = `${describeProbe(loop.probe)}: ${result.answer}`;
+    this.events.onProbe?.({ probe: loop.probe.kind, ok: result.ok, message });
+  }
+
+  /** Ends the instance for a reason of the driver's own; the supervisor restarts it with backoff. */
+  private killFor(reason: string): void {
+    if (this.exitedFlag || this.killReason) return;
+    this.killReason = reason;
+    this.stopProbes();
+    this.signalGroup("SIGTERM");
+    const force = setTimeout(() => this.signalGroup("SIGKILL"), LIVENESS_KILL_GRACE_MS);
+    void this.exited.then(() => clearTimeout(force));
+  }
+
+  private stopProbes(): void {
+    this.readinessLoop?.stop();
+    this.livenessLoop?.stop();
   }
 
   private delay(ms: number): Promise<void> {

@@ -9,15 +9,22 @@
  * lets the next start of the agent with the same data dir kill the leftovers.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import type { Logger } from "../../log.js";
 import { findSetpriv, freePort, withParentDeathSignal } from "../../system.js";
 import { BoundedLog, DEFAULT_LOG_MAX_BYTES } from "./log-file.js";
 import { InstancesFile, isProcessAlive, killStale, readProcStat } from "./pid-file.js";
 import { ProcessInstance } from "./process-instance.js";
 import { instanceEnv, type ProcessProperties, parseProcessProperties } from "./process-spec.js";
-import type { Driver, InstanceEvents, InstanceHandle, InstanceSpec, WorkloadRef } from "./types.js";
+import type {
+  Driver,
+  InstanceEvents,
+  InstanceHandle,
+  InstanceSpec,
+  WorkloadNeeds,
+  WorkloadRef,
+} from "./types.js";
 
 export interface ProcessDriverOptions {
   /** Holds `logs/` and `instances.json`. */
@@ -51,6 +58,13 @@ export class ProcessDriver implements Driver<ProcessProperties> {
     return parseProcessProperties(workload);
   }
 
+  needs(props: ProcessProperties): WorkloadNeeds {
+    const needs: WorkloadNeeds = {};
+    if (props.links) needs.links = props.links;
+    if (props.artifact) needs.artifact = props.artifact;
+    return needs;
+  }
+
   /** Kills instances a previous life of this host left running, then forgets them. */
   async recover(): Promise<void> {
     mkdirSync(this.opts.dataDir, { recursive: true });
@@ -74,14 +88,16 @@ export class ProcessDriver implements Driver<ProcessProperties> {
       props,
       { ...spec.workload, index: spec.index, hostId: spec.hostId, workloadKey: spec.workload.key },
       port,
+      spec.env,
     );
     const logPath = join(this.opts.dataDir, "logs", spec.workload.key, `${spec.index}.log`);
     const log = new BoundedLog(logPath, this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
-    const [file, args] = withParentDeathSignal(props.command, props.args, "KILL", this.setpriv);
+    const { command, cwd } = inArtifact(props, spec.artifactDir);
+    const [file, args] = withParentDeathSignal(command, props.args ?? [], "KILL", this.setpriv);
     // detached: the instance gets its own session and process group (pgid = pid).
     const child = spawn(file, args, {
       env,
-      cwd: props.cwd,
+      cwd,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -103,4 +119,20 @@ export class ProcessDriver implements Driver<ProcessProperties> {
     });
     return new ProcessInstance(child, log, events, { props, port }, () => this.instances.remove(pid));
   }
+}
+
+/**
+ * Command and working directory of an instance whose workload has an artifact: a relative
+ * command that names a file in the artifact runs that file (`server`, `./bin/server`); any
+ * other stays a PATH lookup (`node`); the working directory is the artifact's, or `cwd` inside it.
+ */
+export function inArtifact(
+  props: Pick<ProcessProperties, "command" | "cwd">,
+  dir: string | undefined,
+): { command: string; cwd: string | undefined } {
+  if (!dir) return { command: props.command, cwd: props.cwd };
+  const local = isAbsolute(props.command) ? undefined : resolve(dir, props.command);
+  const command = local?.startsWith(`${dir}/`) && existsSync(local) ? local : props.command;
+  const cwd = props.cwd === undefined ? dir : resolve(dir, props.cwd);
+  return { command, cwd };
 }

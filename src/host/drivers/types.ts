@@ -26,6 +26,18 @@ export interface InstanceSpec<P = unknown> {
   properties: P;
   /** Slot number within the workload on this host (0, 1, …); reused after a scale-down. */
   index: number;
+  /** Environment the host adds for this start (linked endpoints, `NADM_ENDPOINTS_FILE`, …). */
+  env?: Readonly<Record<string, string>>;
+  /** Where the workload's artifact is unpacked, when it has one: the driver resolves inside it. */
+  artifactDir?: string;
+}
+
+/** What a workload needs the host to provide before its instances start (see `Driver.needs`). */
+export interface WorkloadNeeds {
+  /** Components whose endpoints go into these variables. */
+  links?: ReadonlyArray<{ component: string; env: string }>;
+  /** The artifact to fetch and unpack; `digest` is always pinned by the controller. */
+  artifact?: { name: string; digest?: string | undefined };
 }
 
 /** How an instance ended. Exactly one of `exitCode` / `signal` is usually set. */
@@ -34,12 +46,26 @@ export interface InstanceExit {
   signal: string | null;
   /** Last line the instance wrote to stderr, if any (for error messages). */
   lastStderr?: string;
+  /** Why the driver itself ended the instance (e.g. a failing liveness probe). */
+  reason?: string;
+}
+
+/** One probe answer that matters to the inventory: a failure, or a success after one. */
+export interface ProbeReport {
+  probe: "readiness" | "liveness";
+  ok: boolean;
+  /** "readiness probe GET :4312/ready: HTTP 503" */
+  message: string;
 }
 
 /** Callbacks a driver calls for one started instance. */
 export interface InstanceEvents {
-  /** The instance passed its readiness check (at most once per start). */
+  /** The instance passed its readiness check (again, after `onUnready`). */
   onReady(): void;
+  /** A ready instance failed its readiness probe `failureThreshold` times in a row. */
+  onUnready?(): void;
+  /** A probe answered; drivers without probes never call it. */
+  onProbe?(report: ProbeReport): void;
   /** The instance ended, expectedly (after `stop`) or not. Called exactly once. */
   onExit(exit: InstanceExit): void;
 }
@@ -48,6 +74,8 @@ export interface InstanceEvents {
 export interface InstanceHandle {
   /** OS pid, for drivers that run processes (reported in the inventory). */
   readonly pid?: number;
+  /** The port the instance listens on (`PORT`), when it has one: what endpoints advertise. */
+  readonly port?: number;
   /** Asks the instance to end; forces it after `graceMs`. Resolves once it is gone. */
   stop(graceMs: number): Promise<void>;
 }
@@ -70,6 +98,8 @@ export interface Driver<P = unknown> {
    * changes. Throws `UnsupportedWorkloadError` naming the offending field.
    */
   prepare(workload: WorkloadRef): P;
+  /** What the host must provide for a prepared workload (links, artifact). Default: nothing. */
+  needs?(properties: P): WorkloadNeeds;
   /**
    * Starts one instance. Resolves when it has been launched (not necessarily ready); rejects
    * when it could not be launched (the supervisor treats that like a crash).

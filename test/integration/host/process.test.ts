@@ -231,3 +231,45 @@ test("graceful stop kills stubborn instances after the grace, deletes the key an
   assert.equal(stopped.data.stateRevision, entry?.revision);
   await agent.stop(); // idempotent
 });
+
+test("scaling down drains: an instance leaves the endpoints others see before it stops", async (t) => {
+  const [lattice, hostId] = ["drain", "h-drain"];
+  await startAgent(t, { lattice, hostId, drainMs: 1_500 });
+  const ctl = subjects.control(lattice, hostId);
+  const server = {
+    spec: {
+      command: process.execPath,
+      args: [
+        "-e",
+        "require('node:http').createServer((q, r) => r.end('ok')).listen(Number(process.env.PORT))",
+      ],
+      port: "auto",
+      readiness: { type: "tcp" },
+    },
+  };
+  assert.equal((await control(nc, ctl, makeCommand(lattice, hostId, server, 2))).ok, true);
+  const wk = "demo.web.r1";
+  await waitFor(
+    async () =>
+      (await record(lattice, hostId))?.record.inventory[wk]?.endpoints?.length === 2 ? true : undefined,
+    {
+      what: "2 endpoints reported",
+    },
+  );
+  const scaling = control(nc, ctl, makeCommand(lattice, hostId, server, 1));
+  // While the command is in progress: one endpoint left, both processes still alive.
+  await waitFor(
+    async () =>
+      (await record(lattice, hostId))?.record.inventory[wk]?.endpoints?.length === 1 ? true : undefined,
+    {
+      what: "the drained endpoint gone from the record",
+    },
+  );
+  assert.equal(
+    liveInstancePids(hostId).length,
+    2,
+    "the drained instance still runs while it leaves the endpoints",
+  );
+  assert.deepEqual(await scaling, { ok: true, running: 1 });
+  assert.equal(liveInstancePids(hostId).length, 1);
+});

@@ -180,9 +180,92 @@ const cases: Case[] = [
   },
   {
     name: "unknown readiness type",
-    edits: [[component(0, "properties", "readiness"), { type: "http" }]],
+    edits: [[component(0, "properties", "readiness"), { type: "grpc" }]],
     paths: ["spec.components[0].properties.readiness.type"],
-    message: '"alive" or "tcp"',
+    message: '"alive" or "tcp" or "http"',
+  },
+  {
+    name: "http readiness without a path",
+    edits: [[component(0, "properties", "readiness"), { type: "http" }]],
+    paths: ["spec.components[0].properties.readiness.path"],
+    message: "http readiness requires a path",
+  },
+  {
+    name: "http readiness without any port",
+    edits: [[component(1, "properties", "readiness"), { type: "http", path: "/ready" }]],
+    paths: ["spec.components[1].properties.readiness.port"],
+    message: "requires a port",
+  },
+  {
+    name: "probe fields on a tcp readiness",
+    edits: [[component(0, "properties", "readiness"), { type: "tcp", path: "/x", failureThreshold: 2 }]],
+    paths: [
+      "spec.components[0].properties.readiness.path",
+      "spec.components[0].properties.readiness.failureThreshold",
+    ],
+    message: "only for http readiness",
+  },
+  {
+    name: "a probe path without a leading slash, a zero threshold",
+    edits: [[component(0, "properties", "liveness"), { type: "http", path: "healthz", failureThreshold: 0 }]],
+    paths: [
+      "spec.components[0].properties.liveness.path",
+      "spec.components[0].properties.liveness.failureThreshold",
+    ],
+    message: 'must start with "/"',
+  },
+  {
+    name: "liveness of an unknown type, without a path",
+    edits: [[component(0, "properties", "liveness"), { type: "exec" }]],
+    paths: ["spec.components[0].properties.liveness.type", "spec.components[0].properties.liveness.path"],
+  },
+  {
+    name: "a link to a component the app does not have",
+    edits: [[component(0, "properties", "links"), [{ component: "db", env: "DB_URL" }]]],
+    paths: ["spec.components[0].properties.links[0].component"],
+    message: 'unknown component "db"; this app has: web, worker',
+  },
+  {
+    name: "dependsOn a component the app does not have, and itself",
+    edits: [[component(0, "dependsOn"), ["db", "web"]]],
+    paths: ["spec.components[0].dependsOn[0]", "spec.components[0].dependsOn[1]"],
+    message: 'unknown component "db"',
+  },
+  {
+    name: "a dependency cycle",
+    edits: [
+      [component(0, "dependsOn"), ["worker"]],
+      [component(1, "dependsOn"), ["web"]],
+    ],
+    paths: ["spec.components[1].dependsOn[0]"],
+    message: "dependency cycle: web → worker → web",
+  },
+  {
+    name: "a link variable also set in env, and one set by two links",
+    edits: [
+      [
+        component(1, "properties", "links"),
+        [
+          { component: "web", env: "LOG_LEVEL" },
+          { component: "web", env: "WEB" },
+          { component: "worker", env: "WEB" },
+        ],
+      ],
+    ],
+    paths: ["spec.components[1].properties.links[0].env", "spec.components[1].properties.links[2].env"],
+    message: '"LOG_LEVEL" is also set in env',
+  },
+  {
+    name: "a link variable the host reserves",
+    edits: [[component(0, "properties", "links"), [{ component: "worker", env: "NADM_WORKER" }]]],
+    paths: ["spec.components[0].properties.links[0].env"],
+    message: "reserved",
+  },
+  {
+    name: "http liveness without any port",
+    edits: [[component(1, "properties", "liveness"), { type: "http", path: "/healthz" }]],
+    paths: ["spec.components[1].properties.liveness.port"],
+    message: "requires a port",
   },
   {
     name: "negative minReadySeconds",

@@ -35,6 +35,33 @@ describe("validateManifest accepts", () => {
     },
     { name: "cwd", edits: [[component(0, "properties", "cwd"), "/srv/app"]] },
     {
+      name: "links (also to itself, for peers) and dependsOn",
+      edits: [
+        [
+          component(0, "properties", "links"),
+          [
+            { component: "worker", env: "WORKER_URL" },
+            { component: "web", env: "PEERS" },
+          ],
+        ],
+        [component(0, "dependsOn"), ["worker"]],
+      ],
+    },
+    {
+      name: "http readiness and liveness on the instance's port",
+      edits: [
+        [component(0, "properties", "readiness"), { type: "http", path: "/ready", intervalSeconds: 0.5 }],
+        [component(0, "properties", "liveness"), { type: "http", path: "/healthz", failureThreshold: 5 }],
+      ],
+    },
+    {
+      name: "http probes on a port of their own (no component port)",
+      edits: [
+        [component(1, "properties", "readiness"), { type: "http", path: "/", port: 9000, expectStatus: 204 }],
+        [component(1, "properties", "liveness"), { type: "http", path: "/l", port: 9001, timeoutSeconds: 2 }],
+      ],
+    },
+    {
       name: "a scaler and a rollout",
       edits: [[trait(0, 1), { type: "rollout", properties: { maxSurge: "25%" } }]],
     },
