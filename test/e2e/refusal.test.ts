@@ -1,6 +1,9 @@
 /**
- * Issue 15's example end to end, as processes: a manifest the API accepts but the host refuses
- * (`readiness.minReadySeconds: 100000`; the process driver's own schema caps it at 86,400).
+ * Issue 15's example end to end: a manifest the API accepts but the host refuses. The issue's
+ * own example (`readiness.minReadySeconds: 100000`) is accepted by hosts now that the manifest
+ * and the host share one schema, so the host here refuses by a policy of its own (a driver that
+ * will not run `MODE=forbidden`), as a host may for policy, a missing artifact or a full disk.
+ * The controller runs as a process (it is SIGKILLed); the host runs in this process.
  * - within one tick of the refusal the status is `failed` with the host's reason;
  * - sampled every second for 60 s, across a SIGKILL and restart of the controller, it stays
  *   `failed` with that reason;
@@ -15,29 +18,43 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
+import { SimDriver } from "../../src/host/drivers/sim.js";
+import { UnsupportedWorkloadError, type WorkloadRef } from "../../src/host/drivers/types.js";
+import { HostAgent } from "../../src/host/index.js";
 import { appStatusSchema } from "../../src/streams/app-status.js";
 import { type Command, commandSchema } from "../../src/streams/commands.js";
 import { refusalRecordSchema } from "../../src/streams/refusal-record.js";
 import { BUCKETS, keys, STREAMS } from "../../src/streams/subjects.js";
 import { runCli } from "../support/cli.js";
 import { testNats } from "../support/nats.js";
-import { instancesOf, type NadmProcess, spawnNadm } from "../support/processes.js";
+import { type NadmProcess, spawnNadm } from "../support/processes.js";
 import { waitFor } from "../support/wait.js";
 
 const nats = await testNats();
 const nc = await nats.connect();
 const dir = mkdtempSync(join(tmpdir(), "nadm-e2e-refusal-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
-after(() => {
-  for (const p of instancesOf("broken")) process.kill(p.pid, "SIGKILL");
-});
 const env = { NATS_URL: nats.url };
 const TICK_MS = 1_000; // the default --tick-interval
 const RETRY_BASE_MS = 1_000; // the default retry backoff: 1 s, 2 s, 4 s … up to 60 s
-/** The host's own words (process driver schema), as the status must repeat them. */
-const HOST_REASON = "workload.spec.readiness.minReadySeconds: Too big: expected number to be <=86400";
+/** The host's own words, as the status must repeat them. */
+const HOST_REASON = "workload.spec.env.MODE: host policy: MODE=forbidden is not run on this host";
 
-function manifest(version: string, minReadySeconds: number): string {
+/** A host policy the API cannot know about: this host refuses workloads run with MODE=forbidden. */
+class PolicyDriver extends SimDriver {
+  override prepare(workload: WorkloadRef): null {
+    const env = (workload.spec as { env?: Record<string, string> }).env;
+    if (env?.MODE === "forbidden") {
+      throw new UnsupportedWorkloadError(
+        "workload.spec.env.MODE",
+        "host policy: MODE=forbidden is not run on this host",
+      );
+    }
+    return super.prepare(workload);
+  }
+}
+
+function manifest(version: string, mode: string): string {
   const file = join(dir, `broken-${version}.yaml`);
   writeFileSync(
     file,
@@ -54,7 +71,7 @@ spec:
       properties:
         command: sleep
         args: ["600"]
-        readiness: { type: alive, minReadySeconds: ${minReadySeconds} }
+        env: { MODE: ${mode} }
       traits:
         - type: spreadscaler
           properties: { instances: 1 }
@@ -104,18 +121,25 @@ async function firstRefusalAt(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let controller: NadmProcess = spawnNadm("controller", ["controller"], env);
-const host = spawnNadm("host-h1", ["host", "--host-id", "h1", "--data-dir", join(dir, "h1")], env);
+const host = new HostAgent({
+  nc,
+  hostId: "h1",
+  driver: new PolicyDriver({ startMs: 20 }),
+  heartbeatIntervalMs: 1_000,
+});
+await host.start();
+after(() => host.stop());
 
 test("a refused command: failed with the host's reason for 60 s across a controller SIGKILL, retries backing off, then a corrected version deploys", async (t) => {
   let passed = false;
   t.after(() => {
-    if (!passed) for (const p of [controller, host]) console.log(`--- ${p.name}\n${p.output().slice(-3000)}`);
+    if (!passed) console.log(`--- ${controller.name}\n${controller.output().slice(-3000)}`);
   });
   await waitFor(async () => ((await cli("hosts", "list")) as unknown as unknown[]).length === 1, {
     timeoutMs: 30_000,
     what: "host h1",
   });
-  await cli("app", "put", manifest("v1", 100_000)); // accepted by the API
+  await cli("app", "put", manifest("v1", "forbidden")); // accepted by the API
   await cli("app", "deploy", "broken", "--version", "v1");
 
   // Within one tick of the refusal: failed, with the host's reason.
@@ -208,7 +232,7 @@ test("a refused command: failed with the host's reason for 60 s across a control
   assert.equal(new Set(sent.map((c) => c.id)).size, sent.length);
 
   // A corrected version: deployed.
-  await cli("app", "put", manifest("v2", 1));
+  await cli("app", "put", manifest("v2", "allowed"));
   await cli("app", "deploy", "broken", "--version", "v2");
   const done = await waitFor(async () => ((await stored())?.phase === "deployed" ? stored() : undefined), {
     timeoutMs: 30_000,
@@ -218,6 +242,9 @@ test("a refused command: failed with the host's reason for 60 s across a control
   assert.equal(done.message, "1/1 ready");
 
   await cli("app", "undeploy", "broken");
-  await waitFor(() => instancesOf("broken").length === 0, { timeoutMs: 20_000, what: "no instances" });
+  await waitFor(() => (Object.keys(host.inventory()).length === 0 ? true : undefined), {
+    timeoutMs: 20_000,
+    what: "no instances",
+  });
   passed = true;
 });

@@ -103,5 +103,5 @@ test("a replica SIGKILLed mid-rollout: bounds hold, commands = 1.00 × the plann
       minimum,
     }),
   );
-  assert.equal(ratio, 1);
+  assert.equal(ratio, 1, `commands: ${log.commands.map((c) => `${c.hostId} ${c.key} ${c.count}`).join("; ")}`);
 });
