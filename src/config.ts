@@ -55,7 +55,12 @@ export type ResourcesConfig = Readonly<z.output<typeof resourcesSchema>>;
 export const controllerSchema = z.object({
   tickIntervalMs: z.number().int().min(100).default(1_000),
   resyncIntervalMs: z.number().int().min(1_000).default(30_000),
-  inflightTimeoutMs: z.number().int().min(100).default(15_000),
+  /**
+   * How long an issued command counts as pending (ARCHITECTURE §2 rule 6). Longer than a
+   * command's redelivery after its dispatching replica dies (ack wait, 10 s) plus a slow start,
+   * so a replica's crash does not make the others send the same command again.
+   */
+  inflightTimeoutMs: z.number().int().min(100).default(30_000),
   /** Events reconciled at once by one replica. */
   concurrency: z.number().int().min(1).max(1024).default(64),
   ackWaitMs: z.number().int().min(1_000).default(10_000),

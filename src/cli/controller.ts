@@ -50,7 +50,7 @@ function addControllerOptions(cmd: Command): Command {
     )
     .option(
       "--inflight-timeout <duration>",
-      "how long an issued command counts as pending (default 15s)",
+      "how long an issued command counts as pending (default 30s)",
       parseDuration,
     )
     .option("--concurrency <n>", "events reconciled at once by this replica (default 64)", parseInteger)
