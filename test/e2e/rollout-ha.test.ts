@@ -103,5 +103,9 @@ test("a replica SIGKILLed mid-rollout: bounds hold, commands = 1.00 × the plann
       minimum,
     }),
   );
-  assert.equal(ratio, 1, `commands: ${log.commands.map((c) => `${c.hostId} ${c.key} ${c.count}`).join("; ")}`);
+  assert.equal(
+    ratio,
+    1,
+    `commands: ${log.commands.map((c) => `${c.hostId} ${c.key} ${c.count}`).join("; ")}`,
+  );
 });
