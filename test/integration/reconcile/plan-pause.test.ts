@@ -12,6 +12,7 @@ import { startController } from "../../support/controller.js";
 import { spreadApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
 import { recordCommands } from "../../support/rollout-watch.js";
+import { statusWhere as waitForStatus } from "../../support/status.js";
 import { waitFor } from "../../support/wait.js";
 
 const TICK_MS = 200;
@@ -35,15 +36,8 @@ const manifest = (name: string, version: string) =>
     properties: { command: "sim", args: [version] },
   });
 
-async function statusWhere(name: string, ok: (s: AppStatus) => boolean, what: string): Promise<AppStatus> {
-  return waitFor(
-    async () => {
-      const s = await api.status(name);
-      return ok(s) ? s : undefined;
-    },
-    { timeoutMs: 30_000, what },
-  );
-}
+const statusWhere = (name: string, ok: (s: AppStatus) => boolean, what: string) =>
+  waitForStatus(api, name, ok, what);
 
 async function deployed(name: string, version: string): Promise<AppStatus> {
   return statusWhere(

@@ -13,22 +13,15 @@ import { startController } from "../../support/controller.js";
 import { spreadApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
 import { watchRollout } from "../../support/rollout-watch.js";
-import { waitFor } from "../../support/wait.js";
+import { statusWhere as waitForStatus } from "../../support/status.js";
 
 const nats = await testNats();
 const nc = await nats.connect();
 await startController(nc, { tickIntervalMs: 250 });
 const api = new ApiClient(nc, "default");
 
-async function statusWhere(name: string, ok: (s: AppStatus) => boolean, what: string, timeoutMs = 30_000) {
-  return waitFor(
-    async () => {
-      const s = await api.status(name);
-      return ok(s) ? s : undefined;
-    },
-    { timeoutMs, what },
-  );
-}
+const statusWhere = (name: string, ok: (s: AppStatus) => boolean, what: string, timeoutMs = 30_000) =>
+  waitForStatus(api, name, ok, what, timeoutMs);
 
 test("v2 exits at once: no progress for 8 s → failed, v1 deployed again, 2/2 ready, v1 never below its bound", async () => {
   for (const id of ["p1", "p2"]) {

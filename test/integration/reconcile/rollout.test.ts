@@ -11,6 +11,7 @@ import { startController } from "../../support/controller.js";
 import { spreadApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
 import { watchRollout } from "../../support/rollout-watch.js";
+import { statusWhere as waitForStatus } from "../../support/status.js";
 import { waitFor } from "../../support/wait.js";
 
 const nats = await testNats();
@@ -54,15 +55,8 @@ function manifest(name: string, version: string, rollout: Record<string, unknown
   });
 }
 
-async function statusWhere(name: string, ok: (s: AppStatus) => boolean, what: string): Promise<AppStatus> {
-  return waitFor(
-    async () => {
-      const s = await api.status(name);
-      return ok(s) ? s : undefined;
-    },
-    { timeoutMs: 30_000, what },
-  );
-}
+const statusWhere = (name: string, ok: (s: AppStatus) => boolean, what: string) =>
+  waitForStatus(api, name, ok, what);
 
 const deployedAt = (version: string) => (s: AppStatus) => s.phase === "deployed" && s.version === version;
 

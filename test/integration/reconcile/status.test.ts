@@ -9,7 +9,7 @@ import { HostAgent, runSimFleet } from "../../../src/host/index.js";
 import type { AppStatus } from "../../../src/streams/app-status.js";
 import { startController } from "../../support/controller.js";
 import { testNats } from "../../support/nats.js";
-import { waitFor } from "../../support/wait.js";
+import { statusWhere as waitForStatus } from "../../support/status.js";
 
 const nats = await testNats();
 const nc = await nats.connect();
@@ -36,15 +36,8 @@ async function deploy(manifest: string): Promise<string> {
   return put.name;
 }
 
-async function statusWhere(name: string, ok: (s: AppStatus) => boolean, what: string): Promise<AppStatus> {
-  return waitFor(
-    async () => {
-      const s = await api.status(name);
-      return ok(s) ? s : undefined;
-    },
-    { timeoutMs: 15_000, what },
-  );
-}
+const statusWhere = (name: string, ok: (s: AppStatus) => boolean, what: string) =>
+  waitForStatus(api, name, ok, what, 15_000);
 
 test("no hosts in the lattice → waiting, saying so", async () => {
   const name = await deploy(app("lonely", { command: "sleep", args: ["60"] }, [spread(2)]));
