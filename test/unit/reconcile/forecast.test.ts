@@ -81,3 +81,47 @@ describe("forecast", () => {
     assert.equal(f.status?.message, "6/6 ready");
   });
 });
+
+describe("components roll independently, each under its own rollout trait", () => {
+  const app = (version: string) =>
+    manifest(`apiVersion: nadm.dev/v1
+kind: Application
+metadata: { name: shop, annotations: { version: ${version} } }
+spec:
+  components:
+    - name: careful
+      type: process
+      properties: { command: node, args: [careful.js, ${version}] }
+      traits:
+        - { type: spreadscaler, properties: { instances: 4 } }
+        - { type: rollout, properties: { maxSurge: 0, maxUnavailable: 1 } }
+    - name: quick
+      type: process
+      properties: { command: node, args: [quick.js, ${version}] }
+      traits:
+        - { type: spreadscaler, properties: { instances: 4 } }
+        - { type: rollout, properties: { maxSurge: 4, maxUnavailable: 4 } }
+`);
+  test("one step each: careful stops one instance, quick replaces all four at once", () => {
+    const [v1, v2] = [app("v1"), app("v2")];
+    const hosts = ["h1", "h2", "h3", "h4"].map((h, i) =>
+      host(
+        h,
+        "",
+        [workload(keyOf(v1, "careful"), { desired: 1 }), workload(keyOf(v1, "quick"), { desired: 1 })],
+        i + 1,
+      ),
+    );
+    const f = forecast(input({ hosts, stored: storedApp([v1, v2], "v2") }));
+    const first = f.waves[0]!.commands;
+    const of = (component: string) => first.filter((c) => c.component === component);
+    assert.deepEqual(
+      of("careful").map((c) => [c.workload === keyOf(v1, "careful") ? "old" : "new", c.from, c.to]),
+      [["old", 1, 0]],
+    );
+    assert.equal(of("quick").filter((c) => c.workload === keyOf(v2, "quick") && c.to === 1).length, 4);
+    assert.equal(of("quick").filter((c) => c.workload === keyOf(v1, "quick") && c.to === 0).length, 4);
+    assert.equal(f.finished, true);
+    assert.ok(f.waves.length >= 8, "careful takes a stop and a start per instance");
+  });
+});
