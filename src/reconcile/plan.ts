@@ -79,6 +79,27 @@ export function plan(input: PlanInput): Plan {
   const told = toldIndex(input);
   const hostsById = input.hostsById ?? new Map(input.hosts.map((h) => [h.hostId, h]));
   const paused = input.stored?.paused === true && deployed !== undefined;
+  const components = planComponents(input, told, hostsById, paused);
+  const proposed = paused ? [] : diff(input, components, told, hostsById);
+  const { commands, refused } = applyRefusals(proposed, components, input, hostsById);
+  const observed: Observed = { workloads: input.workloads, told, commands, refused };
+  const revert = paused ? undefined : revertOf(input, components);
+  const status = appStatus(input, deployed?.version ?? null, components, observed, paused);
+  return revert ? { commands, status, revert } : { commands, status };
+}
+
+/**
+ * Each component of the deployed version: its scaler's placement, held while a dependency is
+ * not ready (depends.ts), else moved toward that placement by the rollout planner (rolling.ts).
+ */
+function planComponents(
+  input: PlanInput,
+  told: Map<string, number>,
+  hostsById: ReadonlyMap<string, HostState>,
+  paused: boolean,
+): PlannedComponent[] {
+  const deployed = input.stored?.deployed;
+  const byTold = (h: string, k: string) => told.get(slotId(h, k)) ?? 0;
   const planned = deployed
     ? deployed.manifest.spec.components.map((c) =>
         planComponent(
@@ -91,16 +112,15 @@ export function plan(input: PlanInput): Plan {
             hostsById,
             workloads: input.workloads,
             registry: input.registry,
-            told: (h, k) => told.get(slotId(h, k)) ?? 0,
+            told: byTold,
             now: input.now,
           },
           c,
         ),
       )
     : [];
-  const byTold = (h: string, k: string) => told.get(slotId(h, k)) ?? 0;
   const held = holdForDependencies(deployed?.manifest, planned, input.workloads, byTold);
-  const components: PlannedComponent[] = held.map((p, i) => {
+  return held.map((p, i) => {
     const c = deployed?.manifest.spec.components[i];
     // Held for a dependency: what runs stays as it is, old revisions included (depends.ts).
     if (p !== planned[i]) return { ...p, held: true };
@@ -119,12 +139,6 @@ export function plan(input: PlanInput): Plan {
     });
     return { ...p, rollout };
   });
-  const proposed = paused ? [] : diff(input, components, told, hostsById);
-  const { commands, refused } = applyRefusals(proposed, components, input, hostsById);
-  const observed: Observed = { workloads: input.workloads, told, commands, refused };
-  const revert = paused ? undefined : revertOf(input, components);
-  const status = appStatus(input, deployed?.version ?? null, components, observed, paused);
-  return revert ? { commands, status, revert } : { commands, status };
 }
 
 /** The first stalled component with `autoRevert` sends the app back to the version deployed before. */
