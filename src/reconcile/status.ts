@@ -62,13 +62,15 @@ function componentStatus(plan: PlannedComponent, observed: Observed, paused: boo
   const issuing = observed.commands.some((c) => c.component === plan.name);
   const settled =
     !issuing && mine.every((w) => observed.told.get(`${w.host.hostId}\n${w.key}`) === w.inventory.desired);
+  const starting = ready < Math.min(running, desired) ? `${Math.min(running, desired) - ready} starting` : "";
+  // Mid-rollout the rolling sentence already says what is stopping and what is old.
   const extra = [
-    ready < Math.min(running, desired) ? `${Math.min(running, desired) - ready} starting` : "",
-    running > desired ? `stopping ${plural(running - desired, "instance")}` : "",
-    oldRunning > 0 ? `${plural(oldRunning, "instance")} of an older revision still running` : "",
+    starting,
+    !record && running > desired ? `stopping ${plural(running - desired, "instance")}` : "",
+    !record && oldRunning > 0 ? `${plural(oldRunning, "instance")} of an older revision still running` : "",
     ...notes.notes,
   ].filter(Boolean);
-  const detail = record ? rollingMessage(plan, desired) : [counts, ...extra].join("; ");
+  const detail = [record ? rollingMessage(plan, desired) : counts, ...extra].join("; ");
   const refused = observed.refused?.filter((r) => r.component === plan.name) ?? [];
   let phase: Phase;
   let message: string;
@@ -100,7 +102,8 @@ function rollingMessage(plan: PlannedComponent, desired: number): string {
   const parts = [
     `${r.readyNew}/${desired} on ${r.to}`,
     where,
-    `${r.available}/${desired} available`,
+    // A surge makes more than desired available: "desired/desired" says all that matters.
+    `${Math.min(r.available, desired)}/${desired} available`,
     young > 0 ? `${young} ready for less than ${minReady} s` : "",
   ];
   return `rolling ${r.from ?? "older revision"} → ${r.to}: ${parts.filter(Boolean).join(", ")}`;
