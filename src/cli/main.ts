@@ -40,6 +40,11 @@ function propagateExitOverride(cmd: Command): void {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `nadm schema | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(EXIT.ok);
+    throw err;
+  });
   // Not commander's .version(): its --version would swallow `app deploy NAME --version V`.
   if (argv[2] === "--version" || argv[2] === "-V") {
     process.stdout.write(`${NADM_VERSION}\n`);
