@@ -62,7 +62,9 @@ export function rollComponent(input: RollingInput): ComponentRollout {
   }));
   const serialBy = properties.serialBy;
   const step = planRollout({
-    desired: plan.desired ?? sumValues(plan.placements),
+    // What the scaler can place now: instances it cannot place (a spread group with no host)
+    // must not hold old ones back forever; the status reports them on their own.
+    desired: sumValues(plan.placements),
     target: plan.placements,
     key: plan.key,
     slots,

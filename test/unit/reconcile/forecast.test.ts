@@ -125,3 +125,22 @@ spec:
     assert.ok(f.waves.length >= 8, "careful takes a stop and a start per instance");
   });
 });
+
+test("a spread group that cannot be placed does not hold old instances forever", () => {
+  const zoned = (version: string) => manifest(webApp(version, SPREAD, `[server.js, ${version}]`));
+  const [v1, v2] = [zoned("v1"), zoned("v2")];
+  // Zone b is gone: only the 3 zone-a hosts are left, each running one old instance.
+  const hosts = ["a1", "a2", "a3"].map((h, i) =>
+    host(h, "zone=a", [workload(keyOf(v1, "web"), { desired: 1 })], i + 1),
+  );
+  const f = forecast(input({ hosts, stored: storedApp([v1, v2], "v2") }));
+  assert.equal(f.finished, true);
+  const end = f.waves.flatMap((w) => w.commands);
+  assert.equal(
+    end.filter((c) => c.workload === keyOf(v1, "web") && c.to === 0).length,
+    3,
+    "every old instance stopped",
+  );
+  assert.equal(f.status?.phase, "failed");
+  assert.match(f.status?.message ?? "", /no host matches zone=b/);
+});
