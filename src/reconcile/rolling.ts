@@ -72,7 +72,7 @@ export function rollComponent(input: RollingInput): ComponentRollout {
     groupOf: (hostId) => (serialBy ? (input.hostsById.get(hostId)?.record.labels[serialBy] ?? "") : ""),
   });
   if (!step.rolling) return { step, properties };
-  const record = progressRecord(input, step);
+  const record = progressRecord(input, step, properties.progressDeadlineSeconds * 1000);
   const idleMs = input.now - Date.parse(record.progressAt);
   if (input.paused || idleMs <= properties.progressDeadlineSeconds * 1000)
     return { step, properties, record };
@@ -88,11 +88,12 @@ function availableCount(w: WorkloadOnHost, since: number): number {
   return Math.min(w.inventory.ready, readyAt.filter((t) => t <= since).length);
 }
 
-function progressRecord(input: RollingInput, step: RolloutStep): RolloutStatus {
+function progressRecord(input: RollingInput, step: RolloutStep, deadlineMs: number): RolloutStatus {
   const prev = input.previous?.rollout;
   const same = prev?.key === input.plan.key;
   const restart = !same || (prev.paused === true && !input.paused);
   const progressed = same && step.availableNew > prev.availableNew;
+  const progressAt = restart || progressed ? new Date(input.now).toISOString() : prev.progressAt;
   const from = same
     ? prev.from
     : input.statusVersion !== input.version
@@ -106,7 +107,8 @@ function progressRecord(input: RollingInput, step: RolloutStep): RolloutStatus {
     availableNew: step.availableNew,
     available: step.available,
     active: step.active ?? null,
-    progressAt: restart || progressed ? new Date(input.now).toISOString() : prev.progressAt,
+    progressAt,
+    deadlineAt: new Date(Date.parse(progressAt) + deadlineMs).toISOString(),
     ...(input.paused ? { paused: true } : {}),
   };
 }

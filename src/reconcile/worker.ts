@@ -15,7 +15,7 @@ import { deployAndAnnounce } from "../manifests/deploy.js";
 import type { ManifestStore } from "../manifests/store.js";
 import type { Metrics } from "../metrics.js";
 import type { ScalerRegistry } from "../scalers/index.js";
-import type { AppStatus, Phase } from "../streams/app-status.js";
+import type { AppStatus } from "../streams/app-status.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { MalformedEventError, type NadmEvent, parseEvent } from "../streams/events.js";
 
@@ -30,7 +30,14 @@ import { plan, type Revert } from "./plan.js";
 import { refusalSource } from "./refusal-source.js";
 import type { StatusWriter } from "./status-writer.js";
 
-const UNSETTLED: ReadonlySet<Phase> = new Set(["reconciling", "failed", "waiting"]);
+function timeWillMove(status: AppStatus, now: number): boolean {
+  if (status.phase === "failed" || status.phase === "waiting") return true;
+  if (status.phase !== "reconciling") return false;
+  return status.components.some(({ rollout: r }) => {
+    if (!r || r.paused) return false;
+    return r.readyNew > r.availableNew || (r.deadlineAt !== undefined && now >= Date.parse(r.deadlineAt));
+  });
+}
 
 /** How long an event waits for this replica's cache to reach its KV revision before a direct read. */
 export const FENCE_TIMEOUT_MS = 2_000;
@@ -147,7 +154,7 @@ export class ReconcileWorker {
         const every = Math.max(1, Math.round(this.deps.config.resyncIntervalMs / event.data.intervalMs));
         return event.data.period % every === 0
           ? this.allApps(event.lattice)
-          : this.unsettledApps(event.lattice);
+          : this.unsettledApps(event.lattice, Date.now());
       }
       case "host_started":
       case "host_stopped":
@@ -188,15 +195,17 @@ export class ReconcileWorker {
   }
 
   /**
-   * Apps whose stored status is still moving (reconciling, failed, waiting): time alone can move
-   * them on (a rollout's minReadySeconds or progress deadline, a retry's backoff), and no host
-   * event marks that moment. The status is in KV, so whichever replica takes the tick does this.
+   * Apps whose stored status says that time alone will move them on, with no host event to mark
+   * the moment: `failed` and `waiting` (a refused command's backoff, a scaler's wait), and a
+   * rollout waiting out `minReadySeconds` or past its progress deadline. The status is in KV, so
+   * whichever replica takes the tick does this. A rollout driven by host events is not revisited:
+   * a second replica reconciling the same app at the same moment could send a command twice.
    */
-  private unsettledApps(lattice: string): string[] {
+  private unsettledApps(lattice: string, now: number): string[] {
     const apps: string[] = [];
     for (const c of this.deps.statuses.values()) {
       const k = keys.parse(c.key);
-      if (k?.lattice === lattice && UNSETTLED.has(c.value.phase)) apps.push(k.name);
+      if (k?.lattice === lattice && timeWillMove(c.value, now)) apps.push(k.name);
     }
     return apps.sort();
   }

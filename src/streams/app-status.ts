@@ -40,6 +40,8 @@ export const rolloutStatusSchema = z.object({
   active: z.string().nullable(),
   /** When `availableNew` last grew (or the rollout started or resumed): the progress deadline runs from here. */
   progressAt: z.string(),
+  /** progressAt + progressDeadlineSeconds: when, without progress, the rollout fails. */
+  deadlineAt: z.string().optional(),
   paused: z.boolean().optional(),
 });
 export type RolloutStatus = z.infer<typeof rolloutStatusSchema>;

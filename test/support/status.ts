@@ -3,18 +3,25 @@ import type { ApiClient } from "../../src/api/client.js";
 import type { AppStatus } from "../../src/streams/app-status.js";
 import { waitFor } from "./wait.js";
 
-export function statusWhere(
+export async function statusWhere(
   api: ApiClient,
   name: string,
   ok: (s: AppStatus) => boolean,
   what: string,
   timeoutMs = 30_000,
 ): Promise<AppStatus> {
-  return waitFor(
-    async () => {
-      const s = await api.status(name);
-      return ok(s) ? s : undefined;
-    },
-    { timeoutMs, what },
-  );
+  let last: AppStatus | undefined;
+  try {
+    return await waitFor(
+      async () => {
+        last = await api.status(name);
+        return ok(last) ? last : undefined;
+      },
+      { timeoutMs, what },
+    );
+  } catch (err) {
+    // Say where it stood: a timeout alone does not tell what the status was doing.
+    const seen = last ? `${last.phase} (${last.version}): ${last.message}` : "no status";
+    throw new Error(`${(err as Error).message}; last status ${seen}`, { cause: err });
+  }
 }

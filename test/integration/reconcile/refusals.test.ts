@@ -19,6 +19,7 @@ import { BUCKETS, keys, STREAMS } from "../../../src/streams/subjects.js";
 import { startController } from "../../support/controller.js";
 import { spreadApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
+import { statusWhere as waitForStatus } from "../../support/status.js";
 import { waitFor } from "../../support/wait.js";
 
 /** A sim host with a policy: while `refusing`, it refuses every workload of app "picky". */
@@ -52,15 +53,8 @@ for (const hostId of ["h1", "h2", "h3"]) {
   after(() => agent.stop());
 }
 
-async function statusWhere(ok: (s: AppStatus) => boolean, what: string, timeoutMs = 15_000) {
-  return waitFor(
-    async () => {
-      const s = await api.status("picky");
-      return ok(s) ? s : undefined;
-    },
-    { timeoutMs, what },
-  );
-}
+const statusWhere = (ok: (s: AppStatus) => boolean, what: string, timeoutMs = 15_000) =>
+  waitForStatus(api, "picky", ok, what, timeoutMs);
 
 /** Every command on nadm_commands for app picky on `hostId`. */
 async function commandsTo(hostId: string): Promise<Command[]> {
