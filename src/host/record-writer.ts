@@ -16,7 +16,7 @@ import type { KV } from "@nats-io/kv";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import { type EventData, eventSource, publishEvent } from "../streams/events.js";
-import type { HostRecord, WorkloadInventory } from "../streams/host-record.js";
+import type { ArtifactState, HostRecord, WorkloadInventory } from "../streams/host-record.js";
 import { isWrongLastSequence } from "../streams/kv-cas.js";
 import type { EventType } from "../streams/subjects.js";
 import { keys } from "../streams/subjects.js";
@@ -183,9 +183,9 @@ export class RecordWriter {
     }
     for (const [key, inv] of Object.entries(record.inventory)) {
       const prev = this.lastWritten?.inventory[key];
-      if (prev && prev.desired === inv.desired && prev.running === inv.running && prev.ready === inv.ready) {
-        continue;
-      }
+      const same =
+        prev && prev.desired === inv.desired && prev.running === inv.running && prev.ready === inv.ready;
+      if (same && !notesMoved(prev, inv)) continue;
       out.push({ type: "workload_scaled", data: workloadData(hostId, key, inv) });
     }
     return out;
@@ -216,6 +216,21 @@ export class RecordWriter {
       };
     });
   }
+}
+
+/**
+ * What the status tells besides counts changed: a failing probe's answer, or an artifact fetch
+ * that changed state or crossed a tenth of its size. Worth an event, so the status can say so:
+ * nothing else marks those moments.
+ */
+function notesMoved(prev: WorkloadInventory, next: WorkloadInventory): boolean {
+  return prev.probe !== next.probe || artifactMoved(prev.artifact, next.artifact);
+}
+
+function artifactMoved(prev: ArtifactState | undefined, next: ArtifactState | undefined): boolean {
+  if (!prev || !next) return prev !== next;
+  const tenth = (a: ArtifactState) => (a.size > 0 ? Math.floor((a.bytes * 10) / a.size) : 0);
+  return prev.state !== next.state || tenth(prev) !== tenth(next);
 }
 
 function workloadData(hostId: string, workloadKey: string, inv: WorkloadInventory) {
