@@ -80,7 +80,15 @@ function sample(w: RolloutWatch, app: string, label: string, onlyKey?: string): 
 
 /** `host workload from→to` strings, counted per (host, key) as the commands arrive. */
 export interface CommandLog {
-  commands: Array<{ hostId: string; key: string; count: number }>;
+  commands: Array<{
+    hostId: string;
+    key: string;
+    count: number;
+    basedOnRevision: number;
+    causationId: string;
+    issuedAt: string;
+    seq: number;
+  }>;
   stop(): void;
 }
 
@@ -92,7 +100,16 @@ export async function recordCommands(nc: NatsConnection, app: string): Promise<C
   void (async () => {
     for await (const m of messages) {
       const c = commandSchema.parse(m.json());
-      if (c.app === app) log.commands.push({ hostId: c.hostId, key: c.workload.key, count: c.count });
+      if (c.app === app)
+        log.commands.push({
+          hostId: c.hostId,
+          key: c.workload.key,
+          count: c.count,
+          basedOnRevision: c.basedOnRevision,
+          causationId: c.causationId,
+          issuedAt: c.issuedAt,
+          seq: m.seq,
+        });
     }
   })();
   return log;
