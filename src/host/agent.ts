@@ -42,6 +42,8 @@ export class HostAgent {
   private sub: Subscription | undefined;
   private cancelHeartbeat: (() => void) | undefined;
   private heartbeatSeq = 0;
+  /** Workload key → the last command applied before it retired, and when. */
+  private readonly retired = new Map<string, { commandId: string | null; at: number }>();
   private startedAt = "";
   private stopping: Promise<void> | undefined;
 
@@ -166,6 +168,7 @@ export class HostAgent {
       updatedAt: new Date().toISOString(),
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       heartbeatSeq: this.heartbeatSeq,
+      retired: this.retiredLately(),
       address: o.advertiseAddress,
       inventory: this.inventory(),
     };
@@ -255,6 +258,17 @@ export class HostAgent {
     if (this.state === "running") void this.writer?.request();
   }
 
+  /** Retired workloads still inside the command stream's dedupe window (older ones are forgotten). */
+  private retiredLately(): Record<string, string | null> {
+    const cutoff = Date.now() - this.options.resources.duplicateWindowMs;
+    const out: Record<string, string | null> = {};
+    for (const [key, r] of this.retired) {
+      if (r.at < cutoff || this.workloads.has(key)) this.retired.delete(key);
+      else out[key] = r.commandId;
+    }
+    return out;
+  }
+
   /** Drops workloads whose all-zero state has been written (and its workload_scaled published). */
   private retireIdle(record: HostRecord): void {
     let removed = false;
@@ -263,6 +277,7 @@ export class HostAgent {
       if (inv.desired === 0 && inv.running === 0 && inv.failed === 0 && workload?.idle) {
         workload.close();
         this.workloads.delete(key);
+        this.retired.set(key, { commandId: workload.lastCommandId, at: Date.now() });
         removed = true;
       }
     }

@@ -47,6 +47,8 @@ export class RecordWriter {
   private dirty = false;
   private frozen = false;
   private startedPublished = false;
+  /** Lives of this record within this process: bumped when it was deleted under us. */
+  private incarnation = 0;
   private loop: Promise<void> | undefined;
   private draining = false;
   private waiters: Array<(revision: number) => void> = [];
@@ -126,9 +128,9 @@ export class RecordWriter {
   }
 
   private async write(record: HostRecord): Promise<number> {
-    const data = JSON.stringify(record);
     const { kv } = this.opts;
     for (let attempt = 1; attempt <= (this.opts.maxCasAttempts ?? 8); attempt++) {
+      const data = JSON.stringify({ ...record, incarnation: this.incarnation });
       try {
         this.revision =
           this.revision > 0
@@ -143,7 +145,10 @@ export class RecordWriter {
         this.revision = current?.revision ?? 0;
         // Declared lost while alive (a long pause): announce ourselves again so controllers
         // count our instances at once instead of at the next resync.
-        if (current && current.operation !== "PUT") this.startedPublished = false;
+        if (current && current.operation !== "PUT") {
+          this.startedPublished = false;
+          this.incarnation++;
+        }
       }
     }
     throw new HostRecordConflictError(`could not write ${this.key}: it keeps changing under us`);

@@ -23,6 +23,7 @@ export function toCommand(
       workloadKey: p.workload.key,
       count: p.count,
       basedOnRevision: p.basedOnRevision,
+      basis: p.basis,
       after: p.after,
     }),
     lattice,

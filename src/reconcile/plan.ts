@@ -49,6 +49,8 @@ export interface PlannedCommand {
   count: number;
   /** Revision of the host record the command was computed from. */
   basedOnRevision: number;
+  /** The host's state of the workload it was computed from: what its dedupe id is hashed on. */
+  basis?: string;
   reason: string;
   /** Set by applyRefusals: the app generation, the attempt after refusals, the refusal it follows. */
   generation?: number;
@@ -150,6 +152,22 @@ function revertOf(input: PlanInput, components: PlannedComponent[]): Revert | un
   return { app: input.app, from, to, reason: stalled.rollout.stalled };
 }
 
+/**
+ * What a command's dedupe id is hashed on (ARCHITECTURE §2 rule 2, deviation 35): the life of
+ * the host and its own state of the workload (last count accepted and the command that set it,
+ * or the last command before the workload retired), not the record's revision. Two replicas
+ * planning the same step from the same host state, one record write apart (a heartbeat, another
+ * workload), compute the same id, and the stream keeps one. A real retry still differs: the host
+ * took a command since, restarted, or came back after the liveness sweep (`incarnation`).
+ */
+export function hostBasis(host: HostState | undefined, key: string): string {
+  if (!host) return "gone";
+  const r = host.record;
+  const inv = r.inventory[key];
+  const state = inv ? `${inv.desired}/${inv.lastCommandId ?? ""}` : `retired/${r.retired?.[key] ?? ""}`;
+  return `${r.startedAt}/${r.incarnation ?? 0}/${state}`;
+}
+
 function byHostThenKey(a: WorkloadOnHost, b: WorkloadOnHost): number {
   const [x, y] = [`${a.host.hostId}\n${a.key}`, `${b.host.hostId}\n${b.key}`];
   return x < y ? -1 : x > y ? 1 : 0;
@@ -190,6 +208,7 @@ function diff(
         workload: current ? c.workload : { key, rev: revs.get(key) ?? "", type: c.workload.type, spec: {} },
         count,
         basedOnRevision: hostsById.get(hostId)?.revision ?? 0,
+        basis: hostBasis(hostsById.get(hostId), key),
         reason: rolling
           ? `rollout to ${input.stored?.deployed?.version}: ${current ? "new" : "old"} revision ${have} → ${count} on ${hostId}`
           : count === 0
@@ -216,6 +235,7 @@ function diff(
       workload: { key: w.key, rev: w.inventory.rev, type: now?.workload.type ?? "process", spec: {} },
       count: 0,
       basedOnRevision: w.host.revision,
+      basis: hostBasis(w.host, w.key),
       reason,
     });
   }

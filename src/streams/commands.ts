@@ -47,9 +47,16 @@ export function commandId(parts: {
   workloadKey: string;
   count: number;
   basedOnRevision: number;
+  /** The host's state the command was computed from (see reconcile/plan.ts `hostBasis`). */
+  basis?: string;
   after?: string;
 }): string {
-  const basis = parts.after === undefined ? `${parts.basedOnRevision}` : `after ${parts.after}`;
+  const basis =
+    parts.after !== undefined
+      ? `after ${parts.after}`
+      : parts.basis !== undefined
+        ? `state ${parts.basis}`
+        : `${parts.basedOnRevision}`;
   const text = `${parts.lattice}\n${parts.hostId}\n${parts.workloadKey}\n${parts.count}\n${basis}`;
   return `cmd-${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
 }

@@ -59,6 +59,17 @@ export const hostRecordSchema = z.object({
   updatedAt: z.string(),
   heartbeatIntervalMs: z.number().int().positive(),
   heartbeatSeq: z.number().int().min(0),
+  /**
+   * Bumped each time the host finds its record deleted while it runs (the liveness sweep) and
+   * writes it again: with `startedAt`, which life of the host a command was computed for.
+   */
+  incarnation: z.number().int().min(0).optional(),
+  /**
+   * Workloads retired lately (key → the last command id applied to them), for as long as
+   * commands are deduplicated: a command computed for a retired workload is told apart from one
+   * computed before it ever ran.
+   */
+  retired: z.record(z.string(), z.string().nullable()).optional(),
   /** Where other hosts reach this host's instances (`--advertise-address`). */
   address: z.string().optional(),
   inventory: z.record(z.string(), workloadInventorySchema),

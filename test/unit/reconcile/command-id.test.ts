@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { HostState } from "../../../src/lattice/view.js";
 import { toCommand } from "../../../src/reconcile/issue.js";
-import type { PlannedCommand } from "../../../src/reconcile/plan.js";
+import { hostBasis, type PlannedCommand } from "../../../src/reconcile/plan.js";
 import { commandId } from "../../../src/streams/commands.js";
 import { NOW } from "./builders.js";
 
@@ -95,4 +96,42 @@ describe("toCommand", () => {
       toCommand("default", "shop", planned, "evt-1", NOW).id,
     );
   });
+});
+
+describe("dedupe ids follow the host's state of the workload, not its record revision", () => {
+  const key = "shop.web.abc";
+  const rec = (revision: number, inventory: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    ({
+      hostId: "h1",
+      lattice: "default",
+      revision,
+      seenAt: new Date(0),
+      record: { hostId: "h1", lattice: "default", startedAt: "t0", inventory, ...extra },
+    }) as unknown as HostState;
+  const idFor = (host: HostState) =>
+    commandId({
+      lattice: "default",
+      hostId: "h1",
+      workloadKey: key,
+      count: 1,
+      basedOnRevision: host.revision,
+      basis: hostBasis(host, key),
+    });
+  const running = (lastCommandId: string) => ({ [key]: { desired: 0, lastCommandId } });
+
+  const rows: Array<[string, HostState, HostState, boolean]> = [
+    ["a heartbeat in between: the same command", rec(5, {}), rec(6, {}), true],
+    ["the host took a command since: a new one", rec(5, running("c1")), rec(6, running("c2")), false],
+    ["the workload retired since: a new one", rec(5, {}), rec(9, {}, { retired: { [key]: "c2" } }), false],
+    [
+      "the host came back after the liveness sweep: a new one",
+      rec(5, {}),
+      rec(9, {}, { incarnation: 1 }),
+      false,
+    ],
+    ["the host restarted: a new one", rec(5, {}), rec(9, {}, { startedAt: "t1" }), false],
+  ];
+  for (const [name, a, b, same] of rows) {
+    test(name, () => assert.equal(idFor(a) === idFor(b), same));
+  }
 });
