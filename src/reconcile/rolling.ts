@@ -42,10 +42,18 @@ export interface RollingInput {
   now: number;
 }
 
+/** Parsed once per component object: a stored manifest does not change while it is cached. */
+const parsedRollouts = new WeakMap<ComponentSpec, RolloutProperties>();
+
 export function rolloutProperties(component: ComponentSpec): RolloutProperties {
-  const trait = component.traits?.find((t) => t.type === ROLLOUT_TRAIT);
-  const parsed = rolloutPropertiesSchema.safeParse(trait?.properties ?? {});
-  return parsed.success ? parsed.data : rolloutPropertiesSchema.parse({});
+  let props = parsedRollouts.get(component);
+  if (!props) {
+    const trait = component.traits?.find((t) => t.type === ROLLOUT_TRAIT);
+    const parsed = rolloutPropertiesSchema.safeParse(trait?.properties ?? {});
+    props = parsed.success ? parsed.data : rolloutPropertiesSchema.parse({});
+    parsedRollouts.set(component, props);
+  }
+  return props;
 }
 
 export function rollComponent(input: RollingInput): ComponentRollout {
