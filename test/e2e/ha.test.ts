@@ -181,4 +181,6 @@ test("3 replicas under SIGKILL chaos converge 50 apps on 50 hosts with no duplic
   };
   console.log(JSON.stringify(report));
   assert.ok(kills >= 10, "replicas were killed during the run");
+  // ARCHITECTURE §2: commands sent ≤ 1.05 × the minimum needed, even under SIGKILL chaos.
+  assert.ok(commands <= 1.05 * minimum, `${commands} commands for a minimum of ${minimum}`);
 });
