@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { ApiClient } from "../../src/api/client.js";
 import type { AppStatus } from "../../src/streams/app-status.js";
-import { spreadApp } from "../support/manifests.js";
+import { twoZoneApp } from "../support/manifests.js";
 import { testNats } from "../support/nats.js";
 import { type NadmProcess, spawnNadm } from "../support/processes.js";
 import { recordCommands, watchRollout } from "../support/rollout-watch.js";
@@ -16,18 +16,7 @@ import { waitFor } from "../support/wait.js";
 const nats = await testNats();
 const env = { NATS_URL: nats.url, NADM_LOG_LEVEL: "warn" };
 const rollout = { maxSurge: 0, maxUnavailable: 1, serialBy: "zone" };
-const spread = [
-  { name: "a", requirements: { zone: "a" }, weight: 1 },
-  { name: "b", requirements: { zone: "b" }, weight: 1 },
-];
-const manifest = (version: string) =>
-  spreadApp("ha-roll", {
-    instances: 6,
-    spread,
-    version,
-    rollout,
-    properties: { command: "sim", args: [version] },
-  });
+const manifest = (version: string) => twoZoneApp("ha-roll", version, rollout);
 
 test("a replica SIGKILLed mid-rollout: bounds hold, commands = 1.00 × the planner's minimum", async () => {
   const replicas: NadmProcess[] = [0, 1].map((i) =>

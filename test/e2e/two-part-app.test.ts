@@ -8,11 +8,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { runCli } from "../support/cli.js";
+import { httpGet } from "../support/http.js";
 import { testNats } from "../support/nats.js";
 import { instancesOf, type NadmProcess, spawnNadm } from "../support/processes.js";
 import { waitFor } from "../support/wait.js";
@@ -105,18 +105,6 @@ async function cli(...args: string[]) {
   const r = await runCli([...args, "--json"], { env });
   assert.equal(r.code, 0, `nadm ${args.join(" ")} failed: ${r.stdout}${r.stderr}`);
   return r.json as Record<string, unknown>;
-}
-
-function httpGet(endpoint: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    get(`http://${endpoint}/`, (res) => {
-      let body = "";
-      res.on("data", (d) => {
-        body += d;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    }).once("error", reject);
-  });
 }
 
 const controller = spawnNadm("controller", ["controller", "--tick-interval", "250ms"], env);

@@ -43,3 +43,15 @@ export function spreadApp(
     },
   });
 }
+
+/** Six instances spread evenly over zones `a` and `b`, with a `rollout` trait: the rollout tests' app. */
+export function twoZoneApp(name: string, version: string, rollout: Record<string, unknown>): string {
+  const spread = ["a", "b"].map((zone) => ({ name: zone, requirements: { zone }, weight: 1 }));
+  return spreadApp(name, {
+    instances: 6,
+    spread,
+    version,
+    rollout,
+    properties: { command: "sim", args: [version] },
+  });
+}

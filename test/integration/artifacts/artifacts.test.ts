@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -18,8 +17,11 @@ import { NadmError } from "../../../src/errors.js";
 import { HostAgent } from "../../../src/host/index.js";
 import type { WorkloadInventory } from "../../../src/streams/host-record.js";
 import { startController } from "../../support/controller.js";
+import { httpGet } from "../../support/http.js";
 import { testNats } from "../../support/nats.js";
 import { waitFor } from "../../support/wait.js";
+
+const body = async (endpoint: string) => (await httpGet(endpoint)).body;
 
 const nats = await testNats();
 const nc = await nats.connect();
@@ -87,18 +89,6 @@ function app(name: string, artifact: object): string {
 
 function inventoryOf(app: string): WorkloadInventory | undefined {
   return Object.values(agent.inventory()).find((w) => w.app === app);
-}
-
-function httpGet(endpoint: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get(`http://${endpoint}/`, (res) => {
-      let body = "";
-      res.on("data", (d) => {
-        body += d;
-      });
-      res.on("end", () => resolve(body));
-    }).once("error", reject);
-  });
 }
 
 async function deploy(text: string): Promise<void> {
@@ -174,7 +164,7 @@ test("a host fetches with progress, verifies, unpacks and runs it; a corrupted c
     `status told the fetch: ${history.entries.map((e) => e.message).join(" | ")}`,
   );
   const endpoint = await waitFor(() => inventoryOf("fetch")?.endpoints?.[0], { what: "an endpoint" });
-  assert.equal(await httpGet(endpoint), "v1");
+  assert.equal(await body(endpoint), "v1");
 
   // Flip bytes in the cached copy, then kill the instance: its restart verifies the cache.
   const cached = join(hostDir, "artifacts", hex, "tree", "server.mjs");
@@ -185,7 +175,7 @@ test("a host fetches with progress, verifies, unpacks and runs it; a corrupted c
   const answer = await waitFor(
     async () => {
       const e = inventoryOf("fetch")?.endpoints?.[0];
-      return e && e !== endpoint ? httpGet(e) : undefined;
+      return e && e !== endpoint ? body(e) : undefined;
     },
     { what: "the restarted instance answering", timeoutMs: 15_000 },
   );

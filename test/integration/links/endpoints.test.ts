@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -14,8 +13,11 @@ import { ApiClient } from "../../../src/api/client.js";
 import { HostAgent } from "../../../src/host/index.js";
 import type { WorkloadInventory } from "../../../src/streams/host-record.js";
 import { startController } from "../../support/controller.js";
+import { httpGet } from "../../support/http.js";
 import { testNats } from "../../support/nats.js";
 import { waitFor } from "../../support/wait.js";
+
+const body = async (endpoint: string) => (await httpGet(endpoint)).body;
 
 const nats = await testNats();
 const nc = await nats.connect();
@@ -93,18 +95,6 @@ function environ(pid: number): Map<string, string> {
   return new Map(raw.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 }
 
-function httpGet(endpoint: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get(`http://${endpoint}/`, (res) => {
-      let body = "";
-      res.on("data", (d) => {
-        body += d;
-      });
-      res.on("end", () => resolve(body));
-    }).once("error", reject);
-  });
-}
-
 test("dependsOn, links, the endpoints file and the endpoints op", async () => {
   await api.put(manifest("v1", 2));
   await api.deploy("shop", "v1");
@@ -139,7 +129,7 @@ test("dependsOn, links, the endpoints file and the endpoints op", async () => {
     },
     { what: "2 api endpoints" },
   );
-  for (const e of listed) assert.match(await httpGet(e), /^api \d+$/);
+  for (const e of listed) assert.match(await body(e), /^api \d+$/);
   await waitFor(() => JSON.stringify(JSON.parse(readFileSync(file, "utf8")).api) === JSON.stringify(listed), {
     what: "the file lists both api endpoints",
   });

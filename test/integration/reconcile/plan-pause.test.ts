@@ -9,7 +9,7 @@ import { ApiClient } from "../../../src/api/client.js";
 import { runSimFleet } from "../../../src/host/index.js";
 import type { AppStatus } from "../../../src/streams/app-status.js";
 import { startController } from "../../support/controller.js";
-import { spreadApp } from "../../support/manifests.js";
+import { spreadApp, twoZoneApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
 import { recordCommands } from "../../support/rollout-watch.js";
 import { statusWhere as waitForStatus } from "../../support/status.js";
@@ -22,19 +22,8 @@ await startController(nc, { tickIntervalMs: TICK_MS });
 const api = new ApiClient(nc, "default");
 const jsm = await jetstreamManager(nc);
 
-const spread = [
-  { name: "a", requirements: { zone: "a" }, weight: 1 },
-  { name: "b", requirements: { zone: "b" }, weight: 1 },
-];
 const rollout = { maxSurge: 0, maxUnavailable: 1, serialBy: "zone" };
-const manifest = (name: string, version: string) =>
-  spreadApp(name, {
-    instances: 6,
-    spread,
-    version,
-    rollout,
-    properties: { command: "sim", args: [version] },
-  });
+const manifest = (name: string, version: string) => twoZoneApp(name, version, rollout);
 
 const statusWhere = (name: string, ok: (s: AppStatus) => boolean, what: string) =>
   waitForStatus(api, name, ok, what);

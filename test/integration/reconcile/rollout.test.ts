@@ -8,7 +8,7 @@ import { ApiClient } from "../../../src/api/client.js";
 import { runSimFleet, type SimFleet } from "../../../src/host/index.js";
 import type { AppStatus } from "../../../src/streams/app-status.js";
 import { startController } from "../../support/controller.js";
-import { spreadApp } from "../../support/manifests.js";
+import { twoZoneApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
 import { watchRollout } from "../../support/rollout-watch.js";
 import { statusWhere as waitForStatus } from "../../support/status.js";
@@ -40,20 +40,7 @@ async function zones(prefix: string): Promise<Map<string, SimFleet>> {
   return fleets;
 }
 
-const spread = [
-  { name: "a", requirements: { zone: "a" }, weight: 1 },
-  { name: "b", requirements: { zone: "b" }, weight: 1 },
-];
-
-function manifest(name: string, version: string, rollout: Record<string, unknown>): string {
-  return spreadApp(name, {
-    instances: 6,
-    spread,
-    version,
-    rollout,
-    properties: { command: "sim", args: [version] },
-  });
-}
+const manifest = twoZoneApp;
 
 const statusWhere = (name: string, ok: (s: AppStatus) => boolean, what: string) =>
   waitForStatus(api, name, ok, what);
