@@ -5,7 +5,7 @@
  * streams' max age (`--status-history`, `--stream-max-age`).
  */
 import { appStatusSchema } from "../streams/app-status.js";
-import { commandSchema } from "../streams/commands.js";
+import { commandSchema, decodeJson } from "../streams/commands.js";
 import { parseEvent } from "../streams/events.js";
 import { readStream } from "../streams/read.js";
 import { type EventType, keys, STREAMS, subjects } from "../streams/subjects.js";
@@ -74,7 +74,13 @@ async function actionsOf(
 async function commandsOf(js: Parameters<typeof readStream>[0], lattice: string, app: string) {
   const out: NonNullable<HistoryResult["commands"]> = [];
   for (const m of await readStream(js, STREAMS.commands, subjects.commandsOf(lattice))) {
-    const parsed = commandSchema.safeParse(JSON.parse(new TextDecoder().decode(m.data)));
+    let raw: unknown;
+    try {
+      raw = decodeJson(m.data);
+    } catch {
+      continue; // not JSON: the dispatcher dead-letters it; history skips it
+    }
+    const parsed = commandSchema.safeParse(raw);
     if (!parsed.success || parsed.data.app !== app) continue;
     const c = parsed.data;
     out.push({

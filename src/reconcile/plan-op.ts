@@ -1,16 +1,16 @@
 /**
  * The controller's answer to the `plan` op: the forecast of deploying a version from this
- * replica's view of the lattice, in the API's wire shape.
+ * replica's view of the lattice, in the shape of the API's `PlanResult` (which the api room
+ * declares; this room does not import it, the shapes meet in controller.ts).
  */
-import type { PlanResult } from "../api/protocol.js";
 import type { KvCache } from "../lattice/kv-cache.js";
 import type { LatticeView } from "../lattice/view.js";
 import type { AppIndex } from "../manifests/app-index.js";
 import type { Manifest } from "../manifests/schema.js";
 import type { ScalerRegistry } from "../scalers/index.js";
-import type { AppStatus } from "../streams/app-status.js";
+import type { AppStatus, Phase } from "../streams/app-status.js";
 import { keys } from "../streams/subjects.js";
-import { forecast } from "./forecast.js";
+import { forecast, type Wave } from "./forecast.js";
 import type { InflightView } from "./inflight.js";
 
 export interface PlanSources {
@@ -20,6 +20,17 @@ export interface PlanSources {
   registry: ScalerRegistry;
 }
 
+export interface DeployPlan {
+  name: string;
+  version: string;
+  from: string | null;
+  waves: Array<Wave & { wave: number }>;
+  placement: Record<string, Record<string, number>>;
+  phase: Phase;
+  message: string;
+  finished: boolean;
+}
+
 export function planDeploy(
   src: PlanSources,
   lattice: string,
@@ -27,7 +38,7 @@ export function planDeploy(
   target: { version: string; manifest: Manifest },
   stored: AppIndex | undefined,
   now = Date.now(),
-): PlanResult {
+): DeployPlan {
   const { view, inflight } = src;
   const current = stored?.deployedVersion ?? null;
   const f = forecast({

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ApiClient } from "../../../src/api/client.js";
 import { runSimFleet } from "../../../src/host/index.js";
 import type { AppStatus } from "../../../src/streams/app-status.js";
@@ -133,4 +133,15 @@ test("pause holds a rollout where it is for ≥ 3 ticks; resume finishes it", as
   await api.resume("paused");
   const done = await deployed("paused", "v2");
   assert.equal(done.components[0]?.ready, 6);
+});
+
+test("history --commands skips a malformed message on the command stream instead of failing", async () => {
+  await api.put(manifest("audited", "v1"));
+  await jetstream(nc).publish("nadm.cmd.default.nobody", "not json");
+  const h = await api.history("audited", { commands: true });
+  assert.deepEqual(h.commands, []);
+  assert.deepEqual(
+    h.actions.map((a) => a.action),
+    ["put"],
+  );
 });
