@@ -34,6 +34,9 @@ export interface DispatchDeps {
   refusals: RefusalLog;
 }
 
+/** How long a command for a host this replica does not know waits for the view to catch up. */
+const VIEW_FENCE_MS = 2_000;
+
 type Reply = { ok: true; superseded?: boolean } | { ok: false; error: string };
 
 export class DispatchWorker {
@@ -79,6 +82,7 @@ export class DispatchWorker {
       return terminal(`malformed command: ${problems.join("; ")}`);
     }
     const cmd = parsed.data;
+    if (await this.hostGone(cmd)) return ok; // declared lost or stopped: the command is moot, never sent
     const reply = await this.send(cmd, msg.data, msg.seq);
     if (reply === "unreachable") {
       if (!this.deps.view.host(cmd.lattice, cmd.hostId)) return ok; // host gone: the command is moot
@@ -94,6 +98,19 @@ export class DispatchWorker {
     // Before the ack: a crash in between redelivers the command, and the clear is retried.
     if (!reply.superseded) await this.deps.refusals.clear(cmd);
     return ok;
+  }
+
+  /**
+   * True once this replica's view is at least as new as the record the command was computed from
+   * and the host is not in it: it was declared lost (or stopped) since. Its commands are moot (a
+   * host that comes back registers again and is told afresh), and sending them would only wait
+   * for a timeout while live hosts' commands queue behind.
+   */
+  private async hostGone(cmd: Command): Promise<boolean> {
+    const { view } = this.deps;
+    if (view.host(cmd.lattice, cmd.hostId)) return false;
+    await view.cache.reach(cmd.basedOnRevision, VIEW_FENCE_MS);
+    return !view.host(cmd.lattice, cmd.hostId);
   }
 
   private async send(cmd: Command, data: Uint8Array, seq: number): Promise<Reply | "unreachable"> {

@@ -14,6 +14,17 @@ import type { HostState, LatticeView } from "./view.js";
 export const MISSED_HEARTBEATS = 3;
 
 /**
+ * Silence after which a host is *suspect*: it missed a heartbeat (plus slack for a slow write),
+ * so nothing new is placed on it, while what it runs still counts until it is declared lost.
+ * In a zone failure the hosts' last heartbeats are spread over one interval, so they are
+ * declared lost over that interval; without this, instances re-placed after the first losses
+ * would land on hosts about to be declared lost too (ARCHITECTURE, deviation 36).
+ */
+export function suspectAfterMs(heartbeatIntervalMs: number): number {
+  return heartbeatIntervalMs + Math.max(heartbeatIntervalMs / 2, 1_000);
+}
+
+/**
  * Pure: the hosts of a lattice that missed too many heartbeats at `now`. Silence before
  * `notBefore` (when this replica last reconnected to NATS) does not count: during a NATS outage
  * no host could report, and declaring them all lost would move every instance for nothing.
@@ -22,6 +33,16 @@ export function expiredHosts(hosts: readonly HostState[], now: number, notBefore
   return hosts.filter(
     (h) => now - Math.max(h.seenAt.getTime(), notBefore) > MISSED_HEARTBEATS * h.record.heartbeatIntervalMs,
   );
+}
+
+/** Pure: ids of the hosts that are suspect at `now` (see suspectAfterMs; `notBefore` as above). */
+export function suspectHosts(hosts: readonly HostState[], now: number, notBefore = 0): Set<string> {
+  const out = new Set<string>();
+  for (const h of hosts) {
+    if (now - Math.max(h.seenAt.getTime(), notBefore) > suspectAfterMs(h.record.heartbeatIntervalMs))
+      out.add(h.hostId);
+  }
+  return out;
 }
 
 export async function sweepLattice(
@@ -33,27 +54,34 @@ export async function sweepLattice(
   log: Logger,
   notBefore = 0,
 ): Promise<string[]> {
-  const lost: string[] = [];
-  for (const host of expiredHosts(view.hosts(lattice), now, notBefore)) {
-    const key = keys.host(lattice, host.hostId);
-    try {
-      await hostsKv.delete(key, { previousSeq: host.revision });
-    } catch (err) {
-      if (isWrongLastSequence(err)) continue; // it reported meanwhile: alive
-      throw err;
-    }
-    const tombstone = await hostsKv.get(key);
-    const lastSeen = host.seenAt.toISOString();
-    log.warn({ lattice, hostId: host.hostId, lastSeen }, "host lost: no heartbeat");
-    await publishEvent(
-      js,
-      lattice,
-      "host_lost",
-      eventSource(lattice, "controller"),
-      { hostId: host.hostId, lastSeen, stateRevision: tombstone?.revision ?? host.revision },
-      `host_lost:${lattice}:${host.hostId}:${host.revision}`,
-    );
-    lost.push(host.hostId);
+  // All at once: in a zone failure hundreds expire in one tick, and one by one each costs three
+  // round trips before the next host's replacement can even start.
+  const lost = await Promise.all(
+    expiredHosts(view.hosts(lattice), now, notBefore).map((host) => declareLost(host, hostsKv, js, log)),
+  );
+  return lost.filter((id): id is string => id !== undefined);
+}
+
+/** Deletes the host's record if it is still the silent one, then publishes `host_lost`. */
+async function declareLost(host: HostState, hostsKv: KV, js: JetStreamClient, log: Logger) {
+  const { lattice, hostId } = host;
+  const key = keys.host(lattice, hostId);
+  try {
+    await hostsKv.delete(key, { previousSeq: host.revision });
+  } catch (err) {
+    if (isWrongLastSequence(err)) return undefined; // it reported meanwhile: alive
+    throw err;
   }
-  return lost;
+  const tombstone = await hostsKv.get(key);
+  const lastSeen = host.seenAt.toISOString();
+  log.warn({ lattice, hostId, lastSeen }, "host lost: no heartbeat");
+  await publishEvent(
+    js,
+    lattice,
+    "host_lost",
+    eventSource(lattice, "controller"),
+    { hostId, lastSeen, stateRevision: tombstone?.revision ?? host.revision },
+    `host_lost:${lattice}:${hostId}:${host.revision}`,
+  );
+  return hostId;
 }

@@ -9,6 +9,9 @@ import { type HostRecord, hostRecordSchema, type WorkloadInventory } from "../st
 import { keys } from "../streams/subjects.js";
 import type { Cached, KvCache } from "./kv-cache.js";
 
+/** Departed hosts remembered (a zone of a large fleet, several times over). */
+const DEPARTED_KEPT = 20_000;
+
 export interface HostState {
   hostId: string;
   lattice: string;
@@ -38,6 +41,8 @@ export class LatticeView {
   private readonly appIndex = new Map<string, Set<string>>();
   /** `{lattice}\n{label}\n{value}` → hostIds */
   private readonly labelIndex = new Map<string, Set<string>>();
+  /** `{lattice}.{hostId}` → apps a host had when its record went away (newest last, bounded). */
+  private readonly departed = new Map<string, string[]>();
 
   constructor(
     readonly cache: KvCache<HostRecord>,
@@ -87,6 +92,14 @@ export class LatticeView {
     return out;
   }
 
+  /**
+   * Apps the host had workloads of when its record was deleted (lost or stopped): the apps a
+   * `host_lost` or `host_stopped` concerns. Undefined when this view never saw the host.
+   */
+  departedApps(lattice: string, hostId: string): string[] | undefined {
+    return this.departed.get(`${lattice}.${hostId}`);
+  }
+
   /** Apps that have workloads somewhere in the lattice (deployed or not). */
   appsWithWorkloads(lattice: string): string[] {
     const prefix = `${lattice}.`;
@@ -104,6 +117,7 @@ export class LatticeView {
     if (prev) this.unindex(lattice, hostId, prev.value);
     if (!next) {
       if (this.byLattice.get(lattice)?.delete(hostId)) this.sorted.delete(lattice);
+      if (prev) this.remember(key, prev.value);
       return;
     }
     if (next.value.hostId !== hostId || next.value.lattice !== lattice) {
@@ -139,6 +153,12 @@ export class LatticeView {
       else hi = mid - 1;
     }
     this.sorted.delete(lattice);
+  }
+
+  private remember(key: string, record: HostRecord): void {
+    this.departed.delete(key);
+    this.departed.set(key, [...new Set(Object.values(record.inventory).map((inv) => inv.app))]);
+    if (this.departed.size > DEPARTED_KEPT) this.departed.delete(this.departed.keys().next().value!);
   }
 
   private index(lattice: string, hostId: string, record: HostRecord): void {

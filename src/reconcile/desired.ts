@@ -44,6 +44,8 @@ export interface DesiredInput {
   /** What each host was last told per workload key (pending command, else the host's `desired`). */
   told: (hostId: string, key: string) => number;
   now: number;
+  /** Hosts that missed a heartbeat: they keep what they run but get nothing new (liveness.ts). */
+  suspect?: ReadonlySet<string>;
 }
 
 /** Cached per component object: a stored manifest is immutable until its KV entry changes. */
@@ -69,11 +71,30 @@ function hostViews(input: DesiredInput, component: string): HostView[] {
     if (w.inventory.component !== component) continue;
     perHost.set(w.host.hostId, (perHost.get(w.host.hostId) ?? 0) + input.told(w.host.hostId, w.key));
   }
-  return input.hosts.map((h) => ({
-    hostId: h.hostId,
-    labels: h.record.labels,
-    instances: perHost.get(h.hostId) ?? 0,
-  }));
+  const suspect = input.suspect;
+  const views: HostView[] = [];
+  for (const h of input.hosts) {
+    const instances = perHost.get(h.hostId) ?? 0;
+    // A suspect host with nothing of this component is no candidate at all.
+    if (instances === 0 && suspect?.has(h.hostId)) continue;
+    views.push({ hostId: h.hostId, labels: h.record.labels, instances });
+  }
+  return views;
+}
+
+/** A suspect host may keep or shed instances, never gain them (the scaler may not know it is suspect). */
+function cordoned(
+  placements: Map<string, number>,
+  hosts: readonly HostView[],
+  suspect?: ReadonlySet<string>,
+) {
+  if (!suspect || suspect.size === 0) return placements;
+  for (const h of hosts) {
+    if (!suspect.has(h.hostId)) continue;
+    const count = placements.get(h.hostId) ?? 0;
+    if (count > h.instances) placements.set(h.hostId, h.instances);
+  }
+  return placements;
 }
 
 export function planComponent(input: DesiredInput, component: ComponentSpec): ComponentPlan {
@@ -115,7 +136,11 @@ export function planComponent(input: DesiredInput, component: ComponentSpec): Co
       }),
       scaler.type,
     );
-    const placements = new Map([...result.placements].filter(([hostId]) => input.hostsById.has(hostId)));
+    const placements = cordoned(
+      new Map([...result.placements].filter(([hostId]) => input.hostsById.has(hostId))),
+      hosts,
+      input.suspect,
+    );
     const desired = askedTotal(scaler, parsed, hosts);
     return { ...base, scaler: scaler.type, placements, desired, status: result.status, unmanaged: false };
   } catch (err) {

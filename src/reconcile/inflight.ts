@@ -125,6 +125,17 @@ export class InflightView {
     return { id: issued.id, count: issued.count };
   }
 
+  /** Apps with a command to the host still pending (issued within the timeout). */
+  appsPendingOn(lattice: string, hostId: string, now: number): string[] {
+    const prefix = slot(lattice, hostId, "");
+    const apps = new Set<string>();
+    for (const [k, v] of this.latest) {
+      if (k.startsWith(prefix) && now - v.seenAt < this.timeoutMs)
+        apps.add(k.slice(prefix.length).split(".")[0]!);
+    }
+    return [...apps];
+  }
+
   private prune(now: number): void {
     for (const [k, v] of this.latest) if (now - v.seenAt > 4 * this.timeoutMs) this.latest.delete(k);
   }

@@ -40,6 +40,8 @@ export interface PlanInput {
   previous?: AppStatus;
   /** Stored refusals of commands (absent: none known); see refusals.ts. */
   refusals?: RefusalSource;
+  /** Hosts that missed a heartbeat: nothing new is placed on them (liveness.ts suspectHosts). */
+  suspect?: ReadonlySet<string>;
 }
 
 export interface PlannedCommand {
@@ -116,6 +118,7 @@ function planComponents(
             registry: input.registry,
             told: byTold,
             now: input.now,
+            suspect: input.suspect,
           },
           c,
         ),

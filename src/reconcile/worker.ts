@@ -8,7 +8,7 @@ import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { ControllerConfig } from "../config.js";
 import type { KvCache } from "../lattice/kv-cache.js";
-import { sweepLattice } from "../lattice/liveness.js";
+import { suspectHosts, sweepLattice } from "../lattice/liveness.js";
 import type { LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
 import { deployAndAnnounce } from "../manifests/deploy.js";
@@ -38,6 +38,8 @@ function timeWillMove(status: AppStatus, now: number): boolean {
     return r.readyNew > r.availableNew || (r.deadlineAt !== undefined && now >= Date.parse(r.deadlineAt));
   });
 }
+
+const UNSETTLED: ReadonlySet<string> = new Set(["reconciling", "waiting", "failed"]);
 
 /** How long an event waits for this replica's cache to reach its KV revision before a direct read. */
 export const FENCE_TIMEOUT_MS = 2_000;
@@ -157,12 +159,30 @@ export class ReconcileWorker {
           : this.unsettledApps(event.lattice, Date.now());
       }
       case "host_started":
+        return this.allApps(event.lattice); // daemon scalers place on every new host
       case "host_stopped":
       case "host_lost":
-        return this.allApps(event.lattice);
+        return this.appsOfDeparted(event.lattice, event.data.hostId);
       default:
         return [event.data.app];
     }
+  }
+
+  /**
+   * What a host leaving concerns: the apps it ran, those with a command to it still in flight,
+   * and those not settled (one may wait for this host's loss to place elsewhere: a suspect host
+   * gets nothing new). Not every app of the lattice: with hundreds of hosts lost at once that
+   * was most of the heal time. Unknown host (this view never saw it): every app.
+   */
+  private appsOfDeparted(lattice: string, hostId: string): string[] {
+    const ran = this.deps.view.departedApps(lattice, hostId);
+    if (!ran) return this.allApps(lattice);
+    const apps = new Set([...ran, ...this.deps.inflight.appsPendingOn(lattice, hostId, Date.now())]);
+    for (const c of this.deps.statuses.values()) {
+      const k = keys.parse(c.key);
+      if (k?.lattice === lattice && UNSETTLED.has(c.value.phase)) apps.add(k.name);
+    }
+    return [...apps].sort();
   }
 
   /** Deployed apps plus apps that still have workloads somewhere (being stopped). */
@@ -220,12 +240,14 @@ export class ReconcileWorker {
     const { view, inflight } = this.deps;
     const stored = await this.deps.manifests.state(lattice, app);
     const now = Date.now();
+    const hosts = view.hosts(lattice);
     const p = plan({
       lattice,
       app,
       stored,
-      hosts: view.hosts(lattice),
+      hosts,
       hostsById: view.hostMap(lattice),
+      suspect: suspectHosts(hosts, now, this.deps.connectedSince?.() ?? 0),
       workloads: view.workloadsOf(lattice, app),
       registry: this.deps.registry,
       pending: (hostId, key) =>

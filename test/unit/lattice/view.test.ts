@@ -122,3 +122,16 @@ test("label and app indexes follow every change", () => {
   assert.deepEqual(view.workloadsOf("default", "shop"), []);
   assert.deepEqual(view.appsWithWorkloads("default"), ["blog"]);
 });
+
+test("a departed host's apps are remembered for the host_lost that follows", () => {
+  const feed = new Feed();
+  const view = new LatticeView(feed.asCache(), silentLogger());
+  feed.put("h1", { zone: "east" }, ["shop", "blog"]);
+  feed.put("h2", { zone: "east" }, []);
+  assert.equal(view.departedApps("default", "h1"), undefined);
+  feed.remove("h1");
+  feed.remove("h2");
+  assert.deepEqual(view.departedApps("default", "h1")?.sort(), ["blog", "shop"]);
+  assert.deepEqual(view.departedApps("default", "h2"), []);
+  assert.equal(view.departedApps("prod", "h1"), undefined);
+});

@@ -93,3 +93,15 @@ describe("InflightView.pending", () => {
     assert.deepEqual(v.pending(LATTICE, "h1", KEY, reportedTaken, NOW), { id: "c2", count: 0 });
   });
 });
+
+test("appsPendingOn: the apps with a command to a host still within the timeout", () => {
+  const v = view(
+    cmd("a", 1, 1000, { key: "shop.web.r1" }),
+    cmd("b", 2, 1000, { key: "shop.api.r1" }),
+    cmd("c", 1, 1000, { key: "blog.web.r1" }),
+    cmd("d", 1, TIMEOUT + 1, { key: "old.web.r1" }),
+    cmd("e", 1, 1000, { key: "other.web.r1", hostId: "h2" }),
+  );
+  assert.deepEqual(v.appsPendingOn(LATTICE, "h1", NOW).sort(), ["blog", "shop"]);
+  assert.deepEqual(v.appsPendingOn(LATTICE, "h3", NOW), []);
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { expiredHosts, MISSED_HEARTBEATS } from "../../../src/lattice/liveness.js";
+import { expiredHosts, MISSED_HEARTBEATS, suspectHosts } from "../../../src/lattice/liveness.js";
 import { host, NOW } from "./builders.js";
 
 describe(`expiredHosts: a host is lost after ${MISSED_HEARTBEATS} missed heartbeats`, () => {
@@ -72,6 +72,29 @@ describe(`expiredHosts: a host is lost after ${MISSED_HEARTBEATS} missed heartbe
         expiredHosts([h], NOW, notBefore).map((x) => x.hostId),
         row.expired ? ["h1"] : [],
       );
+    });
+  }
+});
+
+describe("suspectHosts: a host that missed a heartbeat gets nothing new", () => {
+  const rows: Array<{ age: number; heartbeatIntervalMs: number; reconnectedAgo?: number; suspect: boolean }> =
+    [
+      { age: 0, heartbeatIntervalMs: 5000, suspect: false },
+      { age: 5000, heartbeatIntervalMs: 5000, suspect: false },
+      { age: 7500, heartbeatIntervalMs: 5000, suspect: false },
+      { age: 7501, heartbeatIntervalMs: 5000, suspect: true },
+      // Short intervals get at least 1 s of slack for a slow write.
+      { age: 1999, heartbeatIntervalMs: 1000, suspect: false },
+      { age: 2001, heartbeatIntervalMs: 1000, suspect: true },
+      // Silence during our own NATS outage does not count.
+      { age: 10_000, heartbeatIntervalMs: 5000, reconnectedAgo: 1000, suspect: false },
+    ];
+  for (const { age, heartbeatIntervalMs, reconnectedAgo, suspect } of rows) {
+    const when = reconnectedAgo === undefined ? "" : `, reconnected ${reconnectedAgo} ms ago`;
+    test(`seen ${age} ms ago, heartbeat every ${heartbeatIntervalMs} ms${when} → ${suspect ? "suspect" : "fine"}`, () => {
+      const h = host("h1", "", [], 1, { seenAt: NOW - age, heartbeatIntervalMs });
+      const notBefore = reconnectedAgo === undefined ? 0 : NOW - reconnectedAgo;
+      assert.deepEqual([...suspectHosts([h], NOW, notBefore)], suspect ? ["h1"] : []);
     });
   }
 });

@@ -69,11 +69,41 @@ interface Row {
   hosts: HostState[];
   pending?: PendingTable;
   registry?: ScalerRegistry;
+  /** Hosts that missed a heartbeat. */
+  suspect?: string[];
   want: string[];
   reasons?: string[];
 }
 
 const rows: Row[] = [
+  {
+    name: "a suspect host gets nothing new: e1 missed a heartbeat, east's 3 go to e2",
+    stored: storedApp(v1),
+    hosts: lattice(web1),
+    suspect: ["e1"],
+    want: [`e2 ${web1} ×3 @5`, `w1 ${web1} ×1 @7`],
+  },
+  {
+    name: "a suspect host keeps what it runs (not yet lost): nothing to send",
+    stored: storedApp(v1),
+    hosts: converged,
+    suspect: ["e1"],
+    want: [],
+  },
+  {
+    name: "a suspect host may shed instances (scale down) but never gains",
+    stored: storedApp([v1, v1Small], "v1-small"),
+    hosts: converged,
+    suspect: ["e1", "w1"],
+    want: [`e1 ${web1} ×1 @3`, `w1 ${web1} ×0 @7`],
+  },
+  {
+    name: "every host of a zone suspect: the zone waits instead of landing on them",
+    stored: storedApp(v1),
+    hosts: lattice(web1),
+    suspect: ["w1"],
+    want: [`e1 ${web1} ×2 @3`, `e2 ${web1} ×1 @5`],
+  },
   {
     name: "fresh deploy: 4 instances east:3 west:1 over e1, e2, w1",
     stored: storedApp(v1),
@@ -237,6 +267,7 @@ describe("plan(): commands", () => {
         hosts: row.hosts,
         pendingTable: row.pending,
         registry: row.registry,
+        suspect: row.suspect && new Set(row.suspect),
       });
       assert.deepEqual(lines(p), row.want);
       if (row.reasons)

@@ -1,0 +1,182 @@
+/**
+ * The processes benchmarks run besides nadm's own (`tsx bench/lib/agents.ts ROLE ARGS…`), each
+ * alone in its event loop so it measures neither nadm nor its load generator:
+ *
+ * - `deploy N PREFIX RATE`: deploys the stored apps PREFIX-0…N-1 as the API would (index
+ *   compare-and-set, then `app_deployed`), RATE per second (0: as fast as possible).
+ * - `publish N RATE`: the floor's load, N messages on `bench.in.x` with msg ids.
+ * - `pipeline-loop N`: the floor of M1/M6: consume → publish(msgID) → PubAck → ackAck, 64 in flight.
+ * - `responders N`: N placement-floor hosts: each answers its control request with a KV
+ *   compare-and-set of its own key and an event, like a host applying a command.
+ * - `placement-driver N HOSTS`: the rest of the placement floor (see placement.ts).
+ * Each prints one JSON line `{done, ms}` on stdout when finished.
+ */
+import { jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { resolve, resourcesSchema } from "../../src/config.js";
+import { silentLogger } from "../../src/log.js";
+import { deployAndAnnounce } from "../../src/manifests/deploy.js";
+import { ManifestStore } from "../../src/manifests/store.js";
+import { connectNats } from "../../src/streams/connection.js";
+import { openBuckets } from "../../src/streams/provision.js";
+import { FLOOR } from "./floor.js";
+
+/** First message number of `publish` (a second run in one stream needs fresh msg ids). */
+const ID_OFFSET = Number(process.env.BENCH_ID_OFFSET ?? 0);
+const [role = "", ...args] = process.argv.slice(2);
+const n = Number(args[0] ?? 0);
+const nc = await connectNats({ natsUrl: process.env.NATS_URL ?? "", lattice: "default" });
+const t0 = performance.now();
+const done = await run(role, nc);
+process.stdout.write(`${JSON.stringify({ done, ms: performance.now() - t0 })}\n`);
+await nc.drain();
+
+async function run(role: string, nc: NatsConnection): Promise<number> {
+  switch (role) {
+    case "deploy":
+      return deploy(nc, n, args[1] ?? "app", Number(args[2] ?? 0));
+    case "publish":
+      return paced(n, Number(args[1] ?? 0), (j) => {
+        const i = j + ID_OFFSET;
+        const data = JSON.stringify({ i, pad: "x".repeat(200) });
+        return jetstream(nc)
+          .publish("bench.in.x", data, { msgID: `in-${i}` })
+          .then(() => undefined);
+      });
+    case "pipeline-loop":
+      return pipelineLoop(nc, n);
+    case "responders":
+      return responders(nc, n);
+    case "placement-driver":
+      return placementDriver(nc, n, Number(args[1] ?? 1000));
+    default:
+      throw new Error(`unknown role "${role}"`);
+  }
+}
+
+/** Runs `task(i)` for i < count, at `rate` per second (0: 64 at a time, as fast as possible). */
+async function paced(count: number, rate: number, task: (i: number) => Promise<void>): Promise<number> {
+  if (rate <= 0) {
+    let next = 0;
+    const worker = async () => {
+      while (next < count) await task(next++);
+    };
+    await Promise.all(Array.from({ length: 64 }, worker));
+    return count;
+  }
+  const started = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(task(i));
+  }
+  await Promise.all(inflight);
+  return count;
+}
+
+async function deploy(nc: NatsConnection, count: number, prefix: string, rate: number): Promise<number> {
+  const buckets = await openBuckets(nc, resolve(resourcesSchema, {}));
+  const store = new ManifestStore(buckets.manifests, {});
+  const js = jetstream(nc);
+  return paced(count, rate, async (i) => {
+    await deployAndAnnounce(store, js, "default", `${prefix}-${i}`, "v1");
+  });
+}
+
+async function pipelineLoop(nc: NatsConnection, count: number): Promise<number> {
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(FLOOR.in, "bench");
+  const messages = await consumer.consume({ max_messages: 64 });
+  let done = 0;
+  const inflight = new Set<Promise<void>>();
+  for await (const m of messages) {
+    const p = (async () => {
+      await js.publish("bench.out.x", m.data, { msgID: `out-${m.seq}` });
+      await m.ackAck();
+      done++;
+    })();
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+    if (inflight.size >= 64) await Promise.race(inflight);
+    if (done + inflight.size >= count) break;
+  }
+  await Promise.all(inflight);
+  await messages.close();
+  return done;
+}
+
+/**
+ * Hosts of the placement floor: each applies a command as a host does — compare-and-set of its
+ * own record, an event published with a msg id — and replies. Runs until killed.
+ */
+async function responders(nc: NatsConnection, count: number): Promise<number> {
+  const kv = await new Kvm(nc).open(FLOOR.bucket);
+  const js = jetstream(nc);
+  const revisions = new Map<number, number>();
+  const chains = new Map<number, Promise<void>>();
+  for (let h = 0; h < count; h++) revisions.set(h, await kv.put(`h${h}`, "{}"));
+  for (let h = 0; h < count; h++) {
+    nc.subscribe(`bench.ctl.h${h}`, {
+      // One command at a time per host, as a host's per-workload mutex does.
+      callback: (_e, m) => {
+        const apply = async () => {
+          const rev = await kv.update(`h${h}`, m.data, revisions.get(h)!);
+          revisions.set(h, rev);
+          await js.publish(`bench.evt.h${h}`, m.data, { msgID: `evt-${h}-${rev}` });
+          m.respond('{"ok":true}');
+        };
+        const next = (chains.get(h) ?? Promise.resolve()).then(apply);
+        chains.set(
+          h,
+          next.catch(() => undefined),
+        );
+      },
+    });
+  }
+  await nc.flush();
+  process.stdout.write(`${JSON.stringify({ ready: count })}\n`);
+  await new Promise(() => undefined);
+  return count;
+}
+
+/**
+ * The controller side of the placement floor: publishes `count` commands (PubAck each),
+ * consumes them and sends each to its host (request/reply), and consumes the hosts' events —
+ * every ack awaited, 64 of each in flight.
+ */
+async function placementDriver(nc: NatsConnection, count: number, hosts: number): Promise<number> {
+  const js = jetstream(nc);
+  const publishing = paced(count, 0, (i) =>
+    js
+      .publish(`bench.cmd.h${i % hosts}`, JSON.stringify({ i, pad: "x".repeat(300) }), { msgID: `cmd-${i}` })
+      .then(() => undefined),
+  );
+  const drain = async (stream: string, each: (m: { subject: string; data: Uint8Array }) => Promise<void>) => {
+    const messages = await (await js.consumers.get(stream, "bench")).consume({ max_messages: 64 });
+    let done = 0;
+    const inflight = new Set<Promise<void>>();
+    for await (const m of messages) {
+      const p = each(m).then(async () => {
+        await m.ackAck();
+        done++;
+      });
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+      if (inflight.size >= 64) await Promise.race(inflight);
+      if (done + inflight.size >= count) break;
+    }
+    await Promise.all(inflight);
+    await messages.close();
+  };
+  await Promise.all([
+    publishing,
+    drain(FLOOR.commands, async (m) => {
+      await nc.request(m.subject.replace("bench.cmd.", "bench.ctl."), m.data, { timeout: 10_000 });
+    }),
+    drain(FLOOR.events, async () => undefined),
+  ]);
+  return count;
+}
