@@ -12,9 +12,10 @@ import { traitCatalogFor } from "./catalog.js";
 import type { ControllerConfig, ResourcesConfig } from "./config.js";
 import { RefusalLog } from "./dispatch/refusals.js";
 import { DispatchWorker } from "./dispatch/worker.js";
+import { HostRecordDecoder } from "./lattice/host-decoder.js";
 import { KvCache } from "./lattice/kv-cache.js";
 import { runningComponents } from "./lattice/reports.js";
-import { decodeHostRecord, LatticeView } from "./lattice/view.js";
+import { LatticeView } from "./lattice/view.js";
 import type { Logger } from "./log.js";
 import { migrateAll } from "./manifests/migrate.js";
 import { ManifestStore, storableBytes } from "./manifests/store.js";
@@ -65,7 +66,11 @@ export class Controller {
     if (migrated > 0) log.info({ migrated }, "migrated apps to one key per manifest version");
     const manifests = new AppCache(buckets.manifests, log);
     this.apps = manifests;
-    const hosts = new KvCache(buckets.hosts, decodeHostRecord, log);
+    const decoder = new HostRecordDecoder();
+    const hosts = new KvCache(buckets.hosts, (e) => decoder.decode(e), log);
+    hosts.onChange((key, next) => {
+      if (!next) decoder.forget(key);
+    });
     const statuses = new KvCache(buckets.status, decodeAppStatus, log);
     const refusals = new KvCache(buckets.refusals, decodeRefusal, log);
     await Promise.all([manifests.start(), hosts.start(), statuses.start(), refusals.start()]);

@@ -114,7 +114,13 @@ export class LatticeView {
     const parsed = keys.parse(key);
     if (!parsed) return;
     const { lattice, name: hostId } = parsed;
-    if (prev) this.unindex(lattice, hostId, prev.value);
+    // A heartbeat (host-decoder.ts) keeps the same labels and inventory objects: nothing to re-index.
+    const same =
+      prev &&
+      next &&
+      prev.value.labels === next.value.labels &&
+      prev.value.inventory === next.value.inventory;
+    if (prev && !same) this.unindex(lattice, hostId, prev.value);
     if (!next) {
       if (this.byLattice.get(lattice)?.delete(hostId)) this.sorted.delete(lattice);
       if (prev) this.remember(key, prev.value);
@@ -130,7 +136,7 @@ export class LatticeView {
     const joined = !hosts.has(hostId);
     hosts.set(hostId, state);
     this.resort(lattice, state, joined);
-    this.index(lattice, hostId, next.value);
+    if (!same) this.index(lattice, hostId, next.value);
   }
 
   /** A heartbeat replaces one element in place; a join invalidates the sorted list. */

@@ -9,7 +9,7 @@ import type { KV } from "@nats-io/kv";
 import type { ControllerConfig } from "../config.js";
 import type { KvCache } from "../lattice/kv-cache.js";
 import { suspectHosts, sweepLattice } from "../lattice/liveness.js";
-import type { LatticeView } from "../lattice/view.js";
+import type { HostState, LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
 import { deployAndAnnounce } from "../manifests/deploy.js";
 import type { ManifestStore } from "../manifests/store.js";
@@ -39,6 +39,8 @@ function timeWillMove(status: AppStatus, now: number): boolean {
   });
 }
 
+/** How long one verdict on suspect hosts serves (a heartbeat is seconds; a burst is hundreds of apps). */
+const SUSPECT_REUSE_MS = 250;
 const UNSETTLED: ReadonlySet<string> = new Set(["reconciling", "waiting", "failed"]);
 
 /** How long an event waits for this replica's cache to reach its KV revision before a direct read. */
@@ -72,6 +74,10 @@ export interface ReconcileDeps {
 
 export class ReconcileWorker {
   private readonly coalescer = new Coalescer();
+  private readonly suspectCache = new Map<
+    string,
+    { at: number; hosts: readonly HostState[]; set: ReadonlySet<string> }
+  >();
   private readonly issuer: CommandIssuer;
   private readonly loop: ConsumerLoop;
 
@@ -230,6 +236,18 @@ export class ReconcileWorker {
     return apps.sort();
   }
 
+  /**
+   * Suspect hosts of a lattice, computed at most every SUSPECT_REUSE_MS rather than per app:
+   * during a burst hundreds of apps are reconciled per second over the same fleet.
+   */
+  private suspects(lattice: string, hosts: readonly HostState[], now: number): ReadonlySet<string> {
+    const cached = this.suspectCache.get(lattice);
+    if (cached && cached.hosts === hosts && now - cached.at < SUSPECT_REUSE_MS) return cached.set;
+    const set = suspectHosts(hosts, now, this.deps.connectedSince?.() ?? 0);
+    this.suspectCache.set(lattice, { at: now, hosts, set });
+    return set;
+  }
+
   private async reconcileApp(
     lattice: string,
     app: string,
@@ -247,7 +265,7 @@ export class ReconcileWorker {
       stored,
       hosts,
       hostsById: view.hostMap(lattice),
-      suspect: suspectHosts(hosts, now, this.deps.connectedSince?.() ?? 0),
+      suspect: this.suspects(lattice, hosts, now),
       workloads: view.workloadsOf(lattice, app),
       registry: this.deps.registry,
       pending: (hostId, key) =>

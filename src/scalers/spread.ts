@@ -100,13 +100,20 @@ function compareBigDesc(a: bigint, b: bigint): number {
  * whatever the rest of the lattice looks like (nothing depends on other apps' placements).
  */
 export function rendezvousRank(seed: string, hostId: string): number {
-  let h = 0x811c9dc5;
-  const text = `${seed}\u0000${hostId}`;
+  return finishRank(fnv(fnv(0x811c9dc5, seed), `\u0000${hostId}`));
+}
+
+/** FNV-1a over `text`, continuing from `h`: the seed's part is hashed once per workload. */
+function fnv(h: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  // murmur3's finaliser: FNV alone ranks "h8", "h9" alike for every seed (they differ in one byte).
+  return h;
+}
+
+/** murmur3's finaliser: FNV alone ranks "h8", "h9" alike for every seed (they differ in one byte). */
+function finishRank(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -115,35 +122,64 @@ export function rendezvousRank(seed: string, hostId: string): number {
   return h >>> 0;
 }
 
+interface Ranked {
+  host: HostView;
+  rank: number;
+}
+
+function ranked(hosts: readonly HostView[], seed: string): Ranked[] {
+  const seeded = fnv(fnv(0x811c9dc5, seed), "\u0000");
+  return hosts.map((host) => ({ host, rank: finishRank(fnv(seeded, host.hostId)) }));
+}
+
+function byPlacementOrder(a: Ranked, b: Ranked): number {
+  if (a.host.instances !== b.host.instances) return b.host.instances - a.host.instances;
+  if (a.rank !== b.rank) return a.rank - b.rank;
+  return a.host.hostId < b.host.hostId ? -1 : a.host.hostId > b.host.hostId ? 1 : 0;
+}
+
 /**
  * The order in which hosts receive the leftover of an even split: hosts already running more
  * instances first (keeps instances where they are, so the result is a fixed point), then the
  * workload's rendezvous rank (`seed` names the workload), then hostId.
  */
 export function placementOrder(hosts: readonly HostView[], seed: string): HostView[] {
-  const rank = new Map(hosts.map((h) => [h.hostId, rendezvousRank(seed, h.hostId)]));
-  return [...hosts].sort((a, b) => {
-    if (a.instances !== b.instances) return b.instances - a.instances;
-    const d = rank.get(a.hostId)! - rank.get(b.hostId)!;
-    if (d !== 0) return d;
-    return a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0;
-  });
+  return ranked(hosts, seed)
+    .sort(byPlacementOrder)
+    .map((r) => r.host);
+}
+
+/**
+ * The first `k` of `items` in `cmp` order, in that order. For a few out of many (10 instances
+ * over 1,000 hosts, the common case) one pass with a short sorted list instead of a full sort.
+ */
+function firstK<T>(items: readonly T[], k: number, cmp: (a: T, b: T) => number): T[] {
+  if (k <= 0) return [];
+  if (k * 8 >= items.length) return [...items].sort(cmp).slice(0, k);
+  const top: T[] = [];
+  for (const item of items) {
+    if (top.length === k && cmp(item, top[k - 1]!) >= 0) continue;
+    let at = top.length;
+    while (at > 0 && cmp(item, top[at - 1]!) < 0) at--;
+    top.splice(at, 0, item);
+    if (top.length > k) top.pop();
+  }
+  return top;
 }
 
 /**
  * Spreads `count` instances evenly over `hosts`: equivalent to placing one at a time on the host
- * with the fewest so far (ties by {@link placementOrder}), computed in O(h log h) rather than
- * O(count · h) so large counts stay cheap.
+ * with the fewest so far (ties by {@link placementOrder}): every host gets the even share, and
+ * the first hosts in placement order one more — found without sorting the whole fleet.
  */
 export function spreadEvenly(count: number, hosts: readonly HostView[], seed = ""): Map<string, number> {
   const placed = new Map<string, number>();
   if (hosts.length === 0 || count === 0) return placed;
   const base = Math.floor(count / hosts.length);
   const extra = count - base * hosts.length;
-  placementOrder(hosts, seed).forEach((host, rank) => {
-    const n = base + (rank < extra ? 1 : 0);
-    if (n > 0) placed.set(host.hostId, n);
-  });
+  if (base > 0) for (const host of hosts) placed.set(host.hostId, base);
+  for (const { host } of firstK(ranked(hosts, seed), extra, byPlacementOrder))
+    placed.set(host.hostId, base + 1);
   return placed;
 }
 

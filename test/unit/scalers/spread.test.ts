@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import {
   apportion,
   formatRequirements,
   matchesRequirements,
+  placementOrder,
   spreadEvenly,
 } from "../../../src/scalers/spread.js";
+import type { HostView } from "../../../src/scalers/types.js";
 import { host } from "./fixtures.js";
 
 describe("apportion (largest remainder)", () => {
@@ -94,4 +97,31 @@ describe("labels", () => {
   }
   test("format keeps manifest order", () =>
     assert.equal(formatRequirements({ zone: "w", arch: "arm" }), "zone=w,arch=arm"));
+});
+
+test("spreadEvenly: placing one at a time on the host with the fewest (ties by placementOrder), for any fleet", () => {
+  // The reference is the definition; spreadEvenly computes it without sorting the whole fleet.
+  const reference = (count: number, hosts: HostView[], seed: string) => {
+    const placed = new Map<string, number>();
+    const order = placementOrder(hosts, seed);
+    for (let i = 0; i < count; i++) {
+      const host = order[i % order.length]!;
+      placed.set(host.hostId, (placed.get(host.hostId) ?? 0) + 1);
+    }
+    return placed;
+  };
+  const fleet = fc.uniqueArray(
+    fc.record({ hostId: fc.stringMatching(/^h[0-9a-z]{1,4}$/), instances: fc.nat(3) }),
+    { selector: (h) => h.hostId, minLength: 1, maxLength: 120 },
+  );
+  fc.assert(
+    fc.property(fc.nat(300), fleet, fc.string({ maxLength: 8 }), (count, hosts, seed) => {
+      const views = hosts.map((h) => ({ ...h, labels: {} }));
+      assert.deepEqual(
+        Object.fromEntries([...spreadEvenly(count, views, seed)].sort()),
+        Object.fromEntries([...reference(count, views, seed)].sort()),
+      );
+    }),
+    { numRuns: 1000 },
+  );
 });
