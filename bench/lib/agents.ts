@@ -4,6 +4,7 @@
  *
  * - `deploy N PREFIX RATE`: deploys the stored apps PREFIX-0…N-1 as the API would (index
  *   compare-and-set, then `app_deployed`), RATE per second (0: as fast as possible).
+ * - `api-burst N INSTANCES PREFIX`: puts and deploys N apps through the API, 64 at a time.
  * - `publish N RATE`: the floor's load, N messages on `bench.in.x` with msg ids.
  * - `pipeline-loop N`: the floor of M1/M6: consume → publish(msgID) → PubAck → ackAck, 64 in flight.
  * - `responders N`: N placement-floor hosts: each answers its control request with a KV
@@ -14,12 +15,14 @@
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { ApiClient } from "../../src/api/client.js";
 import { resolve, resourcesSchema } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { deployAndAnnounce } from "../../src/manifests/deploy.js";
 import { ManifestStore } from "../../src/manifests/store.js";
 import { connectNats } from "../../src/streams/connection.js";
 import { openBuckets } from "../../src/streams/provision.js";
+import { spreadApp } from "../../test/support/manifests.js";
 import { FLOOR } from "./floor.js";
 
 /** First message number of `publish` (a second run in one stream needs fresh msg ids). */
@@ -46,6 +49,8 @@ async function run(role: string, nc: NatsConnection): Promise<number> {
       });
     case "pipeline-loop":
       return pipelineLoop(nc, n);
+    case "api-burst":
+      return apiBurst(nc, n, Number(args[1] ?? 10), args[2] ?? "app");
     case "responders":
       return responders(nc, n);
     case "placement-driver":
@@ -83,6 +88,20 @@ async function deploy(nc: NatsConnection, count: number, prefix: string, rate: n
   const js = jetstream(nc);
   return paced(count, rate, async (i) => {
     await deployAndAnnounce(store, js, "default", `${prefix}-${i}`, "v1");
+  });
+}
+
+/** Puts and deploys PREFIX-0…count-1 (INSTANCES each) through the API, 64 at a time, as users would. */
+async function apiBurst(
+  nc: NatsConnection,
+  count: number,
+  instances: number,
+  prefix: string,
+): Promise<number> {
+  const api = new ApiClient(nc, "default", 120_000);
+  return paced(count, 0, async (i) => {
+    const put = await api.put(spreadApp(`${prefix}-${i}`, { instances }));
+    await api.deploy(put.name, put.version);
   });
 }
 

@@ -3,7 +3,7 @@
  * records through KV watches (no API polling that would load the controller), apps put and
  * deployed through the API, and commands counted on the stream.
  */
-import { jetstreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ApiClient } from "../../src/api/client.js";
@@ -13,7 +13,7 @@ import { silentLogger } from "../../src/log.js";
 import type { AppStatus } from "../../src/streams/app-status.js";
 import type { HostRecord } from "../../src/streams/host-record.js";
 import { provision } from "../../src/streams/provision.js";
-import { BUCKETS, keys, STREAMS } from "../../src/streams/subjects.js";
+import { BUCKETS, CONSUMERS, keys, STREAMS } from "../../src/streams/subjects.js";
 import { until } from "./processes.js";
 
 export const LATTICE = "default";
@@ -126,7 +126,52 @@ export function apiClient(nc: NatsConnection): ApiClient {
 }
 
 /** Messages ever stored in the commands stream (its last sequence). */
-export async function commandsStored(nc: NatsConnection): Promise<number> {
+export function commandsStored(nc: NatsConnection): Promise<number> {
+  return lastSeq(nc, STREAMS.commands);
+}
+
+/** Every message of `stream` on `filter` after sequence `after`, with its server timestamp. */
+export async function readAfter(
+  nc: NatsConnection,
+  stream: string,
+  filter: string,
+  after: number,
+): Promise<Array<{ seq: number; time: number; data: Uint8Array }>> {
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(stream, {
+    filter_subjects: filter,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: after + 1,
+  });
+  let pending = (await consumer.info()).num_pending;
+  const out: Array<{ seq: number; time: number; data: Uint8Array }> = [];
+  while (pending > 0) {
+    const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 2_000 });
+    let got = 0;
+    for await (const m of batch) {
+      got++;
+      out.push({ seq: m.seq, time: m.time.getTime(), data: m.data });
+      pending = m.info.pending;
+    }
+    if (got === 0) break;
+  }
+  return out;
+}
+
+export async function lastSeq(nc: NatsConnection, stream: string): Promise<number> {
+  return (await (await jetstreamManager(nc)).streams.info(stream)).state.last_seq;
+}
+
+/** Waits until the reconcile consumer has nothing pending or unacked (the controller is idle). */
+export async function reconcileIdle(nc: NatsConnection, timeoutMs = 600_000): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  return (await jsm.streams.info(STREAMS.commands)).state.last_seq;
+  await until(
+    async () => {
+      const info = await jsm.consumers.info(STREAMS.events, CONSUMERS.reconcile);
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    },
+    "the reconcile consumer to drain",
+    timeoutMs,
+    500,
+  );
 }

@@ -28,14 +28,24 @@ export interface Proc {
   readonly exited: Promise<number | null>;
 }
 
-/** `nadm ARGS` as its own process (through tsx, like the tests). */
-export function spawnNadm(
-  name: string,
-  args: string[],
-  env: Record<string, string> = {},
-  nodeArgs: string[] = [],
-): Proc {
-  return spawnProc(name, process.execPath, [...nodeArgs, "--import", "tsx", MAIN, ...args], env);
+/**
+ * `nadm ARGS` as its own process (through tsx, like the tests). With BENCH_CPU_PROF=DIR set,
+ * controllers write a V8 CPU profile there when stopped (see bench/profile.ts for a summary).
+ */
+export function spawnNadm(name: string, args: string[], env: Record<string, string> = {}): Proc {
+  const dir = process.env.BENCH_CPU_PROF;
+  const prof = dir && args[0] === "controller" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+  const proc = spawnProc(name, process.execPath, [...prof, "--import", "tsx", MAIN, ...args], env);
+  if (prof.length === 0) return proc;
+  // A profile is written at a clean exit only: stop with SIGTERM (SIGKILL after 30 s).
+  return {
+    ...proc,
+    async kill(signal = "SIGTERM") {
+      const timer = setTimeout(() => void proc.kill("SIGKILL"), 30_000);
+      await proc.kill(signal);
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** A TypeScript file of bench/ as its own process (a load generator or a floor loop). */
@@ -135,4 +145,10 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`benchmark timed out waiting for ${what}`);
     await sleep(intervalMs);
   }
+}
+
+/** Waits for a process to exit; anything but 0 is an error carrying its last output. */
+export async function finished(proc: Proc): Promise<void> {
+  const code = await proc.exited;
+  if (code !== 0) throw new Error(`${proc.name} exited with ${code}: ${proc.output().slice(-2000)}`);
 }

@@ -1,0 +1,165 @@
+/**
+ * M4 memory and M5 steady state (`npm run bench -- fleet`): one controller process, sim hosts in
+ * SIMS processes, apps through the API.
+ *
+ * M4: controller RSS (and V8 heap used, from its /metrics) empty, then with HOSTS hosts, then
+ *   with APPS deployed apps of HOSTS×10/APPS instances each (10 instances per host) → MB per
+ *   1,000 hosts and per 100 apps above the previous step (targets ≤ 10 MB, ≤ 5 MB).
+ * M5: STEADY_HOSTS hosts heartbeating every 5 s with those apps deployed and nothing to change
+ *   → controller and nats-server CPU (% of one core) over WINDOW_S, and commands sent (must be 0).
+ * Params (env): BENCH_HOSTS (1000), BENCH_APPS (100), BENCH_STEADY_HOSTS (5000),
+ *   BENCH_WINDOW_S (30: one resync of every app falls in it), BENCH_SIMS (2).
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "../src/streams/connection.js";
+import { freePort } from "../src/system.js";
+import { spreadApp } from "../test/support/manifests.js";
+import {
+  apiClient,
+  commandsStored,
+  LATTICE,
+  LatticeObserver,
+  putAndDeploy,
+  reconcileIdle,
+} from "./lib/lattice.js";
+import { cpuPercent, type Proc, rssBytes, sleep, spawnNadm, startBenchNats, until } from "./lib/processes.js";
+import { emit, type Metric, progress } from "./lib/report.js";
+
+export interface FleetParams {
+  hosts: number;
+  apps: number;
+  steadyHosts: number;
+  windowS: number;
+  sims: number;
+}
+
+export interface FleetResult {
+  metrics: Metric[];
+  steadyCommands: number;
+}
+
+const MB = 1024 * 1024;
+
+export async function fleet(p: FleetParams): Promise<FleetResult> {
+  const nats = await startBenchNats();
+  const procs: Proc[] = [];
+  const env = { NATS_URL: nats.url };
+  let nc: NatsConnection | undefined;
+  try {
+    nc = await connectNats({ natsUrl: nats.url, lattice: LATTICE });
+    const obs = await LatticeObserver.open(nc);
+    const port = await freePort();
+    const controller = spawnNadm("controller", ["controller", "--http-port", String(port)], env);
+    procs.push(controller);
+    const memory = async () => {
+      await sleep(3_000); // let the last writes and a GC cycle pass
+      const heap = await heapUsed(port);
+      return { rss: rssBytes(controller.pid), heap };
+    };
+    await until(() => heapUsed(port).catch(() => undefined), "controller /metrics", 60_000);
+    const empty = await memory();
+    const sims = (count: number, tag: string) =>
+      Array.from({ length: p.sims }, (_, i) => {
+        const n = Math.floor(count / p.sims) + (i < count % p.sims ? 1 : 0);
+        return spawnNadm(
+          `${tag}-${i}`,
+          [
+            "host",
+            "--driver",
+            "sim",
+            "--sim-hosts",
+            String(n),
+            "--host-id",
+            `${tag}${i}`,
+            "--heartbeat-interval",
+            "5s",
+            "--sim-zones",
+            "a,b,c",
+          ],
+          env,
+        );
+      });
+    procs.push(...sims(p.hosts, "m"));
+    await obs.waitHosts(p.hosts);
+    const withHosts = await memory();
+    const instances = Math.max(1, Math.round((p.hosts * 10) / p.apps));
+    const names = Array.from({ length: p.apps }, (_, i) => `app-${i}`);
+    progress(`${p.hosts} hosts; deploying ${p.apps} apps × ${instances}`);
+    await putAndDeploy(
+      apiClient(nc),
+      names.map((n) => spreadApp(n, { instances })),
+    );
+    await obs.waitDeployed(names);
+    const withApps = await memory();
+    const params = { hosts: p.hosts, apps: p.apps, instancesPerApp: instances };
+    const metrics = [
+      emit({
+        metric: "controller_rss_empty_mb",
+        value: empty.rss / MB,
+        unit: "MB",
+        params: { heapMb: empty.heap / MB },
+      }),
+      emit({
+        metric: "controller_rss_per_1000_hosts_mb",
+        value: ((withHosts.rss - empty.rss) / MB) * (1000 / p.hosts),
+        unit: "MB",
+        target: "<= 10",
+        params: { ...params, heapMb: ((withHosts.heap - empty.heap) / MB) * (1000 / p.hosts) },
+      }),
+      emit({
+        metric: "controller_rss_per_100_apps_mb",
+        value: ((withApps.rss - withHosts.rss) / MB) * (100 / p.apps),
+        unit: "MB",
+        target: "<= 5",
+        params: { ...params, heapMb: ((withApps.heap - withHosts.heap) / MB) * (100 / p.apps) },
+      }),
+    ];
+
+    // M5: more hosts, the same apps, nothing to change.
+    const more = p.steadyHosts - p.hosts;
+    if (more > 0) procs.push(...sims(more, "n"));
+    await obs.waitHosts(p.steadyHosts, 300_000);
+    progress(`${p.steadyHosts} hosts heartbeating; settling, then measuring ${p.windowS} s`);
+    await reconcileIdle(nc); // every host_started handled
+    await sleep(5_000); // and a full round of heartbeats since
+    const commands0 = await commandsStored(nc);
+    const [ctl, srv] = await cpuPercent([controller.pid, nats.server.pid], p.windowS * 1000);
+    const steadyCommands = (await commandsStored(nc)) - commands0;
+    const sp = { hosts: p.steadyHosts, heartbeatMs: 5000, apps: p.apps, windowS: p.windowS };
+    metrics.push(
+      emit({
+        metric: "steady_controller_cpu_percent",
+        value: ctl!,
+        unit: "% of one core",
+        target: "<= 5",
+        params: sp,
+      }),
+      emit({ metric: "steady_nats_server_cpu_percent", value: srv!, unit: "% of one core", params: sp }),
+      emit({ metric: "steady_commands", value: steadyCommands, unit: "commands", target: "0", params: sp }),
+    );
+    obs.stop();
+    return { metrics, steadyCommands };
+  } finally {
+    await nc?.close();
+    await Promise.all(procs.map((pr) => pr.kill()));
+    await nats.stop();
+  }
+}
+
+async function heapUsed(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = /^nadm_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
+  if (!m) throw new Error("no heap metric");
+  return Number(m[1]);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const env = (k: string, d: number) => Number(process.env[k] ?? d);
+  await fleet({
+    hosts: env("BENCH_HOSTS", 1000),
+    apps: env("BENCH_APPS", 100),
+    steadyHosts: env("BENCH_STEADY_HOSTS", 5000),
+    windowS: env("BENCH_WINDOW_S", 30),
+    sims: env("BENCH_SIMS", 2),
+  });
+}

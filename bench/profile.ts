@@ -1,0 +1,59 @@
+/**
+ * Summarises V8 CPU profiles (`--cpu-prof`, see BENCH_CPU_PROF in lib/processes.ts): self time by
+ * function and by file, heaviest first — the "flame summary" bench/README.md quotes.
+ * Usage: tsx bench/profile.ts FILE.cpuprofile [top=25]
+ */
+import { readFileSync } from "node:fs";
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [file, topArg = "25"] = process.argv.slice(2);
+if (!file) {
+  console.error("usage: tsx bench/profile.ts FILE.cpuprofile [top]");
+  process.exit(2);
+}
+const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const selfUs = new Map<number, number>();
+profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+const fn = new Map<string, number>();
+const files = new Map<string, number>();
+for (const [id, us] of selfUs) {
+  const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+  const where = short(url);
+  fn.set(
+    `${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`,
+    (fn.get(`${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`) ?? 0) + us,
+  );
+  files.set(where, (files.get(where) ?? 0) + us);
+}
+const top = Number(topArg);
+const show = (title: string, m: Map<string, number>) => {
+  console.log(`\n${title} (of ${(total / 1e6).toFixed(1)} s sampled)`);
+  for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${((us / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
+};
+show("self time by function", fn);
+show("self time by file or package", files);
+
+/** node_modules/@nats-io/jetstream/… → @nats-io/jetstream; our files relative; V8 internals by name. */
+function short(url: string): string {
+  if (!url) return "(native)";
+  const nm = url.lastIndexOf("node_modules/");
+  if (nm >= 0) {
+    const rest = url.slice(nm + 13).split("/");
+    return rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  }
+  const src = url.indexOf("/src/");
+  return src >= 0 ? url.slice(src + 1) : url.replace(/^file:\/\//, "");
+}
