@@ -17,7 +17,6 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ApiClient } from "../../src/api/client.js";
 import { resolve, resourcesSchema } from "../../src/config.js";
-import { silentLogger } from "../../src/log.js";
 import { deployAndAnnounce } from "../../src/manifests/deploy.js";
 import { ManifestStore } from "../../src/manifests/store.js";
 import { connectNats } from "../../src/streams/connection.js";
