@@ -7,14 +7,28 @@
  *     on a live host (target ≤ 3 × heartbeat + 2 s), ms until the first `host_lost`, commands
  *     sent to a host after it was declared lost (target 0), and commands ÷ the minimum the heal
  *     needs.
- * Params (env): BENCH_HOSTS (1000), BENCH_APPS (200), BENCH_INSTANCES (10), BENCH_HEARTBEAT_MS (5000).
+ * (a) replica: two controllers, a burst of KILL_APPS apps put and deployed by a load generator; one
+ *     replica SIGKILLed mid-burst → for the events stored before the kill whose command came
+ *     only after it, the longest wait from the kill to that command (target ≤ 3 s): how long the
+ *     killed replica's events were stuck.
+ * (c) `--large`: (b) with 5,000 hosts and 1,000 apps.
+ * Params (env): BENCH_HOSTS (1000), BENCH_APPS (200), BENCH_INSTANCES (10), BENCH_HEARTBEAT_MS
+ * (5000), BENCH_KILL_APPS (300).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../src/streams/connection.js";
-import { subjects } from "../src/streams/subjects.js";
+import { STREAMS, subjects } from "../src/streams/subjects.js";
 import { spreadApp } from "../test/support/manifests.js";
-import { apiClient, commandsStored, LATTICE, LatticeObserver, putAndDeploy } from "./lib/lattice.js";
-import { type Proc, spawnNadm, startBenchNats, until } from "./lib/processes.js";
+import {
+  apiClient,
+  commandsStored,
+  LATTICE,
+  LatticeObserver,
+  lastSeq,
+  putAndDeploy,
+  readAfter,
+} from "./lib/lattice.js";
+import { finished, type Proc, spawnNadm, spawnScript, startBenchNats, until } from "./lib/processes.js";
 import { emit, type Metric, progress } from "./lib/report.js";
 
 export interface HealParams {
@@ -171,11 +185,73 @@ function healMinimum(
   return n;
 }
 
+export interface ReplicaKillResult {
+  metrics: Metric[];
+  /** Longest ms from the kill to the first command of an event stored before it. */
+  stuckMs: number;
+  deployed: number;
+}
+
+export async function replicaKill(p: { hosts: number; apps: number }): Promise<ReplicaKillResult> {
+  const nats = await startBenchNats();
+  const procs: Proc[] = [];
+  let nc: NatsConnection | undefined;
+  try {
+    const env = { NATS_URL: nats.url };
+    const [a, b] = ["a", "b"].map((n) => spawnNadm(`controller-${n}`, ["controller"], env));
+    procs.push(a!, b!, spawnNadm("sim", ["host", "--driver", "sim", "--sim-hosts", String(p.hosts)], env));
+    nc = await connectNats({ natsUrl: nats.url, lattice: LATTICE });
+    const obs = await LatticeObserver.open(nc);
+    await obs.waitHosts(p.hosts);
+    const names = Array.from({ length: p.apps }, (_, i) => `app-${i}`);
+    const events0 = await lastSeq(nc, STREAMS.events);
+    const commands0 = await lastSeq(nc, STREAMS.commands);
+    const burst = spawnScript("burst", "lib/agents.ts", ["api-burst", String(p.apps), "2", "app"], env);
+    await until(() => obs.deployedCount(names) >= p.apps / 4, "a quarter of the burst deployed", 300_000, 10);
+    const killedAt = Date.now();
+    await a!.kill();
+    progress(`SIGKILLed controller-a mid-burst (${obs.deployedCount(names)}/${p.apps} deployed)`);
+    await finished(burst);
+    await obs.waitDeployed(names);
+    const events = await readAfter(nc, STREAMS.events, subjects.event(LATTICE, "app_deployed"), events0);
+    const firstCommand = new Map<string, number>();
+    for (const m of await readAfter(nc, STREAMS.commands, subjects.commandsAll, commands0)) {
+      const cause = (JSON.parse(new TextDecoder().decode(m.data)) as { causationId: string }).causationId;
+      if (!firstCommand.has(cause)) firstCommand.set(cause, m.time);
+    }
+    let stuckMs = 0;
+    for (const e of events) {
+      if (e.time >= killedAt) continue;
+      const id = (JSON.parse(new TextDecoder().decode(e.data)) as { id: string }).id;
+      const first = firstCommand.get(id);
+      if (first !== undefined && first > killedAt) stuckMs = Math.max(stuckMs, first - killedAt);
+    }
+    const metrics = [
+      emit({
+        metric: "failover_replica_kill_stuck_ms",
+        value: stuckMs,
+        unit: "ms",
+        target: "<= 3000",
+        params: { replicas: 2, hosts: p.hosts, apps: p.apps },
+      }),
+    ];
+    const deployed = obs.deployedCount(names);
+    obs.stop();
+    return { metrics, stuckMs, deployed };
+  } finally {
+    await nc?.close();
+    await Promise.all(procs.map((pr) => pr.kill()));
+    await nats.stop();
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const env = (k: string, d: number) => Number(process.env[k] ?? d);
+  const large = process.argv.includes("--large");
+  if (!large) await replicaKill({ hosts: 200, apps: env("BENCH_KILL_APPS", 300) });
   await heal({
-    hosts: env("BENCH_HOSTS", 1000),
-    apps: env("BENCH_APPS", 200),
+    hosts: env("BENCH_HOSTS", large ? 5000 : 1000),
+    apps: env("BENCH_APPS", large ? 1000 : 200),
     instances: env("BENCH_INSTANCES", 10),
     heartbeatMs: env("BENCH_HEARTBEAT_MS", 5000),
   });

@@ -31,6 +31,8 @@ export interface FleetParams {
   steadyHosts: number;
   windowS: number;
   sims: number;
+  /** Pause before each memory sample and before the CPU window (default 3 s / 5 s). */
+  settleMs?: number;
 }
 
 export interface FleetResult {
@@ -52,7 +54,7 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
     const controller = spawnNadm("controller", ["controller", "--http-port", String(port)], env);
     procs.push(controller);
     const memory = async () => {
-      await sleep(3_000); // let the last writes and a GC cycle pass
+      await sleep(p.settleMs ?? 3_000); // let the last writes and a GC cycle pass
       const heap = await heapUsed(port);
       return { rss: rssBytes(controller.pid), heap };
     };
@@ -121,7 +123,7 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
     await obs.waitHosts(p.steadyHosts, 300_000);
     progress(`${p.steadyHosts} hosts heartbeating; settling, then measuring ${p.windowS} s`);
     await reconcileIdle(nc); // every host_started handled
-    await sleep(5_000); // and a full round of heartbeats since
+    await sleep(p.settleMs ?? 5_000); // and a full round of heartbeats since
     const commands0 = await commandsStored(nc);
     const [ctl, srv] = await cpuPercent([controller.pid, nats.server.pid], p.windowS * 1000);
     const steadyCommands = (await commandsStored(nc)) - commands0;

@@ -63,7 +63,13 @@ export const controllerSchema = z.object({
   inflightTimeoutMs: z.number().int().min(100).default(30_000),
   /** Events reconciled at once by one replica. */
   concurrency: z.number().int().min(1).max(1024).default(64),
+  /** Ack wait of the dispatch consumer: longer than a host's reply may take. */
   ackWaitMs: z.number().int().min(1_000).default(10_000),
+  /**
+   * Ack wait of the reconcile consumer: how long events a killed replica held wait before
+   * another replica gets them (in-progress events are kept alive every half of it).
+   */
+  reconcileAckWaitMs: z.number().int().min(1_000).default(2_000),
   /** Deliveries of one command before it is declared failed. */
   commandMaxDeliver: z.number().int().min(1).default(6),
   /** How long the dispatcher waits for a host's reply. */

@@ -58,7 +58,12 @@ export class Controller {
     const { nc, resources, controller: config, registry, log } = this.opts;
     const metrics = this.opts.metrics ?? createMetrics();
     const reprovision = () =>
-      provision(nc, { resources, ackWaitMs: config.ackWaitMs, commandMaxDeliver: config.commandMaxDeliver });
+      provision(nc, {
+        resources,
+        ackWaitMs: config.ackWaitMs,
+        reconcileAckWaitMs: config.reconcileAckWaitMs,
+        commandMaxDeliver: config.commandMaxDeliver,
+      });
     const buckets = await reprovision();
     const js = jetstream(nc);
     // Before anything reads nadm_manifests: apps stored in the one-value shape get version keys.

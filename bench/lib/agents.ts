@@ -97,10 +97,20 @@ async function apiBurst(
   instances: number,
   prefix: string,
 ): Promise<number> {
-  const api = new ApiClient(nc, "default", 120_000);
+  // A replica killed mid-request never answers: retry (put and deploy are idempotent).
+  const api = new ApiClient(nc, "default", 5_000);
+  const retried = async <T>(op: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op();
+      } catch (err) {
+        if (attempt >= 10) throw err;
+      }
+    }
+  };
   return paced(count, 0, async (i) => {
-    const put = await api.put(spreadApp(`${prefix}-${i}`, { instances }));
-    await api.deploy(put.name, put.version);
+    const put = await retried(() => api.put(spreadApp(`${prefix}-${i}`, { instances })));
+    await retried(() => api.deploy(put.name, put.version));
   });
 }
 

@@ -15,15 +15,19 @@ export interface Metric {
   params: Record<string, unknown>;
 }
 
+/** Under `node --test` (the smoke variants) metrics are returned, not printed. */
+const QUIET = process.env.NODE_TEST_CONTEXT !== undefined;
+
 export function emit(m: Metric): Metric {
   const rounded = { ...m, value: round(m.value) };
   if (m.baseline !== undefined) rounded.baseline = round(m.baseline);
   if (m.ratio !== undefined) rounded.ratio = round(m.ratio, 3);
-  process.stdout.write(`${JSON.stringify(rounded)}\n`);
+  if (!QUIET) process.stdout.write(`${JSON.stringify(rounded)}\n`);
   return rounded;
 }
 
 export function progress(message: string): void {
+  if (QUIET) return;
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 

@@ -95,7 +95,7 @@ export class ReconcileWorker {
         dlq: dlqBySubject("event"),
         onSettled: (kind: Outcome["kind"]) => deps.metrics.eventsSettled.inc({ outcome: kind }),
       },
-      workingEveryMs: deps.config.ackWaitMs / 2,
+      workingEveryMs: deps.config.reconcileAckWaitMs / 2,
       recreate: deps.recreate,
       log: deps.log,
     });

@@ -101,7 +101,10 @@ async function ensureConsumer(
 
 export interface ProvisionOptions {
   resources: ResourcesConfig;
+  /** Of the dispatch consumer (default 10 s). */
   ackWaitMs?: number;
+  /** Of the reconcile consumer (default 2 s): a killed replica's events move on after it. */
+  reconcileAckWaitMs?: number;
   commandMaxDeliver?: number;
 }
 
@@ -115,11 +118,12 @@ export async function provision(nc: NatsConnection, opts: ProvisionOptions): Pro
   const jsm = await jetstreamManager(nc);
   for (const config of streamConfigs(opts.resources)) await ensureStream(jsm, config);
   const ackWaitMs = opts.ackWaitMs ?? 10_000;
+  const eventsAckWaitMs = opts.reconcileAckWaitMs ?? 2_000;
   await ensureConsumer(jsm, STREAMS.events, CONSUMERS.reconcile, {
-    ackWaitMs,
+    ackWaitMs: eventsAckWaitMs,
     maxDeliver: 20,
     maxAckPending: 1_000,
-    backoffMs: [ackWaitMs, 2 * ackWaitMs, 3 * ackWaitMs],
+    backoffMs: [eventsAckWaitMs, 5 * eventsAckWaitMs, 15 * eventsAckWaitMs],
   });
   const commandMaxDeliver = opts.commandMaxDeliver ?? 6;
   await ensureConsumer(jsm, STREAMS.commands, CONSUMERS.dispatch, {

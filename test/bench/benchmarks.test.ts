@@ -1,0 +1,49 @@
+/**
+ * Smoke variants of the benchmarks (`npm run bench`): each at tiny sizes, so they keep working,
+ * with the correctness their numbers rest on asserted here rather than only printed — commands
+ * at the minimum, every app deployed, nothing sent to a host already declared lost, nothing
+ * issued when nothing changes.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { heal, replicaKill } from "../../bench/failover.js";
+import { fleet } from "../../bench/fleet.js";
+import { pipeline } from "../../bench/pipeline.js";
+import { placement } from "../../bench/placement.js";
+
+test("failover (M3b): half the hosts SIGKILLed → every app placed in full on live hosts, nothing sent to lost hosts", async () => {
+  const r = await heal({ hosts: 12, apps: 6, instances: 3, heartbeatMs: 1000 });
+  assert.deepEqual(r.misplaced, []);
+  assert.equal(r.sentToLost, 0);
+  assert.ok(
+    r.commands <= Math.ceil(1.05 * r.minimum),
+    `${r.commands} commands for a minimum of ${r.minimum}`,
+  );
+  assert.ok(r.metrics.every((m) => Number.isFinite(m.value)));
+});
+
+test("failover (M3a): a replica SIGKILLed mid-burst; the other deploys every app", async () => {
+  const r = await replicaKill({ hosts: 6, apps: 24 });
+  assert.equal(r.deployed, 24);
+  assert.ok(Number.isFinite(r.stuckMs));
+});
+
+test("placement (M2): the floor loop runs and a burst deploys every app with commands = minimum", async () => {
+  const r = await placement({ hosts: 12, apps: 8, instances: 3, placements: 300 });
+  assert.equal(r.deployed, 8);
+  assert.equal(r.commands, r.minimum);
+  assert.ok(r.metrics.every((m) => Number.isFinite(m.value)));
+});
+
+test("pipeline (M1, M6): one command per event, a latency sample per event", async () => {
+  const r = await pipeline({ events: 60, latencyEvents: 40, simHosts: 4 });
+  assert.equal(r.commands, 60);
+  assert.equal(r.latencySamples, 40);
+  assert.ok(r.metrics.every((m) => Number.isFinite(m.value)));
+});
+
+test("fleet (M4, M5): memory measured; no command while nothing changes", async () => {
+  const r = await fleet({ hosts: 6, apps: 3, steadyHosts: 9, windowS: 2, sims: 1, settleMs: 500 });
+  assert.equal(r.steadyCommands, 0);
+  assert.ok(r.metrics.every((m) => Number.isFinite(m.value)));
+});
