@@ -31,6 +31,8 @@ export interface LiveOptions {
   streamKeep?: number;
   /** How far back the stream list starts when the first page connects. */
   backfillMs?: number;
+  /** Follow the command and event streams while a page is connected (default true). */
+  follow?: boolean;
 }
 
 export type Subscriber = (patch: Patch) => void;
@@ -52,7 +54,14 @@ export class LiveModel {
     private readonly src: LiveSources,
     opts: LiveOptions = {},
   ) {
-    this.opts = { flushMs: 100, goneKeepMs: 60 * 60_000, streamKeep: 300, backfillMs: 5 * 60_000, ...opts };
+    this.opts = {
+      flushMs: 100,
+      goneKeepMs: 60 * 60_000,
+      streamKeep: 300,
+      backfillMs: 5 * 60_000,
+      follow: true,
+      ...opts,
+    };
     const appChanged = (key: string) => this.markApp(key);
     src.indexes.onChange(appChanged);
     src.statuses.onChange(appChanged);
@@ -82,7 +91,7 @@ export class LiveModel {
   /** Adds a page; the streams are followed from the first page on. Returns its unsubscribe. */
   subscribe(fn: Subscriber): () => void {
     this.subscribers.add(fn);
-    if (this.subscribers.size === 1) this.startFollowing();
+    if (this.subscribers.size === 1 && this.opts.follow) this.startFollowing();
     return () => {
       if (!this.subscribers.delete(fn)) return;
       if (this.subscribers.size === 0) this.stopFollowing();

@@ -41,7 +41,9 @@ function Cell({ cell: c }: { cell: PlacementCell }) {
   </li>`;
 }
 
-function ZoneRollout({ cells }: { cells: PlacementCell[] }) {
+/** Live hosts only: a lost host's last report says nothing of the rollout now. */
+function ZoneRollout({ cells: all }: { cells: PlacementCell[] }) {
+  const cells = all.filter((c) => c.state === "live");
   const total = cells.reduce((n, c) => n + c.running, 0);
   const onNew = cells.reduce((n, c) => n + c.onNew, 0);
   return html`<p class="rollout-zone">
