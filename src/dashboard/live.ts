@@ -13,7 +13,7 @@ import type { HostRecord } from "../streams/host-record.js";
 import { keys, STREAMS } from "../streams/subjects.js";
 import { StreamFollower } from "./follow.js";
 import { appRow, commandItem, eventItem, goneState, hostRow, rowId } from "./rows.js";
-import type { AppRow, HostRow, Patch, Snapshot, StreamItem } from "./ui/wire.js";
+import type { AppRow, HostRow, Patch, Snapshot, StatusChange, StreamItem } from "./ui/wire.js";
 
 export interface LiveSources {
   indexes: KvCache<IndexSummary>;
@@ -45,6 +45,7 @@ export class LiveModel {
   private readonly dirtyApps = new Set<string>();
   private readonly dirtyHosts = new Set<string>();
   private pendingItems: StreamItem[] = [];
+  private pendingStatuses: StatusChange[] = [];
   private recent: StreamItem[] = [];
   private followers: StreamFollower[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -64,7 +65,10 @@ export class LiveModel {
     };
     const appChanged = (key: string) => this.markApp(key);
     src.indexes.onChange(appChanged);
-    src.statuses.onChange(appChanged);
+    src.statuses.onChange((key, next) => {
+      appChanged(key);
+      if (next && this.subscribers.size > 0) this.statusWritten(key, next.value);
+    });
     src.hosts.onChange((key, next, prev) => this.hostChanged(key, next?.value, prev));
   }
 
@@ -139,6 +143,12 @@ export class LiveModel {
     this.schedule();
   }
 
+  /** Kept apart from the row: two writes within one batch would otherwise show only the second. */
+  private statusWritten(key: string, s: AppStatus): void {
+    const { phase, message, version, updatedAt: at } = s;
+    this.pendingStatuses.push({ id: idOf(key), at, phase, message, version });
+  }
+
   private pruneGone(): void {
     const cutoff = Date.now() - this.opts.goneKeepMs;
     for (const [id, row] of this.gone) {
@@ -169,7 +179,9 @@ export class LiveModel {
     }
     if (this.dirtyHosts.size > 0) this.hostPatch(patch);
     if (this.pendingItems.length > 0) patch.stream = this.pendingItems;
+    if (this.pendingStatuses.length > 0) patch.statuses = this.pendingStatuses;
     this.pendingItems = [];
+    this.pendingStatuses = [];
     for (const fn of this.subscribers) fn(patch);
   }
 
@@ -207,6 +219,7 @@ export class LiveModel {
     this.dirtyApps.clear();
     this.dirtyHosts.clear();
     this.pendingItems = [];
+    this.pendingStatuses = [];
   }
 }
 

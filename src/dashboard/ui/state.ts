@@ -3,15 +3,10 @@
  * so it is unit-tested in Node. Rows live in maps by id; `version` grows with every change, and
  * the sorted lists are rebuilt only when asked for after a change.
  */
-import type { AppRow, HostRow, Patch, Phase, Snapshot, StreamItem } from "./wire.js";
+import type { AppRow, HostRow, Patch, Snapshot, StatusChange, StreamItem } from "./wire.js";
 
 /** A status change seen live (for an app's history while its view is open). */
-export interface StatusSeen {
-  at: string;
-  phase: Phase;
-  message: string;
-  version: string | null;
-}
+export type StatusSeen = Omit<StatusChange, "id">;
 
 export const STREAM_KEEP = 500;
 const STATUS_SEEN_KEEP = 100;
@@ -39,11 +34,8 @@ export class DashboardState {
   }
 
   applyPatch(p: Patch): void {
-    for (const a of p.apps ?? []) {
-      const before = this.apps.get(a.id);
-      if (a.updatedAt && before?.updatedAt !== a.updatedAt) this.noteStatus(a);
-      this.apps.set(a.id, a);
-    }
+    for (const a of p.apps ?? []) this.apps.set(a.id, a);
+    for (const s of p.statuses ?? []) this.noteStatus(s);
     for (const id of p.appsRemoved ?? []) this.apps.delete(id);
     for (const h of p.hosts ?? []) this.hosts.set(h.id, h);
     for (const id of p.hostsRemoved ?? []) this.hosts.delete(id);
@@ -57,10 +49,11 @@ export class DashboardState {
     this.stream = this.stream.concat(fresh).slice(-STREAM_KEEP);
   }
 
-  private noteStatus(a: AppRow): void {
-    const log = this.statusSeen.get(a.id) ?? [];
-    log.push({ at: a.updatedAt ?? "", phase: a.phase, message: a.message, version: a.version });
-    this.statusSeen.set(a.id, log.slice(-STATUS_SEEN_KEEP));
+  private noteStatus({ id, ...seen }: StatusChange): void {
+    const log = this.statusSeen.get(id) ?? [];
+    if (log.at(-1)?.at === seen.at) return;
+    log.push(seen);
+    this.statusSeen.set(id, log.slice(-STATUS_SEEN_KEEP));
   }
 
   /** Apps sorted by lattice, then name. */

@@ -111,6 +111,17 @@ export interface Patch {
   hosts?: HostRow[];
   hostsRemoved?: string[];
   stream?: StreamItem[];
+  /** Every status write since the last patch, oldest first (rows carry only the newest). */
+  statuses?: StatusChange[];
+}
+
+export interface StatusChange {
+  /** The app row's id. */
+  id: string;
+  at: string;
+  phase: Phase;
+  message: string;
+  version: string | null;
 }
 
 /** Write routes of the dashboard: each calls the API op of the same name (rollback: deploy the previous version). */

@@ -47,7 +47,7 @@ export function HistoryView(props: {
     <ol class="history">
       ${lines.map(
         (l) =>
-          html`<li class=${`h-${l.kind}`} data-kind=${l.kind}><${Time} at=${l.at} /> <span class="kind">${l.kind}</span> ${l.text}</li>`,
+          html`<li class=${`h-${l.kind}`} data-kind=${l.kind} data-at=${l.at}><${Time} at=${l.at} /> <span class="kind">${l.kind}</span> ${l.text}</li>`,
       )}
     </ol>
   </section>`;
