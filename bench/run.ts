@@ -33,6 +33,10 @@ const BENCHES: Record<string, { what: string; argv: string[] }> = {
     argv: ["--expose-gc", "manifest-memory.ts"],
   },
   "artifact-fetch": { what: "artifact fetch throughput", argv: ["artifact-fetch.ts", "50", "20"] },
+  "dashboard-render": {
+    what: "dashboard render time in headless Chromium, 1,000 hosts × 200 apps",
+    argv: ["dashboard-render.ts", "1000", "200", "3"],
+  },
 };
 
 const asked = process.argv.slice(2);

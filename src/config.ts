@@ -80,6 +80,8 @@ export const controllerSchema = z.object({
   retryMaxMs: z.number().int().min(100).default(60_000),
   scalerPaths: z.array(z.string()).default([]),
   httpPort: z.number().int().min(0).max(65535).optional(),
+  /** The dashboard's write routes (deploy, undeploy, pause, resume, rollback) answer 403 unless set. */
+  dashboardActions: z.boolean().default(false),
 });
 export type ControllerConfig = Readonly<z.output<typeof controllerSchema>>;
 

@@ -10,6 +10,7 @@ import { MAX_REQUEST_BYTES } from "./api/protocol.js";
 import { ApiResponder } from "./api/responder.js";
 import { traitCatalogFor } from "./catalog.js";
 import type { ControllerConfig, ResourcesConfig } from "./config.js";
+import { createDashboard } from "./dashboard/index.js";
 import { RefusalLog } from "./dispatch/refusals.js";
 import { DispatchWorker } from "./dispatch/worker.js";
 import { HostRecordDecoder } from "./lattice/host-decoder.js";
@@ -121,7 +122,16 @@ export class Controller {
 
     this.parts.push(await this.startApi(view, { view, inflight, statuses, registry }));
     if (config.httpPort !== undefined) {
-      this.server = await serveMetrics(metrics, config.httpPort, () => !nc.isClosed());
+      const dashboard = createDashboard({
+        nc,
+        indexes: manifests.indexes,
+        statuses,
+        hosts,
+        actions: config.dashboardActions,
+        log,
+      });
+      this.parts.push(dashboard);
+      this.server = await serveMetrics(metrics, config.httpPort, () => !nc.isClosed(), dashboard.handle);
     }
     log.info({ scalers: registry.types() }, "controller replica started");
   }
@@ -160,6 +170,13 @@ export class Controller {
     for (const part of this.parts.reverse()) await part.stop();
     this.parts.length = 0;
     this.server?.close();
+    this.server?.closeAllConnections();
+  }
+
+  /** The port /metrics and the dashboard are served on (for tests: `--http-port 0` picks one). */
+  get httpPort(): number | undefined {
+    const address = this.server?.address();
+    return typeof address === "object" && address ? address.port : undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of a controller replica (served on --http-port at /metrics).
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
 export function createMetrics() {
@@ -37,8 +37,13 @@ export function createMetrics() {
 }
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** /metrics for Prometheus, /healthz for liveness probes. */
-export function serveMetrics(metrics: Metrics, port: number, healthy: () => boolean): Promise<Server> {
+/** /metrics for Prometheus, /healthz for liveness probes; `more` may answer anything else (the dashboard). */
+export function serveMetrics(
+  metrics: Metrics,
+  port: number,
+  healthy: () => boolean,
+  more?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === "/metrics") {
       void metrics.registry.metrics().then((body) => {
@@ -49,7 +54,7 @@ export function serveMetrics(metrics: Metrics, port: number, healthy: () => bool
       const okNow = healthy();
       res.writeHead(okNow ? 200 : 503, { "content-type": "text/plain" });
       res.end(okNow ? "ok\n" : "not connected\n");
-    } else {
+    } else if (!more?.(req, res)) {
       res.writeHead(404).end();
     }
   });

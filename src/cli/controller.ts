@@ -1,6 +1,7 @@
 /**
  * `nadm controller` (one replica) and `nadm up` (embedded nats-server + controller + hosts).
  */
+import { createServer } from "node:net";
 import { join, resolve as resolvePath } from "node:path";
 import type { Command } from "commander";
 import { ApiClient } from "../api/client.js";
@@ -26,6 +27,7 @@ import { shutdownSignal } from "./signals.js";
 interface ControllerFlags {
   scaler?: string[];
   httpPort?: number;
+  dashboardActions?: boolean;
   tickInterval?: number;
   resyncInterval?: number;
   inflightTimeout?: number;
@@ -41,7 +43,11 @@ interface ControllerFlags {
 function addControllerOptions(cmd: Command): Command {
   return cmd
     .option("--scaler <path>", "load a custom scaler module (repeatable)", collect, [])
-    .option("--http-port <port>", "serve /metrics and /healthz on this port", parseInteger)
+    .option("--http-port <port>", "serve the dashboard, /metrics and /healthz on this port", parseInteger)
+    .option(
+      "--dashboard-actions",
+      "let the dashboard deploy, undeploy, pause, resume and roll back (default: read-only)",
+    )
     .option("--tick-interval <duration>", "lattice tick period (default 1s)", parseDuration)
     .option(
       "--resync-interval <duration>",
@@ -94,6 +100,7 @@ function controllerConfigs(f: ControllerFlags) {
     controller: resolve(controllerSchema, {
       scalerPaths: f.scaler ?? [],
       httpPort: f.httpPort,
+      dashboardActions: f.dashboardActions === true,
       tickIntervalMs: f.tickInterval,
       resyncIntervalMs: f.resyncInterval,
       inflightTimeoutMs: f.inflightTimeout,
@@ -162,7 +169,8 @@ export function registerUp(program: Command): void {
       });
       log.info({ url: server.url, dataDir }, "nats-server started");
       const cfg = connectionConfig({ ...opts, natsUrl: server.url }, "nadm-up");
-      const { resources, controller } = controllerConfigs(flags);
+      const httpPort = flags.httpPort ?? (await portOr0(DEFAULT_UP_HTTP_PORT));
+      const { resources, controller } = controllerConfigs({ ...flags, httpPort });
       const registry = await loadScalers(controller.scalerPaths);
       const nc = await connectNats(cfg, { waitOnFirstConnect: true });
       const replica = new Controller({ nc, resources, controller, registry, log });
@@ -177,7 +185,7 @@ export function registerUp(program: Command): void {
         log,
       });
       if (flags.deploy) await deployFile(new ApiClient(nc, cfg.lattice), flags.deploy);
-      printWelcome(server.url, flags);
+      printWelcome(server.url, flags, `http://127.0.0.1:${replica.httpPort}/`);
       const sig = await shutdownSignal();
       log.info({ sig }, "stopping: hosts, controller, nats-server");
       await hosts.stop();
@@ -200,12 +208,24 @@ async function deployFile(client: ApiClient, file: string): Promise<void> {
   await client.deploy(put.name, put.version);
 }
 
-function printWelcome(url: string, flags: UpFlags): void {
+/** `nadm up` serves the dashboard here unless told `--http-port`; another free port if it is taken. */
+const DEFAULT_UP_HTTP_PORT = 8080;
+
+function portOr0(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(0));
+    probe.listen(port, () => probe.close(() => resolve(port)));
+  });
+}
+
+function printWelcome(url: string, flags: UpFlags, dashboard: string): void {
   const env = flags.port === 4222 ? "" : `NATS_URL=${url} `;
   process.stdout.write(
     [
       "",
       `nadm is up: nats-server at ${url}, 1 controller, ${flags.hosts} host${flags.hosts === 1 ? "" : "s"}.`,
+      `Dashboard: ${dashboard}${flags.dashboardActions ? "" : " (read-only; --dashboard-actions adds deploy buttons)"}`,
       flags.deploy ? `Deployed ${flags.deploy}. In another terminal:` : "In another terminal:",
       `  ${env}npx nadm app list`,
       `  ${env}npx nadm app status echo --watch`,
