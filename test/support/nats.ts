@@ -19,6 +19,8 @@ export interface TestNatsOptions {
   config?: string;
   /** Connection settings `connect()` uses unless told otherwise (the server's credentials). */
   auth?: Partial<ConnectionConfig>;
+  /** The server's log lines (e.g. to find permission violations while writing a config). */
+  onLog?: (line: string) => void;
 }
 
 export interface TestNats {
@@ -43,7 +45,7 @@ export async function testNats(opts: TestNatsOptions = {}): Promise<TestNats> {
     writeFileSync(file, opts.config);
     extraArgs.push("-c", file);
   }
-  const start = (port?: number) => startNatsServer({ storeDir, port, extraArgs });
+  const start = (port?: number) => startNatsServer({ storeDir, port, extraArgs, onLog: opts.onLog });
   let server = await start();
   const connections: NatsConnection[] = [];
   const handle: TestNats = {
