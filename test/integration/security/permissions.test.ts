@@ -9,7 +9,6 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { ApiClient } from "../../../src/api/client.js";
 import { HostAgent } from "../../../src/host/index.js";
 import { BUCKETS, CONSUMERS, keys, STREAMS, subjects } from "../../../src/streams/subjects.js";
