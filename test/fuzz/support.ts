@@ -18,6 +18,7 @@ export function oneFieldBroken<T extends object>(make: () => T): fc.Arbitrary<T>
     .map(([pick, replacement]) => {
       const value = make();
       const all = paths(value).filter((p) => p.length > 0);
+      if (all.length === 0) return value; // nothing inside to break
       const path = all[pick % all.length]!;
       let parent = value as Record<string | number, unknown>;
       for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
