@@ -93,6 +93,9 @@ export function envDefaults(env: NodeJS.ProcessEnv = process.env): Partial<Conne
   if (env.NATS_CREDS) out.creds = env.NATS_CREDS;
   if (env.NATS_USER) out.user = env.NATS_USER;
   if (env.NATS_PASSWORD) out.password = env.NATS_PASSWORD;
+  if (env.NATS_TLS_CA) out.tlsCa = env.NATS_TLS_CA;
+  if (env.NATS_TLS_CERT) out.tlsCert = env.NATS_TLS_CERT;
+  if (env.NATS_TLS_KEY) out.tlsKey = env.NATS_TLS_KEY;
   return out;
 }
 

@@ -2,7 +2,12 @@
  * The API client the CLI (and users' code) call: one request per op, the envelope unwrapped into
  * a result or a typed NadmError.
  */
-import { type NatsConnection, NoRespondersError, TimeoutError } from "@nats-io/transport-node";
+import {
+  type NatsConnection,
+  NoRespondersError,
+  PermissionViolationError,
+  TimeoutError,
+} from "@nats-io/transport-node";
 import { BadRequestError, type ErrorBody, NadmError, UnavailableError } from "../errors.js";
 import { type ApiOp, subjects } from "../streams/subjects.js";
 
@@ -24,6 +29,12 @@ export class ApiClient {
     try {
       reply = (await this.nc.request(subject, payload, { timeout: this.timeoutMs })).data;
     } catch (err) {
+      // Denied by the NATS permissions of this user (docs/security.md): waiting will not help.
+      if (err instanceof PermissionViolationError || /permissions violation/i.test(String(err))) {
+        throw new BadRequestError(`NATS does not let this user call ${op}: ${(err as Error).message}`, [
+          { path: "", message: `no publish permission on ${subject}` },
+        ]);
+      }
       throw new UnavailableError(describeRequestFailure(err, subject), { cause: err });
     }
     let envelope: P.Envelope<T>;

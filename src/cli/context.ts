@@ -31,12 +31,12 @@ export function addGlobalOptions(program: Command): Command {
   return program
     .option("--nats-url <url>", "NATS server URL(s), comma-separated (env NATS_URL)", undefined)
     .option("--lattice <name>", "lattice name (env NADM_LATTICE)", undefined)
-    .option("--creds <file>", "NATS credentials file")
-    .option("--user <user>", "NATS user")
-    .option("--password <password>", "NATS password")
-    .option("--tls-ca <file>", "CA certificate for TLS")
-    .option("--tls-cert <file>", "client certificate for TLS")
-    .option("--tls-key <file>", "client key for TLS")
+    .option("--creds <file>", "NATS credentials file: JWT + nkey seed (env NATS_CREDS)")
+    .option("--user <user>", "NATS user (env NATS_USER)")
+    .option("--password <password>", "NATS password (env NATS_PASSWORD)")
+    .option("--tls-ca <file>", "CA certificate for TLS (env NATS_TLS_CA)")
+    .option("--tls-cert <file>", "client certificate for TLS (env NATS_TLS_CERT)")
+    .option("--tls-key <file>", "client key for TLS (env NATS_TLS_KEY)")
     .option("--json", "machine-readable output: one JSON document")
     .option(
       "--timeout <duration>",

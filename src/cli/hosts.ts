@@ -6,13 +6,14 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Command } from "commander";
 import { logLevelFromEnv } from "../config.js";
+import { resolveRunAs } from "../host/drivers/process-policy.js";
 import { formatHostsTable, HostAgent, listHosts, resolveHostId, runSimFleet } from "../host/index.js";
 import { createLogger, type Logger } from "../log.js";
 import { connectNats } from "../streams/connection.js";
 import { BUCKETS } from "../streams/subjects.js";
 import { NADM_VERSION } from "../version.js";
 import { connectionConfig, fail, globals, UsageError, withApi } from "./context.js";
-import { collectLabel, parseDuration, parseInteger } from "./options.js";
+import { collect, collectLabel, parseDuration, parseInteger } from "./options.js";
 import { EXIT } from "./output.js";
 import { shutdownSignal } from "./signals.js";
 
@@ -26,6 +27,8 @@ interface HostFlags {
   maxArtifactBytes?: number;
   artifactCacheKeep?: number;
   drain?: number;
+  allowCommand?: string[];
+  runAs?: string;
   simHosts: number;
   simZones: string;
   simStartMs: number;
@@ -70,6 +73,11 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
     if (flags.driver !== "process" && flags.driver !== "sim") {
       throw new UsageError(`--driver must be process or sim, not "${flags.driver}"`);
     }
+    if (flags.driver === "sim" && (flags.allowCommand || flags.runAs)) {
+      throw new UsageError("--allow-command and --run-as apply to --driver process only");
+    }
+    // Before connecting: a host that cannot honour --run-as must not wait for NATS first.
+    if (flags.runAs) resolveRunAs(flags.runAs, process.getuid?.());
     const cfg = connectionConfig(opts, "nadm-host");
     const dataDir = resolvePath(flags.dataDir);
     const nc = await connectNats(cfg, { waitOnFirstConnect: true });
@@ -104,6 +112,8 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
         maxArtifactBytes: flags.maxArtifactBytes,
         artifactCacheKeepMs: flags.artifactCacheKeep,
         drainMs: flags.drain,
+        allowCommands: flags.allowCommand,
+        runAs: flags.runAs,
         version: NADM_VERSION,
         logger: log,
       });
@@ -145,6 +155,12 @@ export function registerHosts(program: Command): void {
       "on scale-down, how long instances leave the endpoints before they stop (default 1s; 0 = at once)",
       parseDuration,
     )
+    .option(
+      "--allow-command <glob>",
+      "only run instances whose command matches (repeatable; * within a path segment, ** across; default: any, with a warning)",
+      collect,
+    )
+    .option("--run-as <user>", "run instances as this user (the agent must run as root)")
     .option("--sim-hosts <n>", "with --driver sim: number of simulated hosts", parseInteger, 1)
     .option("--sim-zones <list>", "with --driver sim: zone labels, round-robin", "a,b,c")
     .option("--sim-start-ms <ms>", "with --driver sim: time until an instance is ready", parseInteger, 50)

@@ -6,7 +6,7 @@ import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import type { Command } from "commander";
 import type { Command as NadmCommand } from "../streams/commands.js";
 import { connectNats } from "../streams/connection.js";
-import { STREAMS } from "../streams/subjects.js";
+import { STREAMS, subjects } from "../streams/subjects.js";
 import { connectionConfig, fail, globals } from "./context.js";
 import { shutdownSignal } from "./signals.js";
 
@@ -32,15 +32,23 @@ const eventLine: LineOf = (subject, p) => {
   return `${String(p.time ?? "")}  ${subject.split(".")[2]}  ${type}  ${fields}`;
 };
 
-async function follow(cmd: Command, stream: string, flags: WatchFlags, line: LineOf): Promise<void> {
+async function follow(
+  cmd: Command,
+  stream: string,
+  filter: (lattice: string) => string,
+  flags: WatchFlags,
+  line: LineOf,
+): Promise<void> {
   const opts = globals(cmd);
   const json = opts.json === true;
   try {
     const cfg = connectionConfig(opts);
     const nc = await connectNats(cfg, { timeoutMs: 3_000 });
     const js = jetstream(nc);
+    // Filtered to the lattice on the server: a watcher's NATS permissions can then be per lattice.
     const consumer = await js.consumers.get(stream, {
       deliver_policy: flags.all ? DeliverPolicy.All : DeliverPolicy.New,
+      filter_subjects: filter(cfg.lattice),
     });
     const messages = await consumer.consume();
     void shutdownSignal().then(() => messages.stop());
@@ -74,7 +82,9 @@ export function registerWatch(program: Command): void {
     .description("follow commands as they are issued (Ctrl-C to stop)")
     .option("--app <name>", "only commands for this app")
     .option("--all", "replay the stream from its start first")
-    .action(async (flags: WatchFlags, cmd: Command) => follow(cmd, STREAMS.commands, flags, commandLine));
+    .action(async (flags: WatchFlags, cmd: Command) =>
+      follow(cmd, STREAMS.commands, subjects.commandsOf, flags, commandLine),
+    );
   program
     .command("events")
     .description("the event stream (what hosts and the API reported)")
@@ -82,5 +92,7 @@ export function registerWatch(program: Command): void {
     .description("follow events as they are published (Ctrl-C to stop)")
     .option("--app <name>", "only events about this app")
     .option("--all", "replay the stream from its start first")
-    .action(async (flags: WatchFlags, cmd: Command) => follow(cmd, STREAMS.events, flags, eventLine));
+    .action(async (flags: WatchFlags, cmd: Command) =>
+      follow(cmd, STREAMS.events, subjects.eventsOf, flags, eventLine),
+    );
 }

@@ -13,6 +13,7 @@ import { BUILTIN_LABELS, DRIVERS } from "../streams/host-record.js";
 import { isToken } from "../streams/subjects.js";
 import { defaultAdvertiseAddress } from "./address.js";
 import { ProcessDriver } from "./drivers/process.js";
+import { resolveRunAs } from "./drivers/process-policy.js";
 import { SimDriver, type SimDriverOptions } from "./drivers/sim.js";
 import type { Driver } from "./drivers/types.js";
 import { InvalidHostOptionsError } from "./errors.js";
@@ -52,6 +53,13 @@ export interface HostAgentOptions {
   artifactCacheKeepMs?: number;
   /** Data directory of the process driver (logs, instances.json). Default ".nadm". */
   dataDir?: string;
+  /**
+   * Process driver: globs of the commands this host runs (`*` within a path segment, `**`
+   * across, `?` one character); any other is refused. Default: every command (warned at start).
+   */
+  allowCommands?: string[];
+  /** Process driver: the user instances run as; the agent must run as root. Default: the agent's. */
+  runAs?: string;
   /** nadm version reported in the record. Default "0.0.0-dev". */
   version?: string;
   /** Time between SIGTERM and SIGKILL when stopping an instance. Default 5000 ms. */
@@ -113,6 +121,8 @@ const plainSchema = z.object({
   heartbeatIntervalMs: z.number().int().min(50).default(5_000),
   heartbeatOffsetMs: ms.default(0),
   dataDir: z.string().min(1).default(".nadm"),
+  allowCommands: z.array(z.string().min(1)).optional(),
+  runAs: z.string().min(1).optional(),
   maxArtifactBytes: z
     .number()
     .int()
@@ -159,7 +169,12 @@ export function resolveHostAgentOptions(options: HostAgentOptions): ResolvedHost
   const logger = (options.logger ?? silentLogger()).child({ lattice: p.lattice, hostId: p.hostId });
   const driver =
     p.driver === "process"
-      ? new ProcessDriver({ dataDir: p.dataDir, logger })
+      ? new ProcessDriver({
+          dataDir: p.dataDir,
+          logger,
+          allowCommands: p.allowCommands,
+          runAs: p.runAs === undefined ? undefined : resolveRunAs(p.runAs, process.getuid?.()),
+        })
       : p.driver === "sim"
         ? new SimDriver(p.sim)
         : (p.driver as Driver<unknown>);

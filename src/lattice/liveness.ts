@@ -18,7 +18,7 @@ export const MISSED_HEARTBEATS = 3;
  * so nothing new is placed on it, while what it runs still counts until it is declared lost.
  * In a zone failure the hosts' last heartbeats are spread over one interval, so they are
  * declared lost over that interval; without this, instances re-placed after the first losses
- * would land on hosts about to be declared lost too (ARCHITECTURE, deviation 36).
+ * would land on hosts about to be declared lost too (docs/ARCHITECTURE.md, deviation 42).
  */
 export function suspectAfterMs(heartbeatIntervalMs: number): number {
   return heartbeatIntervalMs + Math.max(heartbeatIntervalMs / 2, 1_000);

@@ -71,6 +71,7 @@ export const subjects = {
   commandsAll: "nadm.cmd.>",
   dlqAll: "nadm.dlq.>",
   event: (lattice: string, type: EventType) => `nadm.evt.${lattice}.${type}`,
+  eventsOf: (lattice: string) => `nadm.evt.${lattice}.*`,
   command: (lattice: string, hostId: string) => `nadm.cmd.${lattice}.${hostId}`,
   commandsOf: (lattice: string) => `nadm.cmd.${lattice}.*`,
   dlq: (lattice: string, kind: string) => `nadm.dlq.${lattice}.${kind}`,

@@ -16,6 +16,7 @@ import { findSetpriv, freePort, withParentDeathSignal } from "../../system.js";
 import { BoundedLog, DEFAULT_LOG_MAX_BYTES } from "./log-file.js";
 import { InstancesFile, isProcessAlive, killStale, readProcStat } from "./pid-file.js";
 import { ProcessInstance } from "./process-instance.js";
+import { CommandPolicy, type RunAsUser } from "./process-policy.js";
 import { instanceEnv, type ProcessProperties, parseProcessProperties } from "./process-spec.js";
 import type {
   Driver,
@@ -36,14 +37,25 @@ export interface ProcessDriverOptions {
   setpriv?: string | null;
   /** Environment every instance inherits. Default: the agent's own. */
   baseEnv?: NodeJS.ProcessEnv;
+  /** Globs of the commands this host runs (`--allow-command`). Default: any command. */
+  allowCommands?: readonly string[];
+  /** Run instances as this user (`--run-as`, resolved by `resolveRunAs`). Default: the agent's user. */
+  runAs?: RunAsUser;
 }
 
 export class ProcessDriver implements Driver<ProcessProperties> {
   readonly name = "process" as const;
   private readonly setpriv: string | null;
   private readonly instances: InstancesFile;
+  private readonly policy: CommandPolicy;
 
   constructor(private readonly opts: ProcessDriverOptions) {
+    this.policy = new CommandPolicy(opts.allowCommands, (opts.baseEnv ?? process.env).PATH);
+    if (!this.policy.restricted) {
+      opts.logger.warn(
+        `no --allow-command: this host runs any command a manifest names, as ${opts.runAs?.name ?? "the agent's own user"}`,
+      );
+    }
     this.setpriv = opts.setpriv === undefined ? findSetpriv() : opts.setpriv;
     if (!this.setpriv) {
       opts.logger.warn(
@@ -55,7 +67,9 @@ export class ProcessDriver implements Driver<ProcessProperties> {
   }
 
   prepare(workload: WorkloadRef): ProcessProperties {
-    return parseProcessProperties(workload);
+    const props = parseProcessProperties(workload);
+    this.policy.check(props.command);
+    return props;
   }
 
   needs(props: ProcessProperties): WorkloadNeeds {
@@ -93,13 +107,17 @@ export class ProcessDriver implements Driver<ProcessProperties> {
     const logPath = join(this.opts.dataDir, "logs", spec.workload.key, `${spec.index}.log`);
     const log = new BoundedLog(logPath, this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
     const { command, cwd } = inArtifact(props, spec.artifactDir);
-    const [file, args] = withParentDeathSignal(command, props.args ?? [], "KILL", this.setpriv);
+    const executable = command === props.command ? this.policy.executable(command) : command;
+    const [file, args] = withParentDeathSignal(executable, props.args ?? [], "KILL", this.setpriv);
+    const user = this.opts.runAs;
+    if (user) Object.assign(env, { USER: user.name, LOGNAME: user.name, HOME: user.home });
     // detached: the instance gets its own session and process group (pgid = pid).
     const child = spawn(file, args, {
       env,
       cwd,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });
     try {
       await new Promise<void>((resolve, reject) => {
