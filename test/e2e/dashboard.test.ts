@@ -31,7 +31,13 @@ const browser = await launchBrowser();
 if (!browser)
   console.log("dashboard e2e skipped: /usr/bin/chromium is not installed (apt-get install chromium)");
 after(() => browser?.close());
-const IMG = join(ROOT, "docs/img");
+/**
+ * Where the screenshots go: the README's docs/img with NADM_UPDATE_SCREENSHOTS=1, else a temp
+ * directory, so a test run does not leave the checkout modified.
+ */
+const IMG = process.env.NADM_UPDATE_SCREENSHOTS
+  ? join(ROOT, "docs/img")
+  : mkdtempSync(join(tmpdir(), "nadm-dashboard-img-"));
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
