@@ -28,7 +28,15 @@ import {
   putAndDeploy,
   readAfter,
 } from "./lib/lattice.js";
-import { finished, type Proc, spawnNadm, spawnScript, startBenchNats, until } from "./lib/processes.js";
+import {
+  finished,
+  type Proc,
+  spawnNadm,
+  spawnScript,
+  spawnSims,
+  startBenchNats,
+  until,
+} from "./lib/processes.js";
 import { emit, type Metric, progress } from "./lib/report.js";
 
 export interface HealParams {
@@ -57,25 +65,7 @@ export async function heal(p: HealParams): Promise<HealResult> {
     const env = { NATS_URL: nats.url };
     procs.push(spawnNadm("controller", ["controller"], env));
     const half = Math.floor(p.hosts / 2);
-    const sims = [half, p.hosts - half].map((n, i) =>
-      spawnNadm(
-        `sim-${i}`,
-        [
-          "host",
-          "--driver",
-          "sim",
-          "--sim-hosts",
-          String(n),
-          "--host-id",
-          `s${i}`,
-          "--heartbeat-interval",
-          `${p.heartbeatMs}ms`,
-          "--sim-zones",
-          "a,b,c",
-        ],
-        env,
-      ),
-    );
+    const sims = spawnSims(p.hosts, 2, env, { heartbeatMs: p.heartbeatMs });
     procs.push(...sims);
     nc = await connectNats({ natsUrl: nats.url, lattice: LATTICE });
     const obs = await LatticeObserver.open(nc);
@@ -111,7 +101,7 @@ export async function heal(p: HealParams): Promise<HealResult> {
     });
     await nc.flush();
     const killed = sims[1]!;
-    const killedIds = new Set(Array.from({ length: p.hosts - half }, (_, i) => `s1-${i}`));
+    const killedIds = new Set(Array.from({ length: half }, (_, i) => `s1-${i}`)); // spawnSims: process 1 has ⌊hosts/2⌋
     progress(`SIGKILL ${killed.name} (${killedIds.size} hosts)`);
     const t0 = performance.now();
     await killed.kill();

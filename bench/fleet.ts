@@ -2,7 +2,8 @@
  * M4 memory and M5 steady state (`npm run bench -- fleet`): one controller process, sim hosts in
  * SIMS processes, apps through the API.
  *
- * M4: controller RSS (and V8 heap used, from its /metrics) empty, then with HOSTS hosts, then
+ * M4: RSS of a controller replica started into the lattice (and its V8 heap retained after a
+ *   full collection, from its /metrics): empty, then with HOSTS hosts, then
  *   with APPS deployed apps of HOSTS×10/APPS instances each (10 instances per host) → MB per
  *   1,000 hosts and per 100 apps above the previous step (targets ≤ 10 MB, ≤ 5 MB).
  * M5: STEADY_HOSTS hosts heartbeating every 5 s with those apps deployed and nothing to change
@@ -10,6 +11,9 @@
  * Params (env): BENCH_HOSTS (1000), BENCH_APPS (100), BENCH_STEADY_HOSTS (5000),
  *   BENCH_WINDOW_S (30: one resync of every app falls in it), BENCH_SIMS (2).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../src/streams/connection.js";
 import { freePort } from "../src/system.js";
@@ -22,7 +26,18 @@ import {
   putAndDeploy,
   reconcileIdle,
 } from "./lib/lattice.js";
-import { cpuPercent, type Proc, rssBytes, sleep, spawnNadm, startBenchNats, until } from "./lib/processes.js";
+import {
+  cpuPercent,
+  fullGc,
+  heapSnapshotArgs,
+  type Proc,
+  rssBytes,
+  sleep,
+  spawnNadm,
+  spawnSims,
+  startBenchNats,
+  until,
+} from "./lib/processes.js";
 import { emit, type Metric, progress } from "./lib/report.js";
 
 export interface FleetParams {
@@ -47,40 +62,40 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
   const procs: Proc[] = [];
   const env = { NATS_URL: nats.url };
   let nc: NatsConnection | undefined;
+  const snapshots = mkdtempSync(join(tmpdir(), "nadm-bench-heap-"));
   try {
     nc = await connectNats({ natsUrl: nats.url, lattice: LATTICE });
     const obs = await LatticeObserver.open(nc);
     const port = await freePort();
     const controller = spawnNadm("controller", ["controller", "--http-port", String(port)], env);
     procs.push(controller);
-    const memory = async () => {
-      await sleep(p.settleMs ?? 3_000); // let the last writes and a GC cycle pass
-      const heap = await heapUsed(port);
-      return { rss: rssBytes(controller.pid), heap };
-    };
     await until(() => heapUsed(port).catch(() => undefined), "controller /metrics", 60_000);
+    /**
+     * A replica started into the lattice as it is now: its RSS once it has loaded every cache
+     * (what a replica needs for this state, without the peaks of getting there), then its V8
+     * heap after a full collection (what it retains). A fresh process each time, because the
+     * heap snapshot that forces the collection inflates the RSS of the process it runs in.
+     */
+    const memory = async () => {
+      const port2 = await freePort();
+      const replica = spawnNadm(
+        "measured",
+        ["controller", "--http-port", String(port2)],
+        env,
+        heapSnapshotArgs(snapshots),
+      );
+      try {
+        await until(() => heapUsed(port2).catch(() => undefined), "measured replica /metrics", 60_000);
+        await sleep(p.settleMs ?? 5_000); // caches loaded, consumers bound
+        const rss = rssBytes(replica.pid);
+        await fullGc(replica, snapshots);
+        return { rss, heap: await heapUsed(port2) };
+      } finally {
+        await replica.kill();
+      }
+    };
     const empty = await memory();
-    const sims = (count: number, tag: string) =>
-      Array.from({ length: p.sims }, (_, i) => {
-        const n = Math.floor(count / p.sims) + (i < count % p.sims ? 1 : 0);
-        return spawnNadm(
-          `${tag}-${i}`,
-          [
-            "host",
-            "--driver",
-            "sim",
-            "--sim-hosts",
-            String(n),
-            "--host-id",
-            `${tag}${i}`,
-            "--heartbeat-interval",
-            "5s",
-            "--sim-zones",
-            "a,b,c",
-          ],
-          env,
-        );
-      });
+    const sims = (count: number, prefix: string) => spawnSims(count, p.sims, env, { prefix });
     procs.push(...sims(p.hosts, "m"));
     await obs.waitHosts(p.hosts);
     const withHosts = await memory();
@@ -145,6 +160,7 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
     await nc?.close();
     await Promise.all(procs.map((pr) => pr.kill()));
     await nats.stop();
+    rmSync(snapshots, { recursive: true, force: true });
   }
 }
 

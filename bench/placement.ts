@@ -21,6 +21,7 @@ import {
   type Proc,
   spawnNadm,
   spawnScript,
+  spawnSims,
   startBenchNats,
   until,
 } from "./lib/processes.js";
@@ -66,17 +67,7 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
     await responders.kill();
     progress(`placement floor: ${floorRate.toFixed(0)} placements/s`);
 
-    procs.push(spawnNadm("controller", ["controller"], env));
-    const half = Math.floor(p.hosts / 2);
-    [half, p.hosts - half].forEach((n, i) => {
-      procs.push(
-        spawnNadm(
-          `sim-${i}`,
-          ["host", "--driver", "sim", "--sim-hosts", String(n), "--host-id", `s${i}`, "--sim-zones", "a,b,c"],
-          env,
-        ),
-      );
-    });
+    procs.push(spawnNadm("controller", ["controller"], env), ...spawnSims(p.hosts, 2, env));
     await obs.waitHosts(p.hosts);
     const names = Array.from({ length: p.apps }, (_, i) => `app-${i}`);
     const commands0 = await commandsStored(nc);
@@ -99,6 +90,9 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
     const ms = performance.now() - t1;
     const cpu = cpuShare(cpuPids, ticks0, ms);
     await finished(burst);
+    // The load generator's own time: every put and deploy answered by the API.
+    const apiSeconds =
+      (JSON.parse(burst.output().trim().split("\n").at(-1) ?? "{}") as { ms?: number }).ms ?? Number.NaN;
     const placements = p.apps * p.instances;
     const rate = (placements * 1000) / ms;
     const commands = (await commandsStored(nc)) - commands0;

@@ -116,16 +116,29 @@ async function apiBurst(
 
 async function pipelineLoop(nc: NatsConnection, count: number): Promise<number> {
   const js = jetstream(nc);
-  const consumer = await js.consumers.get(FLOOR.in, "bench");
-  const messages = await consumer.consume({ max_messages: 64 });
+  return drainConsumer(nc, FLOOR.in, count, async (m) => {
+    await js.publish("bench.out.x", m.data, { msgID: `out-${m.seq}` });
+  });
+}
+
+/**
+ * Consumes `count` messages of the stream's `bench` durable, 64 in flight: `each` then ackAck
+ * (awaited), as nadm's workers settle a message.
+ */
+async function drainConsumer(
+  nc: NatsConnection,
+  stream: string,
+  count: number,
+  each: (m: { subject: string; seq: number; data: Uint8Array }) => Promise<void>,
+): Promise<number> {
+  const messages = await (await jetstream(nc).consumers.get(stream, "bench")).consume({ max_messages: 64 });
   let done = 0;
   const inflight = new Set<Promise<void>>();
   for await (const m of messages) {
-    const p = (async () => {
-      await js.publish("bench.out.x", m.data, { msgID: `out-${m.seq}` });
+    const p = each(m).then(async () => {
       await m.ackAck();
       done++;
-    })();
+    });
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
     if (inflight.size >= 64) await Promise.race(inflight);
@@ -182,29 +195,12 @@ async function placementDriver(nc: NatsConnection, count: number, hosts: number)
       .publish(`bench.cmd.h${i % hosts}`, JSON.stringify({ i, pad: "x".repeat(300) }), { msgID: `cmd-${i}` })
       .then(() => undefined),
   );
-  const drain = async (stream: string, each: (m: { subject: string; data: Uint8Array }) => Promise<void>) => {
-    const messages = await (await js.consumers.get(stream, "bench")).consume({ max_messages: 64 });
-    let done = 0;
-    const inflight = new Set<Promise<void>>();
-    for await (const m of messages) {
-      const p = each(m).then(async () => {
-        await m.ackAck();
-        done++;
-      });
-      inflight.add(p);
-      void p.finally(() => inflight.delete(p));
-      if (inflight.size >= 64) await Promise.race(inflight);
-      if (done + inflight.size >= count) break;
-    }
-    await Promise.all(inflight);
-    await messages.close();
-  };
   await Promise.all([
     publishing,
-    drain(FLOOR.commands, async (m) => {
+    drainConsumer(nc, FLOOR.commands, count, async (m) => {
       await nc.request(m.subject.replace("bench.cmd.", "bench.ctl."), m.data, { timeout: 10_000 });
     }),
-    drain(FLOOR.events, async () => undefined),
+    drainConsumer(nc, FLOOR.events, count, async () => undefined),
   ]);
   return count;
 }

@@ -130,7 +130,7 @@ export function commandsStored(nc: NatsConnection): Promise<number> {
   return lastSeq(nc, STREAMS.commands);
 }
 
-/** Every message of `stream` on `filter` after sequence `after`, with its server timestamp. */
+/** Every message of `stream` on `filter` after sequence `after`, with its server timestamp (ms, fractional). */
 export async function readAfter(
   nc: NatsConnection,
   stream: string,
@@ -150,7 +150,8 @@ export async function readAfter(
     let got = 0;
     for await (const m of batch) {
       got++;
-      out.push({ seq: m.seq, time: m.time.getTime(), data: m.data });
+      // Nanosecond store time, in ms: the floor's latencies are well under a millisecond.
+      out.push({ seq: m.seq, time: Number(m.info.timestampNanos) / 1e6, data: m.data });
       pending = m.info.pending;
     }
     if (got === 0) break;

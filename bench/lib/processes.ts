@@ -4,7 +4,7 @@
  * when the benchmark process exits, also on a crash.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,10 +32,20 @@ export interface Proc {
  * `nadm ARGS` as its own process (through tsx, like the tests). With BENCH_CPU_PROF=DIR set,
  * controllers write a V8 CPU profile there when stopped (see bench/profile.ts for a summary).
  */
-export function spawnNadm(name: string, args: string[], env: Record<string, string> = {}): Proc {
+export function spawnNadm(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Proc {
   const dir = process.env.BENCH_CPU_PROF;
   const prof = dir && args[0] === "controller" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
-  const proc = spawnProc(name, process.execPath, [...prof, "--import", "tsx", MAIN, ...args], env);
+  const proc = spawnProc(
+    name,
+    process.execPath,
+    [...prof, ...nodeArgs, "--import", "tsx", MAIN, ...args],
+    env,
+  );
   if (prof.length === 0) return proc;
   // A profile is written at a clean exit only: stop with SIGTERM (SIGKILL after 30 s).
   return {
@@ -151,4 +161,52 @@ export async function until<T>(
 export async function finished(proc: Proc): Promise<void> {
   const code = await proc.exited;
   if (code !== 0) throw new Error(`${proc.name} exited with ${code}: ${proc.output().slice(-2000)}`);
+}
+
+/**
+ * A process started with `heapSnapshotArgs(dir)`: makes V8 write a heap snapshot (which first
+ * collects all garbage), waits for it and deletes it. Afterwards heap figures are what is
+ * retained, not what happens not to be collected yet.
+ */
+export async function fullGc(proc: Proc, dir: string): Promise<void> {
+  const before = new Set(readdirSync(dir));
+  process.kill(proc.pid, "SIGUSR2");
+  const file = await until(
+    () => readdirSync(dir).find((f) => f.endsWith(".heapsnapshot") && !before.has(f)),
+    "a heap snapshot",
+    120_000,
+    100,
+  );
+  // Written in one go by the main thread: complete once its size stops changing.
+  let size = -1;
+  for (;;) {
+    await sleep(300);
+    const now = statSync(join(dir, file)).size;
+    if (now === size && now > 0) break;
+    size = now;
+  }
+  rmSync(join(dir, file), { force: true });
+}
+
+export function heapSnapshotArgs(dir: string): string[] {
+  return ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${dir}`];
+}
+
+/**
+ * `hosts` sim hosts (zones a, b, c) split over `processes` sim processes; process i's hosts are
+ * `{prefix}{i}-0`, `{prefix}{i}-1`, …
+ */
+export function spawnSims(
+  hosts: number,
+  processes: number,
+  env: Record<string, string>,
+  opts: { prefix?: string; heartbeatMs?: number } = {},
+): Proc[] {
+  const prefix = opts.prefix ?? "s";
+  return Array.from({ length: processes }, (_, i) => {
+    const n = Math.floor(hosts / processes) + (i < hosts % processes ? 1 : 0);
+    const args = ["host", "--driver", "sim", "--sim-hosts", String(n), "--host-id", `${prefix}${i}`];
+    args.push("--heartbeat-interval", `${opts.heartbeatMs ?? 5000}ms`, "--sim-zones", "a,b,c");
+    return spawnNadm(`sim-${prefix}${i}`, args, env);
+  });
 }

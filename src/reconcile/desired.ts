@@ -71,15 +71,61 @@ function hostViews(input: DesiredInput, component: string): HostView[] {
     if (w.inventory.component !== component) continue;
     perHost.set(w.host.hostId, (perHost.get(w.host.hostId) ?? 0) + input.told(w.host.hostId, w.key));
   }
-  const suspect = input.suspect;
-  const views: HostView[] = [];
-  for (const h of input.hosts) {
-    const instances = perHost.get(h.hostId) ?? 0;
-    // A suspect host with nothing of this component is no candidate at all.
-    if (instances === 0 && suspect?.has(h.hostId)) continue;
-    views.push({ hostId: h.hostId, labels: h.record.labels, instances });
+  const base = emptyHostViews(input.hosts, input.suspect);
+  const views = base.views.slice();
+  for (const [hostId, instances] of perHost) {
+    const host = input.hostsById.get(hostId);
+    if (!host || instances === 0) continue;
+    const view = Object.freeze({ hostId, labels: host.record.labels, instances });
+    const at = base.at.get(hostId);
+    // A suspect host is a candidate only for what it runs already.
+    if (at === undefined) views.push(view);
+    else views[at] = view;
   }
   return views;
+}
+
+interface EmptyViews {
+  suspect: ReadonlySet<string> | undefined;
+  ids: string[];
+  labels: Array<Readonly<Record<string, string>>>;
+  views: readonly HostView[];
+  at: Map<string, number>;
+}
+
+/** Per hosts list (the view keeps one per lattice, replacing hosts in place on heartbeats). */
+const emptyViewCache = new WeakMap<readonly HostState[], EmptyViews>();
+
+/**
+ * Every candidate host (not suspect) with no instances: the same frozen objects for every
+ * component reconciled while the hosts, their labels and the suspect set stay as they are — a
+ * heartbeat keeps them (host-decoder.ts). Thousands of hosts × hundreds of apps made these
+ * allocations a large part of a resync.
+ */
+function emptyHostViews(hosts: readonly HostState[], suspect: ReadonlySet<string> | undefined): EmptyViews {
+  const cached = emptyViewCache.get(hosts);
+  if (cached && cached.suspect === suspect && stillSame(cached, hosts)) return cached;
+  const built: EmptyViews = { suspect, ids: [], labels: [], views: [], at: new Map() };
+  const views: HostView[] = [];
+  for (const h of hosts) {
+    built.ids.push(h.hostId);
+    built.labels.push(h.record.labels);
+    if (suspect?.has(h.hostId)) continue;
+    built.at.set(h.hostId, views.length);
+    views.push(Object.freeze({ hostId: h.hostId, labels: h.record.labels, instances: 0 }));
+  }
+  built.views = Object.freeze(views);
+  emptyViewCache.set(hosts, built);
+  return built;
+}
+
+function stillSame(cached: EmptyViews, hosts: readonly HostState[]): boolean {
+  if (cached.ids.length !== hosts.length) return false;
+  for (let i = 0; i < hosts.length; i++) {
+    const h = hosts[i]!;
+    if (cached.ids[i] !== h.hostId || cached.labels[i] !== h.record.labels) return false;
+  }
+  return true;
 }
 
 /** A suspect host may keep or shed instances, never gain them (the scaler may not know it is suspect). */

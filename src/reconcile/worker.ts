@@ -41,7 +41,6 @@ function timeWillMove(status: AppStatus, now: number): boolean {
 
 /** How long one verdict on suspect hosts serves (a heartbeat is seconds; a burst is hundreds of apps). */
 const SUSPECT_REUSE_MS = 250;
-const UNSETTLED: ReadonlySet<string> = new Set(["reconciling", "waiting", "failed"]);
 
 /** How long an event waits for this replica's cache to reach its KV revision before a direct read. */
 export const FENCE_TIMEOUT_MS = 2_000;
@@ -175,20 +174,16 @@ export class ReconcileWorker {
   }
 
   /**
-   * What a host leaving concerns: the apps it ran, those with a command to it still in flight,
-   * and those not settled (one may wait for this host's loss to place elsewhere: a suspect host
-   * gets nothing new). Not every app of the lattice: with hundreds of hosts lost at once that
-   * was most of the heal time. Unknown host (this view never saw it): every app.
+   * What a host leaving concerns: the apps it ran and those with a command to it still in
+   * flight. Not every app of the lattice: with hundreds of hosts lost at once, re-reconciling
+   * every app per lost host was most of the heal time. (A suspect host only ever holds back
+   * instances of apps it runs, so those apps are the ones waiting for its loss.) Unknown host
+   * (this view never saw it): every app.
    */
   private appsOfDeparted(lattice: string, hostId: string): string[] {
     const ran = this.deps.view.departedApps(lattice, hostId);
     if (!ran) return this.allApps(lattice);
-    const apps = new Set([...ran, ...this.deps.inflight.appsPendingOn(lattice, hostId, Date.now())]);
-    for (const c of this.deps.statuses.values()) {
-      const k = keys.parse(c.key);
-      if (k?.lattice === lattice && UNSETTLED.has(c.value.phase)) apps.add(k.name);
-    }
-    return [...apps].sort();
+    return [...new Set([...ran, ...this.deps.inflight.appsPendingOn(lattice, hostId, Date.now())])].sort();
   }
 
   /** Deployed apps plus apps that still have workloads somewhere (being stopped). */
