@@ -1,7 +1,9 @@
 /**
  * Summarises V8 CPU profiles (`--cpu-prof`, see BENCH_CPU_PROF in lib/processes.ts): self time by
  * function and by file, heaviest first — the "flame summary" bench/README.md quotes.
- * Usage: tsx bench/profile.ts FILE.cpuprofile [top=25]
+ * Usage: tsx bench/profile.ts FILE.cpuprofile [top=25] [lastSeconds]
+ * With lastSeconds, only the samples of the profile's last seconds count (e.g. the steady-state
+ * window that ends a benchmark).
  */
 import { readFileSync } from "node:fs";
 
@@ -16,7 +18,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, topArg = "25"] = process.argv.slice(2);
+const [file, topArg = "25", lastArg] = process.argv.slice(2);
 if (!file) {
   console.error("usage: tsx bench/profile.ts FILE.cpuprofile [top]");
   process.exit(2);
@@ -24,8 +26,12 @@ if (!file) {
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
+const totalUs = profile.timeDeltas.reduce((a, b) => a + b, 0);
+const fromUs = lastArg ? totalUs - Number(lastArg) * 1e6 : 0;
+let at = 0;
 profile.samples.forEach((id, i) => {
-  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  at += profile.timeDeltas[i] ?? 0;
+  if (at >= fromUs) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 const fn = new Map<string, number>();

@@ -56,7 +56,11 @@ export class LatticeView {
     return [...this.byLattice.keys()];
   }
 
-  /** Live hosts of a lattice, sorted by hostId. Shared: callers must not modify it. */
+  /**
+   * Live hosts of a lattice, sorted by hostId. Shared: callers must not modify it. The same array
+   * while no host joins, leaves or changes labels (a heartbeat replaces its host's element in
+   * place), so callers may cache what they derive from hosts' ids and labels on its identity.
+   */
   hosts(lattice: string): readonly HostState[] {
     let sorted = this.sorted.get(lattice);
     if (!sorted) {
@@ -133,7 +137,9 @@ export class LatticeView {
     const hosts = this.byLattice.get(lattice) ?? new Map<string, HostState>();
     this.byLattice.set(lattice, hosts);
     const state = { hostId, lattice, record: next.value, revision: next.revision, seenAt: next.created };
-    const joined = !hosts.has(hostId);
+    // A new host, or new labels: a new list (callers may cache what they derive from a list).
+    const joined =
+      !hosts.has(hostId) || (prev !== undefined && !sameLabels(prev.value.labels, next.value.labels));
     hosts.set(hostId, state);
     this.resort(lattice, state, joined);
     if (!same) this.index(lattice, hostId, next.value);
@@ -192,6 +198,13 @@ function removeFrom(index: Map<string, Set<string>>, key: string, id: string): v
   if (!set) return;
   set.delete(id);
   if (set.size === 0) index.delete(key);
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
 function cmp(a: string, b: string): number {

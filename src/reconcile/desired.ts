@@ -87,45 +87,34 @@ function hostViews(input: DesiredInput, component: string): HostView[] {
 
 interface EmptyViews {
   suspect: ReadonlySet<string> | undefined;
-  ids: string[];
-  labels: Array<Readonly<Record<string, string>>>;
   views: readonly HostView[];
   at: Map<string, number>;
 }
 
-/** Per hosts list (the view keeps one per lattice, replacing hosts in place on heartbeats). */
+/**
+ * Per hosts list: the lattice view hands out the same list while no host joins, leaves or
+ * changes labels (view.ts `hosts`), so ids and labels derived from it stay true.
+ */
 const emptyViewCache = new WeakMap<readonly HostState[], EmptyViews>();
 
 /**
  * Every candidate host (not suspect) with no instances: the same frozen objects for every
- * component reconciled while the hosts, their labels and the suspect set stay as they are — a
- * heartbeat keeps them (host-decoder.ts). Thousands of hosts × hundreds of apps made these
- * allocations a large part of a resync.
+ * component reconciled while the hosts list and the suspect set stay the same. Thousands of
+ * hosts × hundreds of apps made these allocations a large part of a resync.
  */
 function emptyHostViews(hosts: readonly HostState[], suspect: ReadonlySet<string> | undefined): EmptyViews {
   const cached = emptyViewCache.get(hosts);
-  if (cached && cached.suspect === suspect && stillSame(cached, hosts)) return cached;
-  const built: EmptyViews = { suspect, ids: [], labels: [], views: [], at: new Map() };
+  if (cached && cached.suspect === suspect) return cached;
+  const built: EmptyViews = { suspect, views: [], at: new Map() };
   const views: HostView[] = [];
   for (const h of hosts) {
-    built.ids.push(h.hostId);
-    built.labels.push(h.record.labels);
     if (suspect?.has(h.hostId)) continue;
     built.at.set(h.hostId, views.length);
     views.push(Object.freeze({ hostId: h.hostId, labels: h.record.labels, instances: 0 }));
   }
-  built.views = Object.freeze(views);
+  built.views = views; // not frozen itself: slicing a frozen array is a slow path in V8
   emptyViewCache.set(hosts, built);
   return built;
-}
-
-function stillSame(cached: EmptyViews, hosts: readonly HostState[]): boolean {
-  if (cached.ids.length !== hosts.length) return false;
-  for (let i = 0; i < hosts.length; i++) {
-    const h = hosts[i]!;
-    if (cached.ids[i] !== h.hostId || cached.labels[i] !== h.record.labels) return false;
-  }
-  return true;
 }
 
 /** A suspect host may keep or shed instances, never gain them (the scaler may not know it is suspect). */

@@ -238,7 +238,9 @@ export class ReconcileWorker {
   private suspects(lattice: string, hosts: readonly HostState[], now: number): ReadonlySet<string> {
     const cached = this.suspectCache.get(lattice);
     if (cached && cached.hosts === hosts && now - cached.at < SUSPECT_REUSE_MS) return cached.set;
-    const set = suspectHosts(hosts, now, this.deps.connectedSince?.() ?? 0);
+    const fresh = suspectHosts(hosts, now, this.deps.connectedSince?.() ?? 0);
+    // The same verdict keeps the same object: the planner's host views are cached on it.
+    const set = cached && sameMembers(cached.set, fresh) ? cached.set : fresh;
     this.suspectCache.set(lattice, { at: now, hosts, set });
     return set;
   }
@@ -281,6 +283,12 @@ export class ReconcileWorker {
       );
     }
   }
+}
+
+function sameMembers(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }
 
 /** The part of an event worth telling in a status message ("after host east-2 was lost"). */

@@ -149,19 +149,30 @@ export function placementOrder(hosts: readonly HostView[], seed: string): HostVi
     .map((r) => r.host);
 }
 
+/** byPlacementOrder(candidate, other) >= 0, without allocating the candidate. */
+function comesAfter(host: HostView, rank: number, other: Ranked): boolean {
+  if (host.instances !== other.host.instances) return host.instances < other.host.instances;
+  if (rank !== other.rank) return rank > other.rank;
+  return host.hostId >= other.host.hostId;
+}
+
 /**
- * The first `k` of `items` in `cmp` order, in that order. For a few out of many (10 instances
- * over 1,000 hosts, the common case) one pass with a short sorted list instead of a full sort.
+ * The first `k` hosts in placement order, in that order. For a few out of many (10 instances
+ * over 1,000 hosts, the common case) one pass that keeps a short sorted list and allocates only
+ * for hosts that enter it, instead of ranking and sorting the whole fleet.
  */
-function firstK<T>(items: readonly T[], k: number, cmp: (a: T, b: T) => number): T[] {
+function firstInOrder(hosts: readonly HostView[], k: number, seed: string): Ranked[] {
   if (k <= 0) return [];
-  if (k * 8 >= items.length) return [...items].sort(cmp).slice(0, k);
-  const top: T[] = [];
-  for (const item of items) {
-    if (top.length === k && cmp(item, top[k - 1]!) >= 0) continue;
+  if (k * 8 >= hosts.length) return ranked(hosts, seed).sort(byPlacementOrder).slice(0, k);
+  const seeded = fnv(fnv(0x811c9dc5, seed), "\u0000");
+  const top: Ranked[] = [];
+  for (const host of hosts) {
+    const rank = finishRank(fnv(seeded, host.hostId));
+    if (top.length === k && comesAfter(host, rank, top[k - 1]!)) continue;
+    const candidate = { host, rank };
     let at = top.length;
-    while (at > 0 && cmp(item, top[at - 1]!) < 0) at--;
-    top.splice(at, 0, item);
+    while (at > 0 && byPlacementOrder(candidate, top[at - 1]!) < 0) at--;
+    top.splice(at, 0, candidate);
     if (top.length > k) top.pop();
   }
   return top;
@@ -178,8 +189,7 @@ export function spreadEvenly(count: number, hosts: readonly HostView[], seed = "
   const base = Math.floor(count / hosts.length);
   const extra = count - base * hosts.length;
   if (base > 0) for (const host of hosts) placed.set(host.hostId, base);
-  for (const { host } of firstK(ranked(hosts, seed), extra, byPlacementOrder))
-    placed.set(host.hostId, base + 1);
+  for (const { host } of firstInOrder(hosts, extra, seed)) placed.set(host.hostId, base + 1);
   return placed;
 }
 

@@ -76,11 +76,14 @@ test("hosts are sorted by id and a heartbeat replaces the host's state in place"
   feed.put("h1");
   assert.deepEqual(ids(view), ["h1", "h2", "h3"]);
   const before = view.hosts("default");
-  feed.put("h2", { zone: "a" }); // heartbeat with a change
+  feed.put("h2", {}, ["shop"]); // heartbeat, its inventory changed
   const after = view.hosts("default");
   assert.equal(after, before, "the sorted list is reused between heartbeats");
-  assert.equal(after[1]?.record.labels.zone, "a");
   assert.equal(after[1], view.hostMap("default").get("h2"));
+  feed.put("h2", { zone: "a" }); // new labels: a new list, so what callers derived from it is redone
+  const relabeled = view.hosts("default");
+  assert.notEqual(relabeled, before);
+  assert.equal(relabeled[1]?.record.labels.zone, "a");
 });
 
 test("joins and leaves re-sort; lattices are separate", () => {
