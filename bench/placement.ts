@@ -108,7 +108,13 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
         baseline: floorRate,
         ratio: rate / floorRate,
         target: "ratio >= 0.6",
-        params: { ...params, seconds: ms / 1000, cpuPercentOfOneCore: cpu, events, apiSeconds: apiSeconds / 1000 },
+        params: {
+          ...params,
+          seconds: ms / 1000,
+          cpuPercentOfOneCore: cpu,
+          events,
+          apiSeconds: apiSeconds / 1000,
+        },
       }),
       emit({
         metric: "burst_commands_per_minimum",
