@@ -8,7 +8,7 @@
  *   1,000 hosts and per 100 apps above the previous step (targets ≤ 10 MB, ≤ 5 MB).
  * M5: STEADY_HOSTS hosts heartbeating every 5 s with those apps deployed and nothing to change
  *   → controller and nats-server CPU (% of one core) over WINDOW_S, and commands sent (must be 0).
- * Params (env): BENCH_HOSTS (1000), BENCH_APPS (100), BENCH_STEADY_HOSTS (5000),
+ * Params (env): BENCH_HOSTS (1000), BENCH_APPS (1000: 10 instances each, 10 per host), BENCH_STEADY_HOSTS (5000),
  *   BENCH_WINDOW_S (30: one resync of every app falls in it), BENCH_SIMS (2).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -175,7 +175,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const env = (k: string, d: number) => Number(process.env[k] ?? d);
   await fleet({
     hosts: env("BENCH_HOSTS", 1000),
-    apps: env("BENCH_APPS", 100),
+    apps: env("BENCH_APPS", 1000),
     steadyHosts: env("BENCH_STEADY_HOSTS", 5000),
     windowS: env("BENCH_WINDOW_S", 30),
     sims: env("BENCH_SIMS", 2),
