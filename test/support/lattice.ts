@@ -1,0 +1,73 @@
+/**
+ * Reading a lattice's state straight from NATS for end-to-end tests and chaos runs: host
+ * records, what hosts run, the command stream and the durable consumers' backlog.
+ */
+import { jetstreamManager } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type HostRecord, hostRecordSchema } from "../../src/streams/host-record.js";
+import { BUCKETS, CONSUMERS, STREAMS } from "../../src/streams/subjects.js";
+import { waitFor } from "./wait.js";
+
+/** `nadm_hosts`, once a replica has provisioned it. */
+export function openHostsKv(nc: NatsConnection, timeoutMs = 30_000): Promise<KV> {
+  return waitFor(
+    async () => {
+      const kv = await new Kvm(nc).open(BUCKETS.hosts);
+      await kv.status(); // throws until the bucket exists
+      return kv;
+    },
+    { timeoutMs, what: "nadm_hosts bucket" },
+  );
+}
+
+export async function countHosts(kv: KV): Promise<number> {
+  let n = 0;
+  for await (const _ of await kv.keys()) n++;
+  return n;
+}
+
+export async function hostRecords(kv: KV): Promise<HostRecord[]> {
+  const out: HostRecord[] = [];
+  for await (const key of await kv.keys()) {
+    const e = await kv.get(key);
+    if (e?.operation === "PUT") out.push(hostRecordSchema.parse(e.json()));
+  }
+  return out;
+}
+
+/** app → hostId → running instances (every revision), from what hosts report. */
+export function runningByApp(records: HostRecord[]): Map<string, Map<string, number>> {
+  const perApp = new Map<string, Map<string, number>>();
+  for (const rec of records) {
+    for (const inv of Object.values(rec.inventory)) {
+      if (inv.running === 0) continue;
+      const m = perApp.get(inv.app) ?? new Map<string, number>();
+      m.set(rec.hostId, (m.get(rec.hostId) ?? 0) + inv.running);
+      perApp.set(inv.app, m);
+    }
+  }
+  return perApp;
+}
+
+/** Messages in `nadm_commands`. */
+export async function commandCount(nc: NatsConnection): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  return (await jsm.streams.info(STREAMS.commands)).state.messages;
+}
+
+/** Un-acked and undelivered messages of the two durable consumers. */
+export async function consumerBacklog(
+  nc: NatsConnection,
+): Promise<Record<string, { pending: number; ackPending: number }>> {
+  const jsm = await jetstreamManager(nc);
+  const out: Record<string, { pending: number; ackPending: number }> = {};
+  for (const [stream, consumer] of [
+    [STREAMS.events, CONSUMERS.reconcile],
+    [STREAMS.commands, CONSUMERS.dispatch],
+  ] as const) {
+    const info = await jsm.consumers.info(stream, consumer);
+    out[consumer] = { pending: info.num_pending, ackPending: info.num_ack_pending };
+  }
+  return out;
+}
