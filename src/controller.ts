@@ -22,10 +22,12 @@ import { createMetrics, type Metrics, serveMetrics } from "./metrics.js";
 import { AppCache } from "./reconcile/app-cache.js";
 import { InflightView } from "./reconcile/inflight.js";
 import { type PlanSources, planDeploy } from "./reconcile/plan-op.js";
+import { ReconnectResync } from "./reconcile/reconnect-resync.js";
 import { decodeAppStatus, StatusWriter } from "./reconcile/status-writer.js";
 import { Ticker } from "./reconcile/tick.js";
 import { ReconcileWorker } from "./reconcile/worker.js";
 import type { ScalerRegistry } from "./scalers/index.js";
+import { LinkState } from "./streams/link.js";
 import { provision } from "./streams/provision.js";
 import { decodeRefusal } from "./streams/refusal-record.js";
 import { BUCKETS, keys, STREAMS } from "./streams/subjects.js";
@@ -108,6 +110,15 @@ export class Controller {
     const ticker = new Ticker(js, config.tickIntervalMs, () => lattices(view, manifests), log);
     ticker.start();
     this.parts.push(ticker);
+    const afterReconnect = new ReconnectResync({
+      link: LinkState.of(nc),
+      caches: [manifests, hosts, statuses, refusals],
+      lattices: () => lattices(view, manifests),
+      resync: (lattice, id) => reconcile.resync(lattice, id),
+      log,
+    });
+    afterReconnect.start();
+    this.parts.push(afterReconnect);
 
     this.parts.push(await this.startApi(view, { view, inflight, statuses, registry }));
     if (config.httpPort !== undefined) {

@@ -21,6 +21,9 @@ export type CacheListener<T> = (
   previous: Cached<T> | undefined,
 ) => void;
 
+/** How long `resume()` of a filtered cache waits for entries that may be pending. */
+const FILTERED_CATCH_UP_MS = 300;
+
 type Waiter = { revision: number; resolve: (reached: boolean) => void; timer: NodeJS.Timeout };
 
 export class KvCache<T> {
@@ -30,6 +33,8 @@ export class KvCache<T> {
   private revisionSeen = 0;
   private waiters: Waiter[] = [];
   private stopWatch: (() => void) | undefined;
+  /** Which watch is current: one replaced by `resume()` ends without starting another. */
+  private watchGen = 0;
   private stopped = false;
   private readonly listeners: CacheListener<T>[] = [];
 
@@ -96,6 +101,7 @@ export class KvCache<T> {
       ...(this.filter ? { key: this.filter } : {}),
       ...(resumeFrom ? { resumeFromRevision: resumeFrom } : {}),
     });
+    const gen = ++this.watchGen;
     this.stopWatch = () => watch.stop();
     void (async () => {
       try {
@@ -106,8 +112,35 @@ export class KvCache<T> {
       } catch (err) {
         this.log.warn({ err }, "kv watch failed");
       }
-      await this.rewatch();
+      if (gen === this.watchGen) await this.rewatch();
     })();
+  }
+
+  /**
+   * Replaces the watch with a new one from the next revision and resolves once it has delivered
+   * what the bucket held when called (or after `timeoutMs`). For after a NATS reconnect: the
+   * client notices a watch the server lost only after two missed idle heartbeats (10 s, 60 s
+   * once it has been recreated), and the cache must not lag that long.
+   */
+  async resume(timeoutMs: number): Promise<boolean> {
+    if (this.stopped) return false;
+    const lastSeq = (await this.kv.status()).streamInfo.state.last_seq;
+    const old = this.stopWatch;
+    let caughtUp: () => void = () => undefined;
+    // Filtered: the last sequence may be a key we do not watch, and a watch with nothing
+    // pending marks nothing, so its own mark of the end of what was pending, or a short wait
+    // (entries pending arrive in milliseconds), says it.
+    const wait = this.filter ? Math.min(timeoutMs, FILTERED_CATCH_UP_MS) : timeoutMs;
+    const done = new Promise<boolean>((resolve) => {
+      caughtUp = () => resolve(true);
+      setTimeout(() => resolve(this.filter !== undefined), wait).unref();
+    });
+    if (lastSeq <= this.revisionSeen) caughtUp(); // nothing newer at all
+    await this.follow(this.revisionSeen + 1, (e) => {
+      if (this.filter ? e.isUpdate : this.revisionSeen >= lastSeq) caughtUp();
+    });
+    old?.();
+    return done;
   }
 
   private async rewatch(): Promise<void> {

@@ -102,6 +102,16 @@ export class ReconcileWorker {
     return this.loop.stop();
   }
 
+  /** Re-reconciles every app of the lattice now, outside the event stream (reconnect-resync.ts). */
+  async resync(lattice: string, causationId: string): Promise<void> {
+    const apps = this.allApps(lattice);
+    await Promise.all(
+      apps.map((app) =>
+        this.coalescer.run(keys.manifest(lattice, app), () => this.reconcileApp(lattice, app, causationId)),
+      ),
+    );
+  }
+
   async handle(msg: JsMsg): Promise<Outcome> {
     let event: NadmEvent;
     try {
@@ -219,6 +229,7 @@ export class ReconcileWorker {
     const started = performance.now();
     const { view, inflight } = this.deps;
     const stored = await this.deps.manifests.state(lattice, app);
+    const hostsRevision = view.cache.revision; // what the (synchronous) plan below sees
     const now = Date.now();
     const p = plan({
       lattice,
@@ -237,7 +248,7 @@ export class ReconcileWorker {
     });
     await this.issuer.publish(lattice, app, p.commands, causationId, now);
     if (p.revert) await this.revert(lattice, p.revert, now);
-    const wrote = await this.deps.status.write(lattice, app, p.status);
+    const wrote = await this.deps.status.write(lattice, app, p.status, hostsRevision);
     this.deps.metrics.reconcileSeconds.observe((performance.now() - started) / 1000);
     if (p.commands.length > 0 || wrote) {
       this.deps.log.debug(

@@ -1,0 +1,86 @@
+/**
+ * What a replica does when its NATS connection comes back (ARCHITECTURE "NATS outages"):
+ *
+ * 1. Resume every KV watch from the revision it had reached, and wait (bounded) until each has
+ *    caught up: the client would notice a watch the server lost only after missed heartbeats.
+ * 2. Re-reconcile every app of every lattice it knows, once. During an outage events are lost
+ *    in ways no consumer can redeliver in time: a KV write that landed whose event publish did
+ *    not (the API's, or a host's), an ack or nak the client discarded (redelivered only after
+ *    ack_wait), commands whose PubAck never came. The periodic resync would repair all of them,
+ *    but only after `--resync-interval`; reconciling is level-triggered, so doing it now costs
+ *    one reconcile per app and repairs them within seconds. Commands it issues carry the usual
+ *    deterministic ids, so two replicas doing it at once send each command once.
+ */
+import type { Logger } from "../log.js";
+import type { LinkState } from "../streams/link.js";
+
+export interface Resumable {
+  resume(timeoutMs: number): Promise<boolean>;
+}
+
+export interface ReconnectResyncDeps {
+  link: LinkState;
+  caches: Resumable[];
+  lattices: () => Iterable<string>;
+  resync: (lattice: string, causationId: string) => Promise<void>;
+  log: Logger;
+  /** Longest wait for the caches to catch up before reconciling anyway. Default 3 s. */
+  catchUpMs?: number;
+}
+
+export class ReconnectResync {
+  private unsubscribe: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private reconnects = 0;
+  private stopped = false;
+
+  constructor(private readonly deps: ReconnectResyncDeps) {}
+
+  start(): void {
+    this.unsubscribe = this.deps.link.onReconnect(() => this.trigger());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+  }
+
+  /** Resolves when the current pass (if any) has ended: for tests. */
+  settled(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  private trigger(): void {
+    this.reconnects++;
+    if (this.running !== undefined) {
+      this.again = true; // one more pass after this one: it may have read pre-reconnect state
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      await this.pass().catch((err) => this.deps.log.warn({ err }, "resync after reconnect failed"));
+    } while (this.again && !this.stopped);
+  }
+
+  private async pass(): Promise<void> {
+    const started = Date.now();
+    const { caches, log } = this.deps;
+    const catchUpMs = this.deps.catchUpMs ?? 3_000;
+    const caught = await Promise.all(caches.map((c) => c.resume(catchUpMs).catch(() => false)));
+    if (this.stopped) return;
+    const lattices = [...new Set(this.deps.lattices())];
+    const id = `reconnect:${this.reconnects}`;
+    await Promise.all(lattices.map((l) => this.deps.resync(l, id)));
+    log.info(
+      { lattices: lattices.length, ms: Date.now() - started, caughtUp: caught.every(Boolean) },
+      "reconciled every app after a NATS reconnect",
+    );
+  }
+}
