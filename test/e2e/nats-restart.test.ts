@@ -48,6 +48,7 @@ test("after a nats-server restart, apps deployed before and after converge withi
   });
   const nc = await nats.connect();
   const api = new ApiClient(nc, "default", 2_000);
+  await waitFor(() => api.list().catch(() => undefined), { timeoutMs: 30_000, what: "the API" });
   const hostsKv = await openHostsKv(nc);
   await waitFor(async () => (await countHosts(hostsKv)) === HOSTS, { timeoutMs: 30_000, what: "hosts" });
 
