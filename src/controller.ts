@@ -73,7 +73,11 @@ export class Controller {
     await Promise.all([manifests.start(), hosts.start(), statuses.start(), refusals.start()]);
     this.parts.push(manifests, hosts, statuses, refusals);
     const view = new LatticeView(hosts, log);
-    const inflight = new InflightView(config.inflightTimeoutMs, log);
+    const inflight = new InflightView(
+      config.inflightTimeoutMs,
+      log,
+      (lattice, hostId) => view.host(lattice, hostId)?.record.startedAt,
+    );
     await inflight.start(js);
     this.parts.push(inflight);
 

@@ -33,6 +33,12 @@ export class InflightView {
   constructor(
     private readonly timeoutMs: number,
     private readonly log: Logger,
+    /**
+     * When a host's current life began (its record's `startedAt`). A command issued before the
+     * host restarted is not pending: the new life does not know it, and waiting out the timeout
+     * would leave the workload missing with no event to wake anyone when it ends (host chaos).
+     */
+    private readonly hostStartedAt: (lattice: string, hostId: string) => string | undefined = () => undefined,
   ) {}
 
   /**
@@ -120,6 +126,8 @@ export class InflightView {
   ): Pending | undefined {
     const issued = this.latest.get(slot(lattice, hostId, key));
     if (!issued || now - issued.seenAt >= this.timeoutMs) return undefined;
+    const startedAt = Date.parse(this.hostStartedAt(lattice, hostId) ?? "");
+    if (startedAt > issued.seenAt) return undefined; // NaN (unknown) compares false
     if (reported && (reported.lastCommandId === issued.id || reported.desired === issued.count))
       return undefined;
     return { id: issued.id, count: issued.count };

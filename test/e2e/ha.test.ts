@@ -12,7 +12,7 @@ import { Kvm } from "@nats-io/kv";
 import { ApiClient } from "../../src/api/client.js";
 import { hostRecordSchema } from "../../src/streams/host-record.js";
 import { BUCKETS, STREAMS } from "../../src/streams/subjects.js";
-import { spreadApp } from "../support/manifests.js";
+import { zonedApp } from "../support/manifests.js";
 import { testNats } from "../support/nats.js";
 import { type NadmProcess, spawnNadm } from "../support/processes.js";
 import { waitFor } from "../support/wait.js";
@@ -22,17 +22,6 @@ const env = { NATS_URL: nats.url, NADM_LOG_LEVEL: "warn" };
 const HOSTS = 50;
 const APPS = 50;
 const ZONES = ["a", "b", "c"];
-
-function appManifest(i: number): string {
-  return spreadApp(`app-${i}`, {
-    instances: 1 + (i % 6),
-    properties: { command: "sim", args: [String(i)] },
-    spread: [
-      { name: "a", requirements: { zone: "a" }, weight: 2 },
-      { name: "b", requirements: { zone: "b" }, weight: 1 },
-    ],
-  });
-}
 
 /** Largest remainder of `instances` over weights 2:1 (zones a, b). */
 function expectedZones(instances: number): Record<string, number> {
@@ -100,7 +89,7 @@ test("3 replicas under SIGKILL chaos converge 50 apps on 50 hosts with no duplic
 
   const started = Date.now();
   for (let i = 0; i < APPS; i++) {
-    await withRetry(() => api.put(appManifest(i)));
+    await withRetry(() => api.put(zonedApp(i)));
     await withRetry(() => api.deploy(`app-${i}`, "v1"));
   }
   // Keep killing after the last deploy, so convergence itself happens under chaos too.
