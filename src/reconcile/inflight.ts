@@ -7,6 +7,7 @@
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "../log.js";
 import { type Command, commandSchema } from "../streams/commands.js";
+import { PULL_EXPIRES_MS } from "../streams/consumer-loop.js";
 import type { WorkloadInventory } from "../streams/host-record.js";
 import { STREAMS } from "../streams/subjects.js";
 import type { Pending } from "./plan.js";
@@ -74,7 +75,7 @@ export class InflightView {
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: new Date(Date.now() - this.timeoutMs).toISOString(),
     });
-    const messages = await consumer.consume();
+    const messages = await consumer.consume({ expires: PULL_EXPIRES_MS });
     this.stopFollow = () => void messages.stop();
     let caughtUp = () => {};
     const done = new Promise<void>((resolve) => {
