@@ -209,8 +209,12 @@ export function hostChaos(nats: NatsUnderTest, s: Sizes & { groups: number }): P
     const started = Date.now();
     const chaos = repeat(2_000, async () => {
       const g = Math.floor(Math.random() * s.groups);
-      // Each (host, app) it runs must be placed again somewhere: one command at least.
-      const lost = (await hostRecords(kv)).filter((r) => r.hostId.startsWith(`g${g}-`));
+      // Each (host, app) its current life runs must be placed again somewhere: one command at
+      // least. (Records of a previous life, not yet rewritten, were counted at that kill.)
+      const since = lattice.hostsStartedAt.get(`g${g}`) ?? 0;
+      const lost = (await hostRecords(kv)).filter(
+        (r) => r.hostId.startsWith(`g${g}-`) && Date.parse(r.startedAt) >= since,
+      );
       run.extraMinimum += lost.reduce(
         (n, r) => n + new Set(Object.values(r.inventory).filter((i) => i.running > 0).map((i) => i.app)).size,
         0,

@@ -28,6 +28,8 @@ export class ChaosLattice {
   /** Sim-host processes by their host-id prefix. */
   readonly hosts = new Map<string, NadmProcess>();
   private readonly hostArgs = new Map<string, string[]>();
+  /** When each sim-host process was last started: records older than that are a previous life's. */
+  readonly hostsStartedAt = new Map<string, number>();
   private readonly env: Record<string, string>;
 
   private constructor(
@@ -63,6 +65,7 @@ export class ChaosLattice {
     this.hostArgs.set(prefix, [...args, "--heartbeat-interval", "1s", "--sim-zones", "a,b,c"]);
     const p = spawnNadm(`hosts-${prefix}`, this.hostArgs.get(prefix)!, this.env);
     this.hosts.set(prefix, p);
+    this.hostsStartedAt.set(prefix, Date.now());
     return p;
   }
 
@@ -73,6 +76,7 @@ export class ChaosLattice {
   /** Starts a killed sim-host process again with the same host ids. */
   restartHosts(prefix: string): void {
     this.hosts.set(prefix, spawnNadm(`hosts-${prefix}`, this.hostArgs.get(prefix)!, this.env));
+    this.hostsStartedAt.set(prefix, Date.now());
   }
 
   async waitReady(hosts: number): Promise<void> {

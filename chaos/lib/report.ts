@@ -8,7 +8,13 @@
  * - time from the last fault to convergence.
  */
 import { jetstreamManager } from "@nats-io/jetstream";
-import { commandCount, consumerBacklog, hostRecords, openHostsKv } from "../../test/support/lattice.js";
+import {
+  allCommands,
+  type CommandSeen,
+  consumerBacklog,
+  hostRecords,
+  openHostsKv,
+} from "../../test/support/lattice.js";
 import { waitFor } from "../../test/support/wait.js";
 import type { ChaosLattice } from "./lattice.js";
 import type { Expectation } from "./placement.js";
@@ -72,13 +78,15 @@ export async function finish(lattice: ChaosLattice, run: RunFacts): Promise<Chao
     detail: convergedAt === null ? detail : `converged ${since} ms after the last fault`,
   });
   invariants.push(await backlogInvariant(lattice));
-  const commands = await commandCount(lattice.nc);
-  const minimum = (await placedHosts(lattice, run.expect.deployed.keys())) + run.extraMinimum;
+  const sent = await allCommands(lattice.nc);
+  const commands = sent.length;
+  const placed = await placedHosts(lattice, run.expect.deployed.keys());
+  const minimum = placed + run.extraMinimum;
   const ratio = minimum > 0 ? commands / minimum : 0;
   invariants.push({
     name: "commands ≤ 1.05 × minimum",
     ok: commands <= 1.05 * minimum,
-    detail: `${commands} commands for a minimum of ${minimum} (${ratio.toFixed(3)})`,
+    detail: `${commands} commands for a minimum of ${minimum} (${ratio.toFixed(3)}: ${placed} placed now + ${run.extraMinimum} for undeploys and lost hosts); ${repeats(sent)}`,
   });
   const jsm = await jetstreamManager(lattice.nc);
   return {
@@ -91,6 +99,22 @@ export async function finish(lattice: ChaosLattice, run: RunFacts): Promise<Chao
     deadLettered: (await jsm.streams.info("nadm_dlq")).state.messages,
     invariants,
   };
+}
+
+/** Where commands beyond one per (host, workload, count) went: the first few, for a failed ratio. */
+function repeats(sent: CommandSeen[]): string {
+  const groups = new Map<string, CommandSeen[]>();
+  for (const c of sent) {
+    const k = `${c.hostId} ${c.key} ×${c.count}`;
+    groups.set(k, [...(groups.get(k) ?? []), c]);
+  }
+  const again = [...groups].filter(([, cs]) => cs.length > 1);
+  const extra = again.reduce((n, [, cs]) => n + cs.length - 1, 0);
+  const up = sent.filter((c) => c.count > 0).length;
+  const sample = again
+    .slice(0, 4)
+    .map(([k, cs]) => `${k}: ${cs.map((c) => `#${c.seq} ${c.causationId.slice(0, 24)} a${c.attempt ?? 1}`).join(" | ")}`);
+  return `${up} with count > 0, ${sent.length - up} with 0; ${extra} repeat a (host, workload, count)${sample.length ? `: ${sample.join("; ")}` : ""}`;
 }
 
 async function backlogInvariant(lattice: ChaosLattice): Promise<Invariant> {

@@ -71,3 +71,28 @@ export async function consumerBacklog(
   }
   return out;
 }
+
+export interface CommandSeen {
+  seq: number;
+  hostId: string;
+  app: string;
+  key: string;
+  count: number;
+  attempt?: number;
+  causationId: string;
+  issuedAt: string;
+}
+
+/** Every command in `nadm_commands`, in stream order. */
+export async function allCommands(nc: NatsConnection): Promise<CommandSeen[]> {
+  const jsm = await jetstreamManager(nc);
+  const last = (await jsm.streams.info(STREAMS.commands)).state.last_seq;
+  const out: CommandSeen[] = [];
+  for (let seq = 1; seq <= last; seq++) {
+    const m = await jsm.streams.getMessage(STREAMS.commands, { seq }).catch(() => null);
+    if (!m) continue;
+    const c = m.json<Omit<CommandSeen, "seq" | "key"> & { workload: { key: string } }>();
+    out.push({ ...c, seq, key: c.workload.key });
+  }
+  return out;
+}
