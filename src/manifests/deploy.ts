@@ -30,7 +30,11 @@ export async function deployAndAnnounce(
 ): Promise<WriteResult> {
   const { ifDeployed, revert } = opts;
   const res = await store.deploy(lattice, name, version, { ifDeployed, revert });
-  if (res.changed) {
+  // Nothing to change, but an earlier try may have written and lost its event (its reply never
+  // came back, so the client retried): announce it again under the id of that write, which the
+  // stream keeps once. Not for a revert: its deterministic id is already the guard.
+  const repeat = !res.changed && !revert && res.revision > 0 && res.app?.deployedVersion != null;
+  if (res.changed || repeat) {
     const data = { app: name, version: res.app?.deployedVersion ?? "", stateRevision: res.revision };
     const origin = revert ? "controller" : "api";
     await announce(

@@ -30,9 +30,12 @@ import { plan, type Revert } from "./plan.js";
 import { refusalSource } from "./refusal-source.js";
 import type { StatusWriter } from "./status-writer.js";
 
-function timeWillMove(status: AppStatus, now: number): boolean {
+function timeWillMove(status: AppStatus, now: number, inflightTimeoutMs: number): boolean {
   if (status.phase === "failed" || status.phase === "waiting") return true;
   if (status.phase !== "reconciling") return false;
+  // Unchanged for longer than a pending command counts: whatever it waited for is given up on
+  // (a command lost in a NATS outage), and no event marks that moment.
+  if (now - Date.parse(status.updatedAt) > inflightTimeoutMs) return true;
   return status.components.some(({ rollout: r }) => {
     if (!r || r.paused) return false;
     return r.readyNew > r.availableNew || (r.deadlineAt !== undefined && now >= Date.parse(r.deadlineAt));
@@ -215,7 +218,7 @@ export class ReconcileWorker {
     const apps: string[] = [];
     for (const c of this.deps.statuses.values()) {
       const k = keys.parse(c.key);
-      if (k?.lattice === lattice && timeWillMove(c.value, now)) apps.push(k.name);
+      if (k?.lattice === lattice && timeWillMove(c.value, now, this.deps.config.inflightTimeoutMs)) apps.push(k.name);
     }
     return apps.sort();
   }
