@@ -88,9 +88,17 @@ export class Controller {
       for await (const s of nc.status()) if (s.type === "reconnect") reconnectedAt = Date.now();
     })();
     const store = new ManifestStore(buckets.manifests, { keepLast: resources.maxVersions });
+    const afterReconnect: ReconnectResync = new ReconnectResync({
+      link: LinkState.of(nc),
+      caches: [manifests, hosts, statuses, refusals, inflight],
+      lattices: () => lattices(view, manifests),
+      resync: (lattice, id): Promise<void> => reconcile.resync(lattice, id),
+      log,
+    });
     const reconcile = new ReconcileWorker({
       ...shared,
       connectedSince: () => reconnectedAt,
+      gate: () => afterReconnect.caughtUp(),
       hostsKv: buckets.hosts,
       manifests,
       statuses,
@@ -114,13 +122,6 @@ export class Controller {
     const ticker = new Ticker(js, config.tickIntervalMs, () => lattices(view, manifests), log);
     ticker.start();
     this.parts.push(ticker);
-    const afterReconnect = new ReconnectResync({
-      link: LinkState.of(nc),
-      caches: [manifests, hosts, statuses, refusals],
-      lattices: () => lattices(view, manifests),
-      resync: (lattice, id) => reconcile.resync(lattice, id),
-      log,
-    });
     afterReconnect.start();
     this.parts.push(afterReconnect);
 

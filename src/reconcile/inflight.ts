@@ -30,6 +30,9 @@ export class InflightView {
   private stopFollow: (() => void) | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private js: JetStreamClient | undefined;
+  /** Which follow is current: one replaced by `resume()` ends without starting another. */
+  private followGen = 0;
 
   constructor(
     private readonly timeoutMs: number,
@@ -48,6 +51,7 @@ export class InflightView {
    * knowing the commands its killed predecessor just issued would issue its own, elsewhere.
    */
   async start(js: JetStreamClient, catchUpMs = 10_000): Promise<void> {
+    this.js = js;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<"late">((resolve) => {
       timer = setTimeout(() => resolve("late"), catchUpMs);
@@ -67,10 +71,30 @@ export class InflightView {
   }
 
   /**
+   * After a NATS reconnect: follows the stream again from `timeoutMs` ago (the ordered consumer
+   * may be gone, and the client would notice late) and resolves true once caught up, false
+   * after `catchUpMs`. Commands other replicas issued during the outage are known again.
+   */
+  async resume(catchUpMs: number): Promise<boolean> {
+    if (!this.js || this.stopped) return false;
+    const old = this.stopFollow;
+    const caught = this.follow(this.js);
+    old?.();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), catchUpMs);
+    });
+    const outcome = await Promise.race([caught.then(() => true), late]);
+    clearTimeout(timer);
+    return outcome;
+  }
+
+  /**
    * Resolves once caught up with the stream. Should the ordered consumer ever end while in use,
    * follows again from `timeoutMs` ago.
    */
   private async follow(js: JetStreamClient): Promise<void> {
+    const gen = ++this.followGen;
     const consumer = await js.consumers.get(STREAMS.commands, {
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: new Date(Date.now() - this.timeoutMs).toISOString(),
@@ -92,6 +116,7 @@ export class InflightView {
       } catch (err) {
         this.log.warn({ err }, "in-flight view: following commands failed");
       }
+      if (gen !== this.followGen) return; // replaced by resume()
       for (let attempt = 1; !this.stopped; attempt++) {
         try {
           await this.follow(js);

@@ -34,8 +34,20 @@ export class ReconnectResync {
   private again = false;
   private reconnects = 0;
   private stopped = false;
+  private catchingUp: Promise<unknown> | undefined;
+  private releaseCatchUp: () => void = () => undefined;
 
   constructor(private readonly deps: ReconnectResyncDeps) {}
+
+  /**
+   * Resolves once the caches have caught up after the last reconnect (at once when no catch-up
+   * is under way). Events are held on it: an event from before the outage passes its revision
+   * fence at once, and planning it from caches that still miss the outage's writes (and commands)
+   * would send commands the others already sent, under other ids.
+   */
+  caughtUp(): Promise<void> {
+    return this.catchingUp ? this.catchingUp.then(() => undefined) : Promise.resolve();
+  }
 
   start(): void {
     this.unsubscribe = this.deps.link.onReconnect(() => this.trigger());
@@ -44,6 +56,7 @@ export class ReconnectResync {
   stop(): void {
     this.stopped = true;
     this.unsubscribe?.();
+    this.releaseCatchUp();
   }
 
   /** Resolves when the current pass (if any) has ended: for tests. */
@@ -53,6 +66,12 @@ export class ReconnectResync {
 
   private trigger(): void {
     this.reconnects++;
+    // Held from the reconnect itself, before the pass below has read anything.
+    let release: () => void = () => undefined;
+    this.catchingUp = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.releaseCatchUp = release;
     if (this.running !== undefined) {
       this.again = true; // one more pass after this one: it may have read pre-reconnect state
       return;
@@ -74,6 +93,8 @@ export class ReconnectResync {
     const { caches, log } = this.deps;
     const catchUpMs = this.deps.catchUpMs ?? 3_000;
     const caught = await Promise.all(caches.map((c) => c.resume(catchUpMs).catch(() => false)));
+    this.releaseCatchUp();
+    this.catchingUp = undefined;
     if (this.stopped) return;
     const lattices = [...new Set(this.deps.lattices())];
     const id = `reconnect:${this.reconnects}`;

@@ -69,6 +69,8 @@ export interface ReconcileDeps {
   recreate?: () => Promise<void>;
   /** When this replica last reconnected to NATS (ms); host silence before it is not held against them. */
   connectedSince?: () => number;
+  /** Awaited before each event: after a reconnect, until the caches have caught up. */
+  gate?: () => Promise<void>;
 }
 
 export class ReconcileWorker {
@@ -92,6 +94,7 @@ export class ReconcileWorker {
       },
       workingEveryMs: deps.config.ackWaitMs / 2,
       recreate: deps.recreate,
+      gate: deps.gate,
       log: deps.log,
     });
   }
@@ -218,7 +221,8 @@ export class ReconcileWorker {
     const apps: string[] = [];
     for (const c of this.deps.statuses.values()) {
       const k = keys.parse(c.key);
-      if (k?.lattice === lattice && timeWillMove(c.value, now, this.deps.config.inflightTimeoutMs)) apps.push(k.name);
+      if (k?.lattice === lattice && timeWillMove(c.value, now, this.deps.config.inflightTimeoutMs))
+        apps.push(k.name);
     }
     return apps.sort();
   }

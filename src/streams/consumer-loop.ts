@@ -33,6 +33,8 @@ export interface ConsumerLoopOptions {
   workingEveryMs?: number;
   /** Re-provisions the durable consumer when it has gone missing. */
   recreate?: () => Promise<void>;
+  /** Awaited before each message is handled (e.g. caches catching up after a reconnect). */
+  gate?: () => Promise<void>;
   log: Logger;
 }
 
@@ -79,7 +81,9 @@ export class ConsumerLoop {
   }
 
   private dispatch(msg: JsMsg): void {
-    const run = () => handleMessage(msg, this.opts.handle, this.opts.settle, this.opts.workingEveryMs);
+    const { gate } = this.opts;
+    const handle = () => handleMessage(msg, this.opts.handle, this.opts.settle, this.opts.workingEveryMs);
+    const run = gate ? () => gate().then(handle, handle) : handle;
     const key = this.opts.orderKey?.(msg);
     const done = key === undefined ? run() : (this.lastOfKey.get(key) ?? Promise.resolve()).then(run);
     if (key !== undefined) this.lastOfKey.set(key, done);
