@@ -46,7 +46,7 @@ export class ReconnectResync {
    * would send commands the others already sent, under other ids.
    */
   caughtUp(): Promise<void> {
-    return this.catchingUp ? this.catchingUp.then(() => undefined) : Promise.resolve();
+    return this.catchingUp?.then(() => undefined) ?? Promise.resolve();
   }
 
   start(): void {
