@@ -21,15 +21,20 @@ export function openHostsKv(nc: NatsConnection, timeoutMs = 30_000): Promise<KV>
   );
 }
 
+/** Keys of a bucket, each once: a listing taken while hosts write can name a key twice. */
+async function keysOf(kv: KV): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for await (const key of await kv.keys()) keys.add(key);
+  return keys;
+}
+
 export async function countHosts(kv: KV): Promise<number> {
-  let n = 0;
-  for await (const _ of await kv.keys()) n++;
-  return n;
+  return (await keysOf(kv)).size;
 }
 
 export async function hostRecords(kv: KV): Promise<HostRecord[]> {
   const out: HostRecord[] = [];
-  for await (const key of await kv.keys()) {
+  for (const key of await keysOf(kv)) {
     const e = await kv.get(key);
     if (e?.operation === "PUT") out.push(hostRecordSchema.parse(e.json()));
   }
