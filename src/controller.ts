@@ -88,6 +88,7 @@ export class Controller {
       for await (const s of nc.status()) if (s.type === "reconnect") reconnectedAt = Date.now();
     })();
     const store = new ManifestStore(buckets.manifests, { keepLast: resources.maxVersions });
+    const ticker = new Ticker(js, config.tickIntervalMs, () => lattices(view, manifests), log);
     const afterReconnect: ReconnectResync = new ReconnectResync({
       link: LinkState.of(nc),
       caches: [manifests, hosts, statuses, refusals, inflight],
@@ -97,7 +98,8 @@ export class Controller {
     });
     const reconcile = new ReconcileWorker({
       ...shared,
-      connectedSince: () => reconnectedAt,
+      // Host silence while NATS (or JetStream) was unavailable to us is not held against them.
+      connectedSince: () => Math.max(reconnectedAt, ticker.lastFailureAt),
       gate: () => afterReconnect.caughtUp(),
       hostsKv: buckets.hosts,
       manifests,
@@ -119,7 +121,6 @@ export class Controller {
     await Promise.all([reconcile.start(), dispatch.start()]);
     this.parts.push(reconcile, dispatch);
 
-    const ticker = new Ticker(js, config.tickIntervalMs, () => lattices(view, manifests), log);
     ticker.start();
     this.parts.push(ticker);
     afterReconnect.start();

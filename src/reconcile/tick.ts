@@ -9,6 +9,7 @@ import { eventSource, publishEvent } from "../streams/events.js";
 
 export class Ticker {
   private timer: NodeJS.Timeout | undefined;
+  private failedAt = 0;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -26,6 +27,15 @@ export class Ticker {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /**
+   * When a tick last failed to publish (0: never). A tick goes out every period, so this tells
+   * when JetStream was last unavailable to this replica — e.g. a stream leader election in a
+   * NATS cluster, which no reconnect marks — and hosts could not report either.
+   */
+  get lastFailureAt(): number {
+    return this.failedAt;
+  }
+
   async tick(now: number): Promise<void> {
     const period = Math.floor(now / this.intervalMs);
     const data = { period, intervalMs: this.intervalMs };
@@ -38,9 +48,10 @@ export class Ticker {
           eventSource(lattice, "controller"),
           data,
           `tick:${lattice}:${period}`,
-        ).catch((err: unknown) =>
-          this.log.debug({ err, lattice }, "tick publish failed (another replica may have it)"),
-        ),
+        ).catch((err: unknown) => {
+          this.failedAt = Date.now();
+          this.log.debug({ err, lattice }, "tick publish failed (JetStream unavailable)");
+        }),
       ),
     );
   }
