@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { expiredHosts, MISSED_HEARTBEATS } from "../../../src/lattice/liveness.js";
+import { expiredHosts, MISSED_HEARTBEATS, massSilence } from "../../../src/lattice/liveness.js";
 import { host, NOW } from "./builders.js";
 
 describe(`expiredHosts: a host is lost after ${MISSED_HEARTBEATS} missed heartbeats`, () => {
@@ -72,6 +72,22 @@ describe(`expiredHosts: a host is lost after ${MISSED_HEARTBEATS} missed heartbe
         expiredHosts([h], NOW, notBefore).map((x) => x.hostId),
         row.expired ? ["h1"] : [],
       );
+    });
+  }
+});
+
+describe("massSilence: most of a big lattice silent at once is not swept", () => {
+  const rows: Array<{ expired: number; total: number; held: boolean }> = [
+    { expired: 1, total: 1, held: false },
+    { expired: 9, total: 9, held: false },
+    { expired: 10, total: 10, held: true },
+    { expired: 55, total: 100, held: false },
+    { expired: 56, total: 100, held: true },
+    { expired: 20, total: 100, held: false },
+  ];
+  for (const row of rows) {
+    test(`${row.expired} of ${row.total} silent → ${row.held ? "held" : "swept"}`, () => {
+      assert.equal(massSilence(row.expired, row.total), row.held);
     });
   }
 });
