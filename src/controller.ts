@@ -124,6 +124,7 @@ export class Controller {
     ticker.start();
     this.parts.push(ticker);
     afterReconnect.start();
+    ticker.onRecovered(() => afterReconnect.jetStreamRecovered());
     this.parts.push(afterReconnect);
 
     this.parts.push(await this.startApi(view, { view, inflight, statuses, registry }));

@@ -53,6 +53,15 @@ export class ReconnectResync {
     this.unsubscribe = this.deps.link.onReconnect(() => this.trigger());
   }
 
+  /**
+   * The same pass when JetStream comes back without a reconnect (a NATS cluster leader
+   * election): a KV watch whose consumer lived on the lost node is otherwise noticed only by
+   * missed heartbeats, and meanwhile the cache serves stale apps and hosts.
+   */
+  jetStreamRecovered(): void {
+    if (!this.stopped) this.trigger();
+  }
+
   stop(): void {
     this.stopped = true;
     this.unsubscribe?.();

@@ -10,6 +10,8 @@ import { eventSource, publishEvent } from "../streams/events.js";
 export class Ticker {
   private timer: NodeJS.Timeout | undefined;
   private failedAt = 0;
+  private failing = false;
+  private readonly recovered: Array<() => void> = [];
 
   constructor(
     private readonly js: JetStreamClient,
@@ -36,10 +38,18 @@ export class Ticker {
     return this.failedAt;
   }
 
+  /**
+   * Calls `listener` when a tick goes out again after failing: JetStream is back (a cluster
+   * leader election, or a reconnect, is over), so caches can catch up (reconnect-resync.ts).
+   */
+  onRecovered(listener: () => void): void {
+    this.recovered.push(listener);
+  }
+
   async tick(now: number): Promise<void> {
     const period = Math.floor(now / this.intervalMs);
     const data = { period, intervalMs: this.intervalMs };
-    await Promise.all(
+    const sent = await Promise.all(
       [...new Set(this.lattices())].map((lattice) =>
         publishEvent(
           this.js,
@@ -48,11 +58,21 @@ export class Ticker {
           eventSource(lattice, "controller"),
           data,
           `tick:${lattice}:${period}`,
-        ).catch((err: unknown) => {
-          this.failedAt = Date.now();
-          this.log.debug({ err, lattice }, "tick publish failed (JetStream unavailable)");
-        }),
+        ).then(
+          () => true,
+          (err: unknown) => {
+            this.failedAt = Date.now();
+            this.log.debug({ err, lattice }, "tick publish failed (JetStream unavailable)");
+            return false;
+          },
+        ),
       ),
     );
+    if (sent.length === 0) return;
+    if (!sent.every(Boolean)) this.failing = true;
+    else if (this.failing) {
+      this.failing = false;
+      for (const l of this.recovered) l();
+    }
   }
 }
