@@ -21,8 +21,20 @@ export type CacheListener<T> = (
   previous: Cached<T> | undefined,
 ) => void;
 
-/** How long `resume()` of a filtered cache waits for entries that may be pending. */
-const FILTERED_CATCH_UP_MS = 300;
+/**
+ * How many entries a new watch had pending when created: nats.js's `kv.watch()` reads it (to
+ * mark the last initial entry `isUpdate`) from the consumer it keeps as `_data`, and exposes no
+ * other way. Unknown (another client version): undefined, and the caller waits for the mark.
+ */
+async function pendingAtStart(watch: unknown): Promise<number | undefined> {
+  const consumer = (watch as { _data?: { info?: (cached: boolean) => Promise<{ num_pending?: number }> } })
+    ._data;
+  try {
+    return (await consumer?.info?.(true))?.num_pending;
+  } catch {
+    return undefined;
+  }
+}
 
 type Waiter = { revision: number; resolve: (reached: boolean) => void; timer: NodeJS.Timeout };
 
@@ -96,7 +108,10 @@ export class KvCache<T> {
    * ever end while the cache is in use (e.g. the server lost its consumer), it starts again
    * from the next revision, so the cache can lag but never silently freeze.
    */
-  private async follow(resumeFrom: number | undefined, onEntry: (e: KvWatchEntry) => void): Promise<void> {
+  private async follow(
+    resumeFrom: number | undefined,
+    onEntry: (e: KvWatchEntry) => void,
+  ): Promise<AsyncIterable<KvWatchEntry>> {
     const watch = await this.kv.watch({
       ...(this.filter ? { key: this.filter } : {}),
       ...(resumeFrom ? { resumeFromRevision: resumeFrom } : {}),
@@ -114,6 +129,7 @@ export class KvCache<T> {
       }
       if (gen === this.watchGen) await this.rewatch();
     })();
+    return watch;
   }
 
   /**
@@ -127,18 +143,17 @@ export class KvCache<T> {
     const lastSeq = (await this.kv.status()).streamInfo.state.last_seq;
     const old = this.stopWatch;
     let caughtUp: () => void = () => undefined;
-    // Filtered: the last sequence may be a key we do not watch, and a watch with nothing
-    // pending marks nothing, so its own mark of the end of what was pending, or a short wait
-    // (entries pending arrive in milliseconds), says it.
-    const wait = this.filter ? Math.min(timeoutMs, FILTERED_CATCH_UP_MS) : timeoutMs;
     const done = new Promise<boolean>((resolve) => {
       caughtUp = () => resolve(true);
-      setTimeout(() => resolve(this.filter !== undefined), wait).unref();
+      setTimeout(() => resolve(false), timeoutMs).unref();
     });
     if (lastSeq <= this.revisionSeen) caughtUp(); // nothing newer at all
-    await this.follow(this.revisionSeen + 1, (e) => {
+    // Filtered: the last sequence may be a key we do not watch, so the watch's own mark of the
+    // end of what was pending says it — and a watch with nothing pending marks nothing, so ask it.
+    const watch = await this.follow(this.revisionSeen + 1, (e) => {
       if (this.filter ? e.isUpdate : this.revisionSeen >= lastSeq) caughtUp();
     });
+    if (this.filter && (await pendingAtStart(watch)) === 0) caughtUp();
     old?.();
     return done;
   }

@@ -14,6 +14,9 @@
 import type { Logger } from "../log.js";
 import type { LinkState } from "../streams/link.js";
 
+/** Further tries (a second apart) to bring the caches up to date before reconciling. */
+const RESUME_ATTEMPTS = 30;
+
 export interface Resumable {
   resume(timeoutMs: number): Promise<boolean>;
 }
@@ -101,15 +104,29 @@ export class ReconnectResync {
     const started = Date.now();
     const { caches, log } = this.deps;
     const catchUpMs = this.deps.catchUpMs ?? 3_000;
-    const caught = await Promise.all(caches.map((c) => c.resume(catchUpMs).catch(() => false)));
+    const resumeAll = async () =>
+      (await Promise.all(caches.map((c) => c.resume(catchUpMs).catch(() => false)))).every(Boolean);
+    let caught = await resumeAll();
+    // Events are fenced on their own revisions: hold them no longer than this first try.
     this.releaseCatchUp();
     this.catchingUp = undefined;
+    // The reconcile below is not fenced: never run it from caches that may miss the outage's
+    // writes (JetStream may still be electing leaders; a watch that could not be replaced may
+    // be dead). It would undo them: an undeployed app's instances started again.
+    for (let attempt = 1; !caught && !this.stopped && attempt <= RESUME_ATTEMPTS; attempt++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      caught = await resumeAll();
+    }
     if (this.stopped) return;
+    if (!caught) {
+      log.warn("caches did not catch up after NATS came back: not reconciling every app");
+      return;
+    }
     const lattices = [...new Set(this.deps.lattices())];
     const id = `reconnect:${this.reconnects}`;
     await Promise.all(lattices.map((l) => this.deps.resync(l, id)));
     log.info(
-      { lattices: lattices.length, ms: Date.now() - started, caughtUp: caught.every(Boolean) },
+      { lattices: lattices.length, ms: Date.now() - started },
       "reconciled every app after a NATS reconnect",
     );
   }
