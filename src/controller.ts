@@ -24,10 +24,12 @@ import { createMetrics, type Metrics, serveMetrics } from "./metrics.js";
 import { AppCache } from "./reconcile/app-cache.js";
 import { InflightView } from "./reconcile/inflight.js";
 import { type PlanSources, planDeploy } from "./reconcile/plan-op.js";
+import { ReconnectResync } from "./reconcile/reconnect-resync.js";
 import { decodeAppStatus, StatusWriter } from "./reconcile/status-writer.js";
 import { Ticker } from "./reconcile/tick.js";
 import { ReconcileWorker } from "./reconcile/worker.js";
 import type { ScalerRegistry } from "./scalers/index.js";
+import { LinkState } from "./streams/link.js";
 import { provision } from "./streams/provision.js";
 import { decodeRefusal } from "./streams/refusal-record.js";
 import { BUCKETS, keys, STREAMS } from "./streams/subjects.js";
@@ -82,7 +84,11 @@ export class Controller {
     await Promise.all([manifests.start(), hosts.start(), statuses.start(), refusals.start()]);
     this.parts.push(manifests, hosts, statuses, refusals);
     const view = new LatticeView(hosts, log);
-    const inflight = new InflightView(config.inflightTimeoutMs, log);
+    const inflight = new InflightView(
+      config.inflightTimeoutMs,
+      log,
+      (lattice, hostId) => view.host(lattice, hostId)?.record.startedAt,
+    );
     await inflight.start(js);
     this.parts.push(inflight);
 
@@ -93,9 +99,19 @@ export class Controller {
       for await (const s of nc.status()) if (s.type === "reconnect") reconnectedAt = Date.now();
     })();
     const store = new ManifestStore(buckets.manifests, { keepLast: resources.maxVersions });
+    const ticker = new Ticker(js, config.tickIntervalMs, () => lattices(view, manifests), log);
+    const afterReconnect: ReconnectResync = new ReconnectResync({
+      link: LinkState.of(nc),
+      caches: [manifests, hosts, statuses, refusals, inflight],
+      lattices: () => lattices(view, manifests),
+      resync: (lattice, id): Promise<void> => reconcile.resync(lattice, id),
+      log,
+    });
     const reconcile = new ReconcileWorker({
       ...shared,
-      connectedSince: () => reconnectedAt,
+      // Host silence while NATS (or JetStream) was unavailable to us is not held against them.
+      connectedSince: () => Math.max(reconnectedAt, ticker.lastFailureAt),
+      gate: () => afterReconnect.caughtUp(),
       hostsKv: buckets.hosts,
       manifests,
       statuses,
@@ -116,9 +132,11 @@ export class Controller {
     await Promise.all([reconcile.start(), dispatch.start()]);
     this.parts.push(reconcile, dispatch);
 
-    const ticker = new Ticker(js, config.tickIntervalMs, () => lattices(view, manifests), log);
     ticker.start();
     this.parts.push(ticker);
+    afterReconnect.start();
+    ticker.onRecovered(() => afterReconnect.jetStreamRecovered());
+    this.parts.push(afterReconnect);
 
     this.parts.push(await this.startApi(view, { view, inflight, statuses, registry }));
     if (config.httpPort !== undefined) {

@@ -172,7 +172,8 @@ const deploy: Handler = async (lattice, body, deps) => {
 const undeploy: Handler = async (lattice, body, deps) => {
   const req = parseRequest(P.namedRequestSchema, body);
   const res = await deps.store.undeploy(lattice, req.name);
-  if (res.changed)
+  // Also when nothing changed: an earlier try may have written and lost its event (see deploy.ts).
+  if (res.changed || res.revision > 0)
     await announce(deps.js, lattice, "app_undeployed", { app: req.name, stateRevision: res.revision });
   return { name: req.name, version: null, changed: res.changed } satisfies P.DeployResult;
 };

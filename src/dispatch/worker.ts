@@ -14,6 +14,7 @@ import type { Metrics } from "../metrics.js";
 import { COMMAND_ORDER_HEADERS, type Command, commandSchema } from "../streams/commands.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { eventSource, publishEvent } from "../streams/events.js";
+import { LinkState } from "../streams/link.js";
 import type { RefusalKind } from "../streams/refusal-record.js";
 import { backoffMs, dlqBySubject, type Outcome, ok, retry, terminal } from "../streams/settle.js";
 import { CONSUMERS, STREAMS, subjects } from "../streams/subjects.js";
@@ -39,10 +40,15 @@ const VIEW_FENCE_MS = 2_000;
 
 type Reply = { ok: true; superseded?: boolean } | { ok: false; error: string };
 
+/** Sends of one command lost to reconnects before it is left to the nak/backoff path. */
+const SENDS_ACROSS_RECONNECTS = 3;
+
 export class DispatchWorker {
   private readonly loop: ConsumerLoop;
+  private readonly link: LinkState;
 
   constructor(private readonly deps: DispatchDeps) {
+    this.link = LinkState.of(deps.nc);
     this.loop = new ConsumerLoop({
       js: deps.js,
       stream: STREAMS.commands,
@@ -83,7 +89,7 @@ export class DispatchWorker {
     }
     const cmd = parsed.data;
     if (await this.hostGone(cmd)) return ok; // declared lost or stopped: the command is moot, never sent
-    const reply = await this.send(cmd, msg.data, msg.seq);
+    const reply = await this.sendAcrossReconnects(cmd, msg.data, msg.seq);
     if (reply === "unreachable") {
       if (!this.deps.view.host(cmd.lattice, cmd.hostId)) return ok; // host gone: the command is moot
       const deliveries = msg.info.deliveryCount;
@@ -113,15 +119,38 @@ export class DispatchWorker {
     return !view.host(cmd.lattice, cmd.hostId);
   }
 
+  /**
+   * A request sent while NATS is down, or pending when it went down, is never answered (see
+   * streams/link.ts); a nak then would only be lost too, and the command would wait out
+   * ack_wait. So wait for the connection and send it again (the host applies an absolute count,
+   * and ignores an older command: sending twice changes nothing).
+   */
+  private async sendAcrossReconnects(
+    cmd: Command,
+    data: Uint8Array,
+    seq: number,
+  ): Promise<Reply | "unreachable"> {
+    for (let attempt = 1; ; attempt++) {
+      await this.link.whenConnected(this.deps.config.commandTimeoutMs);
+      const epoch = this.link.epoch;
+      const reply = await this.send(cmd, data, seq);
+      if (reply !== "unreachable" || this.link.epoch === epoch || attempt >= SENDS_ACROSS_RECONNECTS)
+        return reply;
+    }
+  }
+
   private async send(cmd: Command, data: Uint8Array, seq: number): Promise<Reply | "unreachable"> {
     const h = headers();
     h.set(COMMAND_ORDER_HEADERS.seq, String(seq));
     h.set(COMMAND_ORDER_HEADERS.epoch, this.deps.commandsEpoch);
     try {
-      const m = await this.deps.nc.request(subjects.control(cmd.lattice, cmd.hostId), data, {
-        timeout: this.deps.config.commandTimeoutMs,
-        headers: h,
-      });
+      const m = await this.link.unlessDropped(
+        `command to ${cmd.hostId}`,
+        this.deps.nc.request(subjects.control(cmd.lattice, cmd.hostId), data, {
+          timeout: this.deps.config.commandTimeoutMs,
+          headers: h,
+        }),
+      );
       const reply = JSON.parse(new TextDecoder().decode(m.data)) as Reply;
       return typeof reply?.ok === "boolean" ? reply : { ok: false, error: "reply is not {ok: boolean}" };
     } catch (err) {

@@ -12,6 +12,7 @@ import { errorMessage } from "../errors.js";
 import { type CommandOrder, type ControlReply, encodeJson, isOlder } from "../streams/commands.js";
 import { eventSource, publishEvent } from "../streams/events.js";
 import type { HostRecord, WorkloadInventory } from "../streams/host-record.js";
+import { LinkState } from "../streams/link.js";
 import { openBuckets } from "../streams/provision.js";
 import { subjects } from "../streams/subjects.js";
 import { ArtifactCache } from "./artifacts/cache.js";
@@ -87,6 +88,7 @@ export class HostAgent {
       logger: o.logger,
       build: () => this.record(),
       afterWrite: (record) => this.retireIdle(record),
+      link: LinkState.of(o.nc),
     });
     // Subscribe before the first write: once the controller sees the record, commands must land.
     this.sub = o.nc.subscribe(subjects.control(o.lattice, o.hostId), {

@@ -11,6 +11,7 @@
  *   record), published only after the write succeeded, and carry its revision as
  *   `stateRevision`; an event's counts are therefore exactly those of the record it names.
  */
+import { randomUUID } from "node:crypto";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { errorMessage } from "../errors.js";
@@ -18,6 +19,7 @@ import type { Logger } from "../log.js";
 import { type EventData, eventSource, publishEvent } from "../streams/events.js";
 import type { ArtifactState, HostRecord, WorkloadInventory } from "../streams/host-record.js";
 import { isWrongLastSequence } from "../streams/kv-cas.js";
+import { type LinkState, RequestLostError } from "../streams/link.js";
 import type { EventType } from "../streams/subjects.js";
 import { keys } from "../streams/subjects.js";
 import { HostRecordConflictError } from "./errors.js";
@@ -37,9 +39,16 @@ export interface RecordWriterOptions {
   retryMs?: number;
   /** Compare-and-set attempts per write. Default 8. */
   maxCasAttempts?: number;
+  /**
+   * The connection's state: writes wait for it while NATS is down, and a write or publish the
+   * outage swallowed is retried at once instead of after its timeout.
+   */
+  link?: LinkState;
 }
 
 type Outgoing = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+/** An event of a write that succeeded, not yet in the stream: sent again before the next write. */
+type Unsent = { event: Outgoing; revision: number; id: string };
 
 export class RecordWriter {
   private revision = 0;
@@ -53,6 +62,9 @@ export class RecordWriter {
   private draining = false;
   private waiters: Array<(revision: number) => void> = [];
   private failures: Array<{ key: string; failure: InstanceFailure }> = [];
+  private unsent: Unsent[] = [];
+  /** Makes this writer's event ids unique across processes (a bucket's revisions can repeat). */
+  private readonly life = randomUUID().slice(0, 8);
   private wakeRetry: (() => void) | undefined;
   private readonly key: string;
   private readonly source: string;
@@ -107,15 +119,18 @@ export class RecordWriter {
   }
 
   private async writeOnce(): Promise<void> {
+    // Sent while NATS is down, a write would be discarded and wait out its timeout after the
+    // reconnect (see streams/link.ts): wait for the connection, then build a fresh record.
+    await this.opts.link?.whenConnected();
     this.dirty = false;
     const waiters = this.waiters.splice(0);
     const failures = this.failures.splice(0);
     const record = this.opts.build();
     try {
       const revision = await this.write(record);
-      const events = this.eventsFor(record, failures);
+      this.unsent.push(...this.eventsFor(record, failures, revision));
       this.lastWritten = record;
-      await this.publish(events, revision);
+      await this.publishUnsent();
       for (const resolve of waiters) resolve(revision);
       this.opts.afterWrite?.(record, revision);
     } catch (err) {
@@ -123,8 +138,13 @@ export class RecordWriter {
       this.failures.unshift(...failures);
       this.waiters.unshift(...waiters);
       this.dirty = true;
-      await this.pause(this.opts.retryMs ?? 1_000);
+      // Lost to a reconnect: NATS is back (or coming back), so retry as soon as it is.
+      if (!(err instanceof RequestLostError)) await this.pause(this.opts.retryMs ?? 1_000);
     }
+  }
+
+  private guarded<T>(what: string, p: Promise<T>): Promise<T> {
+    return this.opts.link ? this.opts.link.unlessDropped(what, p) : p;
   }
 
   private async write(record: HostRecord): Promise<number> {
@@ -132,10 +152,10 @@ export class RecordWriter {
     for (let attempt = 1; attempt <= (this.opts.maxCasAttempts ?? 8); attempt++) {
       const data = JSON.stringify({ ...record, incarnation: this.incarnation });
       try {
-        this.revision =
-          this.revision > 0
-            ? await kv.update(this.key, data, this.revision)
-            : await kv.create(this.key, data);
+        this.revision = await this.guarded(
+          `write ${this.key}`,
+          this.revision > 0 ? kv.update(this.key, data, this.revision) : kv.create(this.key, data),
+        );
         return this.revision;
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;
@@ -178,10 +198,12 @@ export class RecordWriter {
   private eventsFor(
     record: HostRecord,
     failures: Array<{ key: string; failure: InstanceFailure }>,
-  ): Outgoing[] {
+    revision: number,
+  ): Unsent[] {
     const hostId = this.opts.hostId;
     const out: Outgoing[] = [];
     if (!this.startedPublished) out.push({ type: "host_started", data: { hostId } });
+    this.startedPublished = true; // queued: sent before any later event of this writer
     for (const { key, failure } of failures) {
       const inv = record.inventory[key];
       if (inv) out.push({ type: "workload_failed", data: { ...workloadData(hostId, key, inv), ...failure } });
@@ -193,22 +215,33 @@ export class RecordWriter {
       if (same && !notesMoved(prev, inv)) continue;
       out.push({ type: "workload_scaled", data: workloadData(hostId, key, inv) });
     }
-    return out;
+    // One id per event of this write, kept across retries: a publish whose PubAck was lost and
+    // is sent again is dropped by the stream's duplicate window.
+    return out.map((event, i) => ({ event, revision, id: `host:${this.key}:${this.life}:${revision}:${i}` }));
   }
 
-  private async publish(events: Outgoing[], revision: number): Promise<void> {
-    for (const ev of events) {
+  /**
+   * Publishes the events of written records, oldest first (the stream must hold them in the
+   * order of the writes). One that fails stays, with those after it, for the next write (or a
+   * retry), so an outage delays events but never drops them: a controller would otherwise only
+   * learn of the change at its next periodic resync.
+   */
+  private async publishUnsent(): Promise<void> {
+    while (this.unsent.length > 0) {
+      const { event: ev, revision, id } = this.unsent[0]!;
+      const data = { ...ev.data, stateRevision: revision } as EventData<typeof ev.type>;
       try {
-        // Sequential on purpose: the stream must hold them in the order of the writes.
-        await publishEvent(this.opts.js, this.opts.lattice, ev.type, this.source, {
-          ...ev.data,
-          stateRevision: revision,
-        } as EventData<typeof ev.type>);
+        await this.guarded(
+          `publish ${ev.type}`,
+          publishEvent(this.opts.js, this.opts.lattice, ev.type, this.source, data, id),
+        );
       } catch (err) {
-        // The controller's periodic resync (ARCHITECTURE §2 rule 4) covers a lost event.
-        this.opts.logger.warn({ err: errorMessage(err), type: ev.type }, "event publish failed");
+        this.opts.logger.warn({ err: errorMessage(err), type: ev.type }, "event publish failed; will retry");
+        this.dirty = true; // come back for it
+        if (!(err instanceof RequestLostError)) await this.pause(this.opts.retryMs ?? 1_000);
+        return;
       }
-      if (ev.type === "host_started") this.startedPublished = true;
+      this.unsent.shift();
     }
   }
 

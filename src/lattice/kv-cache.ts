@@ -21,6 +21,21 @@ export type CacheListener<T> = (
   previous: Cached<T> | undefined,
 ) => void;
 
+/**
+ * How many entries a new watch had pending when created: nats.js's `kv.watch()` reads it (to
+ * mark the last initial entry `isUpdate`) from the consumer it keeps as `_data`, and exposes no
+ * other way. Unknown (another client version): undefined, and the caller waits for the mark.
+ */
+async function pendingAtStart(watch: unknown): Promise<number | undefined> {
+  const consumer = (watch as { _data?: { info?: (cached: boolean) => Promise<{ num_pending?: number }> } })
+    ._data;
+  try {
+    return (await consumer?.info?.(true))?.num_pending;
+  } catch {
+    return undefined;
+  }
+}
+
 type Waiter = { revision: number; resolve: (reached: boolean) => void; timer: NodeJS.Timeout };
 
 export class KvCache<T> {
@@ -30,6 +45,8 @@ export class KvCache<T> {
   private revisionSeen = 0;
   private waiters: Waiter[] = [];
   private stopWatch: (() => void) | undefined;
+  /** Which watch is current: one replaced by `resume()` ends without starting another. */
+  private watchGen = 0;
   private stopped = false;
   private readonly listeners: CacheListener<T>[] = [];
 
@@ -91,11 +108,15 @@ export class KvCache<T> {
    * ever end while the cache is in use (e.g. the server lost its consumer), it starts again
    * from the next revision, so the cache can lag but never silently freeze.
    */
-  private async follow(resumeFrom: number | undefined, onEntry: (e: KvWatchEntry) => void): Promise<void> {
+  private async follow(
+    resumeFrom: number | undefined,
+    onEntry: (e: KvWatchEntry) => void,
+  ): Promise<AsyncIterable<KvWatchEntry>> {
     const watch = await this.kv.watch({
       ...(this.filter ? { key: this.filter } : {}),
       ...(resumeFrom ? { resumeFromRevision: resumeFrom } : {}),
     });
+    const gen = ++this.watchGen;
     this.stopWatch = () => watch.stop();
     void (async () => {
       try {
@@ -106,8 +127,35 @@ export class KvCache<T> {
       } catch (err) {
         this.log.warn({ err }, "kv watch failed");
       }
-      await this.rewatch();
+      if (gen === this.watchGen) await this.rewatch();
     })();
+    return watch;
+  }
+
+  /**
+   * Replaces the watch with a new one from the next revision and resolves once it has delivered
+   * what the bucket held when called (or after `timeoutMs`). For after a NATS reconnect: the
+   * client notices a watch the server lost only after two missed idle heartbeats (10 s, 60 s
+   * once it has been recreated), and the cache must not lag that long.
+   */
+  async resume(timeoutMs: number): Promise<boolean> {
+    if (this.stopped) return false;
+    const lastSeq = (await this.kv.status()).streamInfo.state.last_seq;
+    const old = this.stopWatch;
+    let caughtUp: () => void = () => undefined;
+    const done = new Promise<boolean>((resolve) => {
+      caughtUp = () => resolve(true);
+      setTimeout(() => resolve(false), timeoutMs).unref();
+    });
+    if (lastSeq <= this.revisionSeen) caughtUp(); // nothing newer at all
+    // Filtered: the last sequence may be a key we do not watch, so the watch's own mark of the
+    // end of what was pending says it — and a watch with nothing pending marks nothing, so ask it.
+    const watch = await this.follow(this.revisionSeen + 1, (e) => {
+      if (this.filter ? e.isUpdate : this.revisionSeen >= lastSeq) caughtUp();
+    });
+    if (this.filter && (await pendingAtStart(watch)) === 0) caughtUp();
+    old?.();
+    return done;
   }
 
   private async rewatch(): Promise<void> {

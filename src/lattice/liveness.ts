@@ -45,6 +45,22 @@ export function suspectHosts(hosts: readonly HostState[], now: number, notBefore
   return out;
 }
 
+/** Lattices at least this big hold the sweep when most of their hosts fall silent at once. */
+export const MASS_SILENCE_MIN_HOSTS = 10;
+/** "Most": more than this share of the lattice's hosts. */
+export const MASS_SILENCE_SHARE = 0.55;
+
+/**
+ * Pure: whether the silence of `expired` out of `total` hosts says more about NATS than about
+ * the hosts (Kubernetes' node controller stops evicting in a "full disruption" for the same
+ * reason). A JetStream leader election in a NATS cluster stops every host's writes for seconds
+ * without dropping any controller's connection, so no reconnect marks it; declaring most of a
+ * fleet lost would move nearly every instance for nothing. Small lattices are swept as always.
+ */
+export function massSilence(expired: number, total: number): boolean {
+  return total >= MASS_SILENCE_MIN_HOSTS && expired > MASS_SILENCE_SHARE * total;
+}
+
 export async function sweepLattice(
   view: LatticeView,
   hostsKv: KV,
@@ -54,11 +70,18 @@ export async function sweepLattice(
   log: Logger,
   notBefore = 0,
 ): Promise<string[]> {
+  const hosts = view.hosts(lattice);
+  const expired = expiredHosts(hosts, now, notBefore);
+  if (massSilence(expired.length, hosts.length)) {
+    log.warn(
+      { lattice, silent: expired.length, hosts: hosts.length },
+      "most hosts silent at once: not sweeping",
+    );
+    return [];
+  }
   // All at once: in a zone failure hundreds expire in one tick, and one by one each costs three
   // round trips before the next host's replacement can even start.
-  const lost = await Promise.all(
-    expiredHosts(view.hosts(lattice), now, notBefore).map((host) => declareLost(host, hostsKv, js, log)),
-  );
+  const lost = await Promise.all(expired.map((host) => declareLost(host, hostsKv, js, log)));
   return lost.filter((id): id is string => id !== undefined);
 }
 

@@ -84,6 +84,11 @@ export class AppCache {
     this.indexes.stop();
   }
 
+  /** After a NATS reconnect (KvCache.resume). */
+  resume(timeoutMs: number): Promise<boolean> {
+    return this.indexes.resume(timeoutMs);
+  }
+
   /** Index keys with their summaries. */
   values(): IterableIterator<{ key: string; value: IndexSummary }> {
     return this.indexes.values();

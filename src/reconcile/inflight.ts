@@ -7,6 +7,7 @@
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "../log.js";
 import { type Command, commandSchema } from "../streams/commands.js";
+import { PULL_EXPIRES_MS } from "../streams/consumer-loop.js";
 import type { WorkloadInventory } from "../streams/host-record.js";
 import { STREAMS } from "../streams/subjects.js";
 import type { Pending } from "./plan.js";
@@ -29,10 +30,19 @@ export class InflightView {
   private stopFollow: (() => void) | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private js: JetStreamClient | undefined;
+  /** Which follow is current: one replaced by `resume()` ends without starting another. */
+  private followGen = 0;
 
   constructor(
     private readonly timeoutMs: number,
     private readonly log: Logger,
+    /**
+     * When a host's current life began (its record's `startedAt`). A command issued before the
+     * host restarted is not pending: the new life does not know it, and waiting out the timeout
+     * would leave the workload missing with no event to wake anyone when it ends (host chaos).
+     */
+    private readonly hostStartedAt: (lattice: string, hostId: string) => string | undefined = () => undefined,
   ) {}
 
   /**
@@ -41,6 +51,7 @@ export class InflightView {
    * knowing the commands its killed predecessor just issued would issue its own, elsewhere.
    */
   async start(js: JetStreamClient, catchUpMs = 10_000): Promise<void> {
+    this.js = js;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<"late">((resolve) => {
       timer = setTimeout(() => resolve("late"), catchUpMs);
@@ -60,15 +71,35 @@ export class InflightView {
   }
 
   /**
+   * After a NATS reconnect: follows the stream again from `timeoutMs` ago (the ordered consumer
+   * may be gone, and the client would notice late) and resolves true once caught up, false
+   * after `catchUpMs`. Commands other replicas issued during the outage are known again.
+   */
+  async resume(catchUpMs: number): Promise<boolean> {
+    if (!this.js || this.stopped) return false;
+    const old = this.stopFollow;
+    const caught = this.follow(this.js);
+    old?.();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), catchUpMs);
+    });
+    const outcome = await Promise.race([caught.then(() => true), late]);
+    clearTimeout(timer);
+    return outcome;
+  }
+
+  /**
    * Resolves once caught up with the stream. Should the ordered consumer ever end while in use,
    * follows again from `timeoutMs` ago.
    */
   private async follow(js: JetStreamClient): Promise<void> {
+    const gen = ++this.followGen;
     const consumer = await js.consumers.get(STREAMS.commands, {
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: new Date(Date.now() - this.timeoutMs).toISOString(),
     });
-    const messages = await consumer.consume();
+    const messages = await consumer.consume({ expires: PULL_EXPIRES_MS });
     this.stopFollow = () => void messages.stop();
     let caughtUp = () => {};
     const done = new Promise<void>((resolve) => {
@@ -85,6 +116,7 @@ export class InflightView {
       } catch (err) {
         this.log.warn({ err }, "in-flight view: following commands failed");
       }
+      if (gen !== this.followGen) return; // replaced by resume()
       for (let attempt = 1; !this.stopped; attempt++) {
         try {
           await this.follow(js);
@@ -120,6 +152,8 @@ export class InflightView {
   ): Pending | undefined {
     const issued = this.latest.get(slot(lattice, hostId, key));
     if (!issued || now - issued.seenAt >= this.timeoutMs) return undefined;
+    const startedAt = Date.parse(this.hostStartedAt(lattice, hostId) ?? "");
+    if (startedAt > issued.seenAt) return undefined; // NaN (unknown) compares false
     if (reported && (reported.lastCommandId === issued.id || reported.desired === issued.count))
       return undefined;
     return { id: issued.id, count: issued.count };

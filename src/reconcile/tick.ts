@@ -9,6 +9,9 @@ import { eventSource, publishEvent } from "../streams/events.js";
 
 export class Ticker {
   private timer: NodeJS.Timeout | undefined;
+  private failedAt = 0;
+  private failing = false;
+  private readonly recovered: Array<() => void> = [];
 
   constructor(
     private readonly js: JetStreamClient,
@@ -26,10 +29,27 @@ export class Ticker {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /**
+   * When a tick last failed to publish (0: never). A tick goes out every period, so this tells
+   * when JetStream was last unavailable to this replica — e.g. a stream leader election in a
+   * NATS cluster, which no reconnect marks — and hosts could not report either.
+   */
+  get lastFailureAt(): number {
+    return this.failedAt;
+  }
+
+  /**
+   * Calls `listener` when a tick goes out again after failing: JetStream is back (a cluster
+   * leader election, or a reconnect, is over), so caches can catch up (reconnect-resync.ts).
+   */
+  onRecovered(listener: () => void): void {
+    this.recovered.push(listener);
+  }
+
   async tick(now: number): Promise<void> {
     const period = Math.floor(now / this.intervalMs);
     const data = { period, intervalMs: this.intervalMs };
-    await Promise.all(
+    const sent = await Promise.all(
       [...new Set(this.lattices())].map((lattice) =>
         publishEvent(
           this.js,
@@ -38,10 +58,21 @@ export class Ticker {
           eventSource(lattice, "controller"),
           data,
           `tick:${lattice}:${period}`,
-        ).catch((err: unknown) =>
-          this.log.debug({ err, lattice }, "tick publish failed (another replica may have it)"),
+        ).then(
+          () => true,
+          (err: unknown) => {
+            this.failedAt = Date.now();
+            this.log.debug({ err, lattice }, "tick publish failed (JetStream unavailable)");
+            return false;
+          },
         ),
       ),
     );
+    if (sent.length === 0) return;
+    if (!sent.every(Boolean)) this.failing = true;
+    else if (this.failing) {
+      this.failing = false;
+      for (const l of this.recovered) l();
+    }
   }
 }

@@ -30,9 +30,12 @@ import { plan, type Revert } from "./plan.js";
 import { refusalSource } from "./refusal-source.js";
 import type { StatusWriter } from "./status-writer.js";
 
-function timeWillMove(status: AppStatus, now: number): boolean {
+function timeWillMove(status: AppStatus, now: number, inflightTimeoutMs: number): boolean {
   if (status.phase === "failed" || status.phase === "waiting") return true;
   if (status.phase !== "reconciling") return false;
+  // Unchanged for longer than a pending command counts: whatever it waited for is given up on
+  // (a command lost in a NATS outage), and no event marks that moment.
+  if (now - Date.parse(status.updatedAt) > inflightTimeoutMs) return true;
   return status.components.some(({ rollout: r }) => {
     if (!r || r.paused) return false;
     return r.readyNew > r.availableNew || (r.deadlineAt !== undefined && now >= Date.parse(r.deadlineAt));
@@ -69,6 +72,8 @@ export interface ReconcileDeps {
   recreate?: () => Promise<void>;
   /** When this replica last reconnected to NATS (ms); host silence before it is not held against them. */
   connectedSince?: () => number;
+  /** Awaited before each event: after a reconnect, until the caches have caught up. */
+  gate?: () => Promise<void>;
 }
 
 export class ReconcileWorker {
@@ -96,6 +101,7 @@ export class ReconcileWorker {
       },
       workingEveryMs: deps.config.reconcileAckWaitMs / 2,
       recreate: deps.recreate,
+      gate: deps.gate,
       log: deps.log,
     });
   }
@@ -107,6 +113,16 @@ export class ReconcileWorker {
   /** Stops pulling and waits for the events in hand to be settled. */
   stop(): Promise<void> {
     return this.loop.stop();
+  }
+
+  /** Re-reconciles every app of the lattice now, outside the event stream (reconnect-resync.ts). */
+  async resync(lattice: string, causationId: string): Promise<void> {
+    const apps = this.allApps(lattice);
+    await Promise.all(
+      apps.map((app) =>
+        this.coalescer.run(keys.manifest(lattice, app), () => this.reconcileApp(lattice, app, causationId)),
+      ),
+    );
   }
 
   async handle(msg: JsMsg): Promise<Outcome> {
@@ -226,7 +242,8 @@ export class ReconcileWorker {
     const apps: string[] = [];
     for (const c of this.deps.statuses.values()) {
       const k = keys.parse(c.key);
-      if (k?.lattice === lattice && timeWillMove(c.value, now)) apps.push(k.name);
+      if (k?.lattice === lattice && timeWillMove(c.value, now, this.deps.config.inflightTimeoutMs))
+        apps.push(k.name);
     }
     return apps.sort();
   }
@@ -254,6 +271,7 @@ export class ReconcileWorker {
     const started = performance.now();
     const { view, inflight } = this.deps;
     const stored = await this.deps.manifests.state(lattice, app);
+    const hostsRevision = view.cache.revision; // what the (synchronous) plan below sees
     const now = Date.now();
     const hosts = view.hosts(lattice);
     const p = plan({
@@ -274,7 +292,7 @@ export class ReconcileWorker {
     });
     await this.issuer.publish(lattice, app, p.commands, causationId, now);
     if (p.revert) await this.revert(lattice, p.revert, now);
-    const wrote = await this.deps.status.write(lattice, app, p.status);
+    const wrote = await this.deps.status.write(lattice, app, p.status, hostsRevision);
     this.deps.metrics.reconcileSeconds.observe((performance.now() - started) / 1000);
     if (p.commands.length > 0 || wrote) {
       this.deps.log.debug(

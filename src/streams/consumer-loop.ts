@@ -11,6 +11,14 @@ import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstrea
 import type { Logger } from "../log.js";
 import { handleMessage, type Outcome, type SettleContext } from "./settle.js";
 
+/**
+ * How long one pull request lives (the client's default is 30 s). The server sends idle
+ * heartbeats every half of it, and the client re-pulls after two are missed: when a stream's
+ * leader dies (a NATS cluster node lost) the pulls it held die with it, and with the default
+ * the worker would sit idle for ~30 s before noticing. An idle pull every 5 s costs nothing.
+ */
+export const PULL_EXPIRES_MS = 5_000;
+
 export interface ConsumerLoopOptions {
   js: JetStreamClient;
   stream: string;
@@ -25,6 +33,8 @@ export interface ConsumerLoopOptions {
   workingEveryMs?: number;
   /** Re-provisions the durable consumer when it has gone missing. */
   recreate?: () => Promise<void>;
+  /** Awaited before each message is handled (e.g. caches catching up after a reconnect). */
+  gate?: () => Promise<void>;
   log: Logger;
 }
 
@@ -38,7 +48,10 @@ export class ConsumerLoop {
 
   async start(): Promise<void> {
     const consumer = await this.opts.js.consumers.get(this.opts.stream, this.opts.consumer);
-    const messages = await consumer.consume({ max_messages: this.opts.maxMessages });
+    const messages = await consumer.consume({
+      max_messages: this.opts.maxMessages,
+      expires: PULL_EXPIRES_MS,
+    });
     this.messages = messages;
     void this.watchStatus(messages);
     void this.loop(messages);
@@ -68,7 +81,9 @@ export class ConsumerLoop {
   }
 
   private dispatch(msg: JsMsg): void {
-    const run = () => handleMessage(msg, this.opts.handle, this.opts.settle, this.opts.workingEveryMs);
+    const { gate } = this.opts;
+    const handle = () => handleMessage(msg, this.opts.handle, this.opts.settle, this.opts.workingEveryMs);
+    const run = gate ? () => gate().then(handle, handle) : handle;
     const key = this.opts.orderKey?.(msg);
     const done = key === undefined ? run() : (this.lastOfKey.get(key) ?? Promise.resolve()).then(run);
     if (key !== undefined) this.lastOfKey.set(key, done);

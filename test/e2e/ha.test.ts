@@ -10,9 +10,9 @@ import { test } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { ApiClient } from "../../src/api/client.js";
-import { hostRecordSchema } from "../../src/streams/host-record.js";
 import { BUCKETS, STREAMS } from "../../src/streams/subjects.js";
-import { spreadApp } from "../support/manifests.js";
+import { countHosts, hostRecords } from "../support/lattice.js";
+import { zonedApp } from "../support/manifests.js";
 import { testNats } from "../support/nats.js";
 import { type NadmProcess, spawnNadm } from "../support/processes.js";
 import { waitFor } from "../support/wait.js";
@@ -22,17 +22,6 @@ const env = { NATS_URL: nats.url, NADM_LOG_LEVEL: "warn" };
 const HOSTS = 50;
 const APPS = 50;
 const ZONES = ["a", "b", "c"];
-
-function appManifest(i: number): string {
-  return spreadApp(`app-${i}`, {
-    instances: 1 + (i % 6),
-    properties: { command: "sim", args: [String(i)] },
-    spread: [
-      { name: "a", requirements: { zone: "a" }, weight: 2 },
-      { name: "b", requirements: { zone: "b" }, weight: 1 },
-    ],
-  });
-}
 
 /** Largest remainder of `instances` over weights 2:1 (zones a, b). */
 function expectedZones(instances: number): Record<string, number> {
@@ -78,11 +67,7 @@ test("3 replicas under SIGKILL chaos converge 50 apps on 50 hosts with no duplic
     },
     { timeoutMs: 30_000, what: "nadm_hosts bucket" },
   );
-  const countKeys = async () => {
-    let n = 0;
-    for await (const _ of await hostsKv.keys()) n++;
-    return n;
-  };
+  const countKeys = () => countHosts(hostsKv);
   await waitFor(async () => (await countKeys()) === HOSTS, { timeoutMs: 30_000, what: `${HOSTS} sim hosts` });
 
   let chaos = true;
@@ -100,7 +85,7 @@ test("3 replicas under SIGKILL chaos converge 50 apps on 50 hosts with no duplic
 
   const started = Date.now();
   for (let i = 0; i < APPS; i++) {
-    await withRetry(() => api.put(appManifest(i)));
+    await withRetry(() => api.put(zonedApp(i)));
     await withRetry(() => api.deploy(`app-${i}`, "v1"));
   }
   // Keep killing after the last deploy, so convergence itself happens under chaos too.
@@ -124,8 +109,8 @@ test("3 replicas under SIGKILL chaos converge 50 apps on 50 hosts with no duplic
   // Placements, from what the hosts report.
   const zoneOf = new Map<string, string>();
   const perApp = new Map<string, Map<string, number>>();
-  for await (const key of await hostsKv.keys()) {
-    const rec = hostRecordSchema.parse((await hostsKv.get(key))!.json());
+  // One record per host (a key listing taken while hosts heartbeat can name a key twice).
+  for (const rec of await hostRecords(hostsKv)) {
     zoneOf.set(rec.hostId, rec.labels.zone!);
     for (const inv of Object.values(rec.inventory)) {
       if (inv.desired === 0) continue;

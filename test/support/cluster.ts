@@ -25,6 +25,10 @@ export interface TestCluster {
   connect(nodes?: number[]): Promise<NatsConnection>;
   /** SIGKILL node i. */
   kill(i: number): Promise<void>;
+  /** Starts node i again on its ports and store (after `kill`). */
+  restart(i: number): Promise<void>;
+  /** Index of the node named `name` (e.g. a stream's `cluster.leader`). */
+  indexOf(name: string): number;
 }
 
 interface Node {
@@ -45,25 +49,22 @@ export async function testCluster(size = 3): Promise<TestCluster> {
     storeDir: join(dir, `n${i}`),
   }));
   const routes = specs.map((s) => `nats://127.0.0.1:${s.clusterPort}`).join(",");
-  const nodes: Node[] = await Promise.all(
-    specs.map(async (s) => ({
-      ...s,
-      server: await startNatsServer({
-        storeDir: s.storeDir,
-        port: s.port,
-        extraArgs: [
-          "--server_name",
-          s.name,
-          "--cluster_name",
-          "nadm-test",
-          "--cluster",
-          `nats://127.0.0.1:${s.clusterPort}`,
-          "--routes",
-          routes,
-        ],
-      }),
-    })),
-  );
+  const launch = (s: (typeof specs)[number]) =>
+    startNatsServer({
+      storeDir: s.storeDir,
+      port: s.port,
+      extraArgs: [
+        "--server_name",
+        s.name,
+        "--cluster_name",
+        "nadm-test",
+        "--cluster",
+        `nats://127.0.0.1:${s.clusterPort}`,
+        "--routes",
+        routes,
+      ],
+    });
+  const nodes: Node[] = await Promise.all(specs.map(async (s) => ({ ...s, server: await launch(s) })));
   const connections: NatsConnection[] = [];
   after(async () => {
     await Promise.allSettled(connections.map((nc) => nc.close()));
@@ -82,6 +83,10 @@ export async function testCluster(size = 3): Promise<TestCluster> {
       return nc;
     },
     kill: (i) => nodes[i]!.server.kill(),
+    async restart(i) {
+      nodes[i]!.server = await launch(specs[i]!);
+    },
+    indexOf: (name) => nodes.findIndex((n) => n.name === name),
   };
   // "Server is ready" comes before the JetStream meta group has a leader.
   const probe = await cluster.connect();

@@ -55,3 +55,20 @@ export function twoZoneApp(name: string, version: string, rollout: Record<string
     properties: { command: "sim", args: [version] },
   });
 }
+
+/** Instances of `zonedApp(i)`: 1 to 6. */
+export function zonedInstances(i: number): number {
+  return 1 + (i % 6);
+}
+
+/** App `app-{i}`: 1–6 instances spread 2:1 over zones a and b (the HA and chaos runs' app). */
+export function zonedApp(i: number): string {
+  return spreadApp(`app-${i}`, {
+    instances: zonedInstances(i),
+    properties: { command: "sim", args: [String(i)] },
+    spread: [
+      { name: "a", requirements: { zone: "a" }, weight: 2 },
+      { name: "b", requirements: { zone: "b" }, weight: 1 },
+    ],
+  });
+}

@@ -105,3 +105,24 @@ test("appsPendingOn: the apps with a command to a host still within the timeout"
   assert.deepEqual(v.appsPendingOn(LATTICE, "h1", NOW).sort(), ["blog", "shop"]);
   assert.deepEqual(v.appsPendingOn(LATTICE, "h3", NOW), []);
 });
+
+describe("InflightView.pending across a host restart", () => {
+  const rows: Array<{ name: string; startedAgo: number | undefined; pending: boolean }> = [
+    { name: "host started before the command", startedAgo: 5000, pending: true },
+    { name: "host restarted after the command", startedAgo: 500, pending: false },
+    { name: "host start unknown", startedAgo: undefined, pending: true },
+  ];
+  for (const row of rows) {
+    test(`${row.name} → ${row.pending ? "pending" : "not pending"}`, () => {
+      const startedAt =
+        row.startedAgo === undefined ? undefined : new Date(NOW - row.startedAgo).toISOString();
+      const v = new InflightView(TIMEOUT, silentLogger(), (_l, h) => (h === "h1" ? startedAt : undefined));
+      const c = cmd("c1", 2, 1000);
+      v.record(c, c.seq, c.seenAt);
+      assert.deepEqual(
+        v.pending(LATTICE, "h1", KEY, undefined, NOW),
+        row.pending ? { id: "c1", count: 2 } : undefined,
+      );
+    });
+  }
+});

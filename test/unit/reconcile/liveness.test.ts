@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { expiredHosts, MISSED_HEARTBEATS, suspectHosts } from "../../../src/lattice/liveness.js";
+import { expiredHosts, MISSED_HEARTBEATS, massSilence, suspectHosts } from "../../../src/lattice/liveness.js";
 import { host, NOW } from "./builders.js";
 
 describe(`expiredHosts: a host is lost after ${MISSED_HEARTBEATS} missed heartbeats`, () => {
@@ -95,6 +95,22 @@ describe("suspectHosts: a host that missed a heartbeat gets nothing new", () => 
       const h = host("h1", "", [], 1, { seenAt: NOW - age, heartbeatIntervalMs });
       const notBefore = reconnectedAgo === undefined ? 0 : NOW - reconnectedAgo;
       assert.deepEqual([...suspectHosts([h], NOW, notBefore)], suspect ? ["h1"] : []);
+    });
+  }
+});
+
+describe("massSilence: most of a big lattice silent at once is not swept", () => {
+  const rows: Array<{ expired: number; total: number; held: boolean }> = [
+    { expired: 1, total: 1, held: false },
+    { expired: 9, total: 9, held: false },
+    { expired: 10, total: 10, held: true },
+    { expired: 55, total: 100, held: false },
+    { expired: 56, total: 100, held: true },
+    { expired: 20, total: 100, held: false },
+  ];
+  for (const row of rows) {
+    test(`${row.expired} of ${row.total} silent → ${row.held ? "held" : "swept"}`, () => {
+      assert.equal(massSilence(row.expired, row.total), row.held);
     });
   }
 });
