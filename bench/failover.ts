@@ -27,6 +27,7 @@ import {
   lastSeq,
   putAndDeploy,
   readAfter,
+  waitForApi,
 } from "./lib/lattice.js";
 import {
   finished,
@@ -71,6 +72,7 @@ export async function heal(p: HealParams): Promise<HealResult> {
     const obs = await LatticeObserver.open(nc);
     await obs.waitHosts(p.hosts);
     const api = apiClient(nc);
+    await waitForApi(api);
     const names = Array.from({ length: p.apps }, (_, i) => `app-${i}`);
     progress(`${p.hosts} hosts up; deploying ${p.apps} apps × ${p.instances}`);
     await putAndDeploy(

@@ -25,6 +25,7 @@ import {
   LatticeObserver,
   putAndDeploy,
   reconcileIdle,
+  waitForApi,
 } from "./lib/lattice.js";
 import {
   cpuPercent,
@@ -102,8 +103,10 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
     const instances = Math.max(1, Math.round((p.hosts * 10) / p.apps));
     const names = Array.from({ length: p.apps }, (_, i) => `app-${i}`);
     progress(`${p.hosts} hosts; deploying ${p.apps} apps × ${instances}`);
+    const api = apiClient(nc);
+    await waitForApi(api);
     await putAndDeploy(
-      apiClient(nc),
+      api,
       names.map((n) => spreadApp(n, { instances })),
     );
     await obs.waitDeployed(names);

@@ -176,3 +176,17 @@ export async function reconcileIdle(nc: NatsConnection, timeoutMs = 600_000): Pr
     500,
   );
 }
+
+/** Waits until a controller answers the API (its replicas may start after the hosts). */
+export async function waitForApi(api: ApiClient, timeoutMs = 120_000): Promise<void> {
+  await until(
+    () =>
+      api.list().then(
+        () => true,
+        () => false,
+      ),
+    "a controller answering the API",
+    timeoutMs,
+    200,
+  );
+}
