@@ -142,6 +142,11 @@ test("the dashboard shows apps, placement, a lost host and live commands; writes
     return out;
   };
   await waitFor(async () => (await records()).length === 5, { timeoutMs: 30_000, what: "5 hosts" });
+  // Hosts can register before either controller answers (a cold start compiles the sources).
+  await waitFor(async () => (await api.list().catch(() => undefined)) !== undefined, {
+    timeoutMs: 60_000,
+    what: "a controller answering the API",
+  });
   for (const manifest of [
     spreadApp("web", { instances: 4, spread: zones(["east", "west"]), properties: SLEEP }),
     spreadApp("api", { instances: 2, spread: zones(["east"]), properties: SLEEP }),
