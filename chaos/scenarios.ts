@@ -30,7 +30,9 @@ export interface NatsUnderTest {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function zonedProperties(i: number): { instances: number; spread?: unknown } {
-  const m = JSON.parse(zonedApp(i)) as { spec: { components: Array<{ traits: Array<{ properties: never }> }> } };
+  const m = JSON.parse(zonedApp(i)) as {
+    spec: { components: Array<{ traits: Array<{ properties: never }> }> };
+  };
   return m.spec.components[0]!.traits[0]!.properties;
 }
 
@@ -216,7 +218,13 @@ export function hostChaos(nats: NatsUnderTest, s: Sizes & { groups: number }): P
         (r) => r.hostId.startsWith(`g${g}-`) && Date.parse(r.startedAt) >= since,
       );
       run.extraMinimum += lost.reduce(
-        (n, r) => n + new Set(Object.values(r.inventory).filter((i) => i.running > 0).map((i) => i.app)).size,
+        (n, r) =>
+          n +
+          new Set(
+            Object.values(r.inventory)
+              .filter((i) => i.running > 0)
+              .map((i) => i.app),
+          ).size,
         0,
       );
       await lattice.killHosts(`g${g}`);

@@ -5,6 +5,7 @@
  */
 import { spreadScaler } from "../../src/scalers/index.js";
 import type { HostRecord } from "../../src/streams/host-record.js";
+import { runningByApp } from "../../test/support/lattice.js";
 
 export interface Expectation {
   /** app name → its spreadscaler properties (what was deployed last). */
@@ -12,26 +13,12 @@ export interface Expectation {
   undeployed: Set<string>;
 }
 
-/** app → hostId → running instances, over every revision. */
-function running(records: HostRecord[]): Map<string, Map<string, number>> {
-  const perApp = new Map<string, Map<string, number>>();
-  for (const rec of records) {
-    for (const inv of Object.values(rec.inventory)) {
-      if (inv.running === 0) continue;
-      const m = perApp.get(inv.app) ?? new Map<string, number>();
-      m.set(rec.hostId, (m.get(rec.hostId) ?? 0) + inv.running);
-      perApp.set(inv.app, m);
-    }
-  }
-  return perApp;
-}
-
 function show(m: Map<string, number>): string {
   return JSON.stringify(Object.fromEntries([...m].filter(([, n]) => n > 0).sort()));
 }
 
 export function placementProblems(records: HostRecord[], expect: Expectation): string[] {
-  const now = running(records);
+  const now = runningByApp(records);
   const out: string[] = [];
   for (const app of expect.undeployed) {
     const left = now.get(app);
@@ -39,7 +26,11 @@ export function placementProblems(records: HostRecord[], expect: Expectation): s
   }
   for (const [app, properties] of expect.deployed) {
     const observed = now.get(app) ?? new Map<string, number>();
-    const hosts = records.map((r) => ({ hostId: r.hostId, labels: r.labels, instances: observed.get(r.hostId) ?? 0 }));
+    const hosts = records.map((r) => ({
+      hostId: r.hostId,
+      labels: r.labels,
+      instances: observed.get(r.hostId) ?? 0,
+    }));
     const result = spreadScaler.reconcile({
       app: { lattice: "default", name: app, version: "v1" },
       component: { name: "web", type: "process", rev: "", properties: {} },
@@ -52,7 +43,8 @@ export function placementProblems(records: HostRecord[], expect: Expectation): s
         ? result.placements
         : result.placements.map((p) => [p.hostId, p.count] as const),
     );
-    if (show(want) !== show(observed)) out.push(`${app}: hosts run ${show(observed)}, its scaler places ${show(want)}`);
+    if (show(want) !== show(observed))
+      out.push(`${app}: hosts run ${show(observed)}, its scaler places ${show(want)}`);
   }
   return out;
 }

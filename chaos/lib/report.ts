@@ -113,7 +113,10 @@ function repeats(sent: CommandSeen[]): string {
   const up = sent.filter((c) => c.count > 0).length;
   const sample = again
     .slice(0, 4)
-    .map(([k, cs]) => `${k}: ${cs.map((c) => `#${c.seq} ${c.causationId.slice(0, 24)} a${c.attempt ?? 1}`).join(" | ")}`);
+    .map(
+      ([k, cs]) =>
+        `${k}: ${cs.map((c) => `#${c.seq} ${c.causationId.slice(0, 24)} a${c.attempt ?? 1}`).join(" | ")}`,
+    );
   return `${up} with count > 0, ${sent.length - up} with 0; ${extra} repeat a (host, workload, count)${sample.length ? `: ${sample.join("; ")}` : ""}`;
 }
 
