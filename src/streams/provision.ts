@@ -111,6 +111,7 @@ export interface ProvisionOptions {
 /** What a controller replica uses: the shared buckets plus its own `nadm_refusals`. */
 export interface ControllerBuckets extends Buckets {
   refusals: KV;
+  scalers: KV;
 }
 
 /** Creates (or verifies) everything. Safe to call from every replica at every start. */
@@ -131,7 +132,7 @@ export async function provision(nc: NatsConnection, opts: ProvisionOptions): Pro
     maxDeliver: commandMaxDeliver,
     maxAckPending: 1_000,
   });
-  const [buckets, refusals] = await Promise.all([
+  const [buckets, refusals, scalers] = await Promise.all([
     openBuckets(nc, opts.resources),
     // Written and read by controllers only; a record not rewritten within the TTL is moot.
     new Kvm(nc).create(BUCKETS.refusals, {
@@ -140,12 +141,18 @@ export async function provision(nc: NatsConnection, opts: ProvisionOptions): Pro
       ttl: REFUSAL_TTL_MS,
       maxValueSize: 64 * 1024,
     }),
+    openScalersBucket(nc, opts.resources.replicas),
     // The artifact Object Store, replicated like the rest (its stream is OBJ_nadm_artifacts).
     new Objm(nc).create(BUCKETS.artifacts, { replicas: opts.resources.replicas }),
   ]);
   // Only the controller applies changed settings: hosts open the buckets with defaults.
   await ensureHistory(jsm, BUCKETS.status, opts.resources.statusHistory);
-  return { ...buckets, refusals };
+  return { ...buckets, refusals, scalers };
+}
+
+/** Remote scaler registrations: written by the remote scalers, read by controllers. */
+export function openScalersBucket(nc: NatsConnection, replicas = 1): Promise<KV> {
+  return new Kvm(nc).create(BUCKETS.scalers, { history: 1, replicas, maxValueSize: 256 * 1024 });
 }
 
 /** Opens (creating when missing) the three KV buckets. */

@@ -22,6 +22,8 @@ export const BUCKETS = {
   refusals: "nadm_refusals",
   /** Object Store: artifact bytes by digest, names as links (see artifacts/store.ts). */
   artifacts: "nadm_artifacts",
+  /** Remote scaler registrations: `{lattice}.{type}` → type, version, properties JSON Schema. */
+  scalers: "nadm_scalers",
 } as const;
 
 export const API_QUEUE_GROUP = "nadm-api";
@@ -78,6 +80,8 @@ export const subjects = {
   control: (lattice: string, hostId: string) => `nadm.ctl.${lattice}.${hostId}`,
   api: (lattice: string, op: ApiOp | string) => `nadm.api.${lattice}.app.${op}`,
   apiAll: "nadm.api.*.app.*",
+  /** Where a remote scaler of trait `type` answers `ScalerInput` → `ScalerResult`. */
+  scaler: (lattice: string, type: string) => `nadm.scaler.${lattice}.${type}`,
 } as const;
 
 /** Parses `nadm.api.{lattice}.app.{op}`; undefined when the subject is not of that shape. */
@@ -108,6 +112,8 @@ export const keys = {
     return { lattice: parts[0], name: parts[1] };
   },
   latticePrefix: (lattice: string) => `${lattice}.>`,
+  /** A remote scaler's registration in `nadm_scalers`. */
+  scaler: (lattice: string, type: string) => `${lattice}.${type}`,
 } as const;
 
 const KEY_SAFE = /[A-Za-z0-9_-]/;
