@@ -9,9 +9,11 @@ import type { HostState, WorkloadOnHost } from "../lattice/view.js";
 import { componentRevision } from "../manifests/index.js";
 import type { ComponentSpec, Manifest } from "../manifests/schema.js";
 import {
+  type ExternalOutcome,
   type HostView,
   normalizeResult,
   type Scaler,
+  type ScalerInput,
   type ScalerRegistry,
   type ScalerStatus,
 } from "../scalers/index.js";
@@ -30,6 +32,15 @@ export interface ComponentPlan {
   desired?: number;
   /** Not placed by this replica (scaler unknown here, or it threw): its workloads are left alone. */
   unmanaged: boolean;
+  /** An external scaler's call this plan needs and was not given the outcome of (external.ts). */
+  call?: ExternalCall;
+}
+
+/** The input an external scaler must be called with for one component. */
+export interface ExternalCall {
+  component: string;
+  scaler: string;
+  input: ScalerInput<unknown>;
 }
 
 export interface DesiredInput {
@@ -46,6 +57,8 @@ export interface DesiredInput {
   now: number;
   /** Hosts that missed a heartbeat: they keep what they run but get nothing new (liveness.ts). */
   suspect?: ReadonlySet<string>;
+  /** Outcomes of external scaler calls by component name (absent: not evaluated yet). */
+  external?: ReadonlyMap<string, ExternalOutcome>;
 }
 
 /** Cached per component object: a stored manifest is immutable until its KV entry changes. */
@@ -152,41 +165,67 @@ export function planComponent(input: DesiredInput, component: ComponentSpec): Co
       unmanaged: false,
     };
   }
-  const scaler = input.registry.get(trait.type)!;
+  const type = trait.type;
   try {
-    const parsed = scaler.properties.parse(trait.properties);
+    const scaler = input.registry.get(type);
+    const properties = (scaler ?? input.registry.getExternal(type)!).properties.parse(trait.properties);
     const hosts = hostViews(input, component.name);
-    const result = normalizeResult(
-      scaler.reconcile({
-        app: { lattice: input.lattice, name: input.app, version: input.version },
-        component: {
-          name: component.name,
-          type: component.type,
-          rev: workload.rev,
-          properties: component.properties,
-        },
-        properties: parsed,
-        hosts,
-        now: input.now,
-      }),
-      scaler.type,
-    );
-    const placements = cordoned(
-      new Map([...result.placements].filter(([hostId]) => input.hostsById.has(hostId))),
+    const call: ScalerInput<unknown> = {
+      app: { lattice: input.lattice, name: input.app, version: input.version },
+      component: {
+        name: component.name,
+        type: component.type,
+        rev: workload.rev,
+        properties: component.properties,
+      },
+      properties,
       hosts,
-      input.suspect,
-    );
-    const desired = askedTotal(scaler, parsed, hosts);
-    return { ...base, scaler: scaler.type, placements, desired, status: result.status, unmanaged: false };
-  } catch (err) {
-    const status = {
-      phase: "failed" as const,
-      message: `scaler ${scaler.type} failed: ${(err as Error).message}`,
+      now: input.now,
     };
-    return { ...base, scaler: scaler.type, status, unmanaged: true };
+    if (!scaler) return externalPlan(input, { ...base, scaler: type }, call);
+    const result = normalizeResult(scaler.reconcile(call), type);
+    const desired = askedTotal(scaler, properties, hosts);
+    return placed(input, { ...base, scaler: type, desired, status: result.status }, result.placements, hosts);
+  } catch (err) {
+    return failed(base, type, (err as Error).message);
   }
 }
 
+type Base = Omit<ComponentPlan, "status" | "unmanaged">;
+
+function failed(base: Omit<Base, "scaler">, type: string, message: string): ComponentPlan {
+  const status = { phase: "failed" as const, message: `scaler ${type} failed: ${message}` };
+  return { ...base, scaler: type, status, unmanaged: true };
+}
+
+/** Only live hosts keep a placement, and suspect ones gain nothing. */
+function placed(
+  input: DesiredInput,
+  plan: Base & { status: ScalerStatus },
+  result: Map<string, number>,
+  hosts: readonly HostView[],
+): ComponentPlan {
+  const live = new Map([...result].filter(([hostId]) => input.hostsById.has(hostId)));
+  return { ...plan, placements: cordoned(live, hosts, input.suspect), unmanaged: false };
+}
+
+/**
+ * An external scaler's outcome, checked exactly like an in-process result; without one yet, the
+ * component asks for the call and is left alone in this pass (the caller plans again).
+ */
+function externalPlan(input: DesiredInput, base: Base, call: ScalerInput<unknown>): ComponentPlan {
+  const type = base.scaler ?? "";
+  const outcome = input.external?.get(base.name);
+  if (!outcome) {
+    const status = { phase: "waiting" as const, message: `scaler ${type}: not evaluated yet` };
+    return { ...base, status, unmanaged: true, call: { component: base.name, scaler: type, input: call } };
+  }
+  if (!outcome.ok) return failed(base, type, outcome.error);
+  const result = normalizeResult(outcome.result, type);
+  const d = outcome.desired;
+  const desired = typeof d === "number" && Number.isSafeInteger(d) && d >= 0 ? d : undefined;
+  return placed(input, { ...base, desired, status: result.status }, result.placements, call.hosts);
+}
 /** The scaler's own total, if it gives a sane one; it only feeds the status, so a bad one is ignored. */
 function askedTotal(scaler: Scaler, properties: unknown, hosts: readonly HostView[]): number | undefined {
   try {

@@ -6,11 +6,11 @@
  */
 
 import type { HostState, WorkloadOnHost } from "../lattice/view.js";
-import type { ScalerRegistry } from "../scalers/index.js";
+import type { ExternalOutcome, ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { WorkloadSpec } from "../streams/commands.js";
 import { holdForDependencies } from "./depends.js";
-import { planComponent } from "./desired.js";
+import { type ExternalCall, planComponent } from "./desired.js";
 import { applyRefusals, type RefusalSource, withoutRefusedPending } from "./refusals.js";
 import { type PlannedComponent, rollComponent } from "./rolling.js";
 import { slotId } from "./rollout.js";
@@ -42,6 +42,8 @@ export interface PlanInput {
   refusals?: RefusalSource;
   /** Hosts that missed a heartbeat: nothing new is placed on them (liveness.ts suspectHosts). */
   suspect?: ReadonlySet<string>;
+  /** Outcomes of the external scaler calls a previous pass asked for (`Plan.calls`), by component. */
+  external?: ReadonlyMap<string, ExternalOutcome>;
 }
 
 export interface PlannedCommand {
@@ -66,6 +68,11 @@ export interface Plan {
   status: AppStatus | null;
   /** A rollout passed its progress deadline with `autoRevert`: deploy `to` again instead of `from`. */
   revert?: Revert;
+  /**
+   * External scaler calls this plan could not make (it is pure and synchronous): the caller
+   * evaluates them and plans again with `external` set. Their components are left alone here.
+   */
+  calls?: ExternalCall[];
 }
 
 export interface Revert {
@@ -89,7 +96,8 @@ export function plan(input: PlanInput): Plan {
   const observed: Observed = { workloads: input.workloads, told, commands, refused };
   const revert = paused ? undefined : revertOf(input, components);
   const status = appStatus(input, deployed?.version ?? null, components, observed, paused);
-  return revert ? { commands, status, revert } : { commands, status };
+  const calls = components.flatMap((c) => (c.call ? [c.call] : []));
+  return { commands, status, ...(revert && { revert }), ...(calls.length > 0 && { calls }) };
 }
 
 /**
@@ -119,6 +127,7 @@ function planComponents(
             told: byTold,
             now: input.now,
             suspect: input.suspect,
+            external: input.external,
           },
           c,
         ),

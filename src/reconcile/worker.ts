@@ -24,9 +24,10 @@ import { dlqBySubject, type Outcome, ok, terminal } from "../streams/settle.js";
 import { CONSUMERS, keys, STREAMS } from "../streams/subjects.js";
 import type { AppCache } from "./app-cache.js";
 import { Coalescer } from "./coalesce.js";
+import { type ExternalEvaluator, planWithExternal } from "./external.js";
 import type { InflightView } from "./inflight.js";
 import { CommandIssuer } from "./issue.js";
-import { plan, type Revert } from "./plan.js";
+import type { Revert } from "./plan.js";
 import { refusalSource } from "./refusal-source.js";
 import type { StatusWriter } from "./status-writer.js";
 
@@ -74,6 +75,8 @@ export interface ReconcileDeps {
   connectedSince?: () => number;
   /** Awaited before each event: after a reconnect, until the caches have caught up. */
   gate?: () => Promise<void>;
+  /** Told when a custom scaler's call fails (log with stack, metric): see external.ts. */
+  onScalerFailure?: ExternalEvaluator["onFailure"];
 }
 
 export class ReconcileWorker {
@@ -274,22 +277,30 @@ export class ReconcileWorker {
     const hostsRevision = view.cache.revision; // what the (synchronous) plan below sees
     const now = Date.now();
     const hosts = view.hosts(lattice);
-    const p = plan({
-      lattice,
-      app,
-      stored,
-      hosts,
-      hostsById: view.hostMap(lattice),
-      suspect: this.suspects(lattice, hosts, now),
-      workloads: view.workloadsOf(lattice, app),
+    const external = {
       registry: this.deps.registry,
-      pending: (hostId, key) =>
-        inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
-      now,
-      cause,
-      previous: this.deps.statuses.get(keys.status(lattice, app))?.value,
-      refusals: this.deps.refusals && refusalSource(this.deps.refusals, lattice, this.deps.config),
-    });
+      deadlineMs: this.deps.config.scalerDeadlineMs,
+      onFailure: this.deps.onScalerFailure,
+    };
+    const p = await planWithExternal(
+      {
+        lattice,
+        app,
+        stored,
+        hosts,
+        hostsById: view.hostMap(lattice),
+        suspect: this.suspects(lattice, hosts, now),
+        workloads: view.workloadsOf(lattice, app),
+        registry: this.deps.registry,
+        pending: (hostId, key) =>
+          inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
+        now,
+        cause,
+        previous: this.deps.statuses.get(keys.status(lattice, app))?.value,
+        refusals: this.deps.refusals && refusalSource(this.deps.refusals, lattice, this.deps.config),
+      },
+      external,
+    );
     await this.issuer.publish(lattice, app, p.commands, causationId, now);
     if (p.revert) await this.revert(lattice, p.revert, now);
     const wrote = await this.deps.status.write(lattice, app, p.status, hostsRevision);

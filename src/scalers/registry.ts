@@ -11,12 +11,13 @@ import type { z } from "zod";
 import { daemonScaler } from "./daemonscaler.js";
 import { ScalerError } from "./errors.js";
 import { spreadScaler } from "./spreadscaler.js";
-import type { Scaler, ScalerPhase, ScalerResult, ScalerStatus } from "./types.js";
+import type { ExternalScaler, Scaler, ScalerPhase, ScalerResult, ScalerStatus } from "./types.js";
 
 export const builtinScalers: readonly Scaler[] = Object.freeze([spreadScaler, daemonScaler]);
 
 export class ScalerRegistry {
   readonly #byType = new Map<string, Scaler>();
+  readonly #external = new Map<string, ExternalScaler>();
 
   constructor(scalers: Iterable<Scaler> = builtinScalers) {
     for (const scaler of scalers) this.register(scaler);
@@ -27,21 +28,38 @@ export class ScalerRegistry {
     return this.#byType.get(type);
   }
 
+  /** A scaler the planner may not call itself: its results come in `Plan` input (`external`). */
+  getExternal(type: string): ExternalScaler | undefined {
+    return this.#external.get(type);
+  }
+
   has(type: string): boolean {
-    return this.#byType.has(type);
+    return this.#byType.has(type) || this.#external.has(type);
   }
 
   /** Sorted, so "unknown trait type" messages list the known types in a stable order. */
   types(): string[] {
-    return [...this.#byType.keys()].sort();
+    return [...this.#byType.keys(), ...this.#external.keys()].sort();
   }
 
   /** Throws on a duplicate type: two scalers for one trait would make placements ambiguous. */
   register(scaler: Scaler): void {
-    if (this.#byType.has(scaler.type)) {
-      throw new ScalerError(scaler.type, "a scaler with this type is already registered");
-    }
+    this.#unique(scaler.type);
     this.#byType.set(scaler.type, scaler);
+  }
+
+  registerExternal(scaler: ExternalScaler): void {
+    this.#unique(scaler.type);
+    this.#external.set(scaler.type, scaler);
+  }
+
+  /** The custom scalers and their versions (built-ins are versioned with nadm itself). */
+  externalVersions(): Record<string, string> {
+    return Object.fromEntries([...this.#external.values()].map((s) => [s.type, s.version]).sort());
+  }
+
+  #unique(type: string): void {
+    if (this.has(type)) throw new ScalerError(type, "a scaler with this type is already registered");
   }
 }
 
@@ -53,7 +71,7 @@ export interface ScalerTraitEntry {
 /** What the manifest validator needs to check a trait of each scaler type, sorted by type. */
 export function traitCatalogEntries(registry: ScalerRegistry): Array<[string, ScalerTraitEntry]> {
   return registry.types().map((type) => {
-    const scaler = registry.get(type)!;
+    const scaler = registry.get(type) ?? registry.getExternal(type)!;
     return [type, { kind: "scaler", properties: scaler.properties }];
   });
 }

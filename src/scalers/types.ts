@@ -67,6 +67,35 @@ export interface Scaler<P = unknown> {
   reconcile(input: ScalerInput<P>): ScalerResult;
 }
 
+/**
+ * A scaler whose `reconcile` runs outside the planner — in a worker thread (an in-process
+ * module that must be stoppable) or behind a NATS subject (a remote scaler). The planner never
+ * calls it: the reconcile path awaits {@link ExternalScaler.evaluate} for every call a plan
+ * asks for (`Plan.calls`) and plans again with the outcomes (reconcile/external.ts).
+ */
+export interface ExternalScaler<P = unknown> {
+  readonly type: string;
+  /** Published per replica, so status can warn when replicas run different builds. */
+  readonly version: string;
+  /** Where it runs, e.g. "worker" or "nats": for logs and metrics only. */
+  readonly kind: string;
+  readonly properties: z.ZodType<P>;
+  /**
+   * The untrusted reply for `input`, checked by the planner like an in-process result; rejects
+   * when the call fails or runs past `deadlineMs`.
+   */
+  evaluate(input: ScalerInput<P>, deadlineMs: number): Promise<ExternalReply>;
+}
+
+/** What an external scaler answered: its `reconcile` result and, optionally, its `desiredTotal`. */
+export interface ExternalReply {
+  result: unknown;
+  desired?: unknown;
+}
+
+/** One external call's outcome as handed to the pure planner, keyed by component name. */
+export type ExternalOutcome = ({ ok: true } & ExternalReply) | { ok: false; error: string };
+
 /** Identity helper that gives custom scalers type inference: `export default defineScaler({...})`. */
 export function defineScaler<P>(scaler: Scaler<P>): Scaler<P> {
   return scaler;
