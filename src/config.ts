@@ -81,6 +81,8 @@ export const controllerSchema = z.object({
   scalerPaths: z.array(z.string()).default([]),
   /** How long one call of a custom scaler may run before its worker is stopped (`--scaler-deadline`). */
   scalerDeadlineMs: z.number().int().min(1).max(60_000).default(50),
+  /** How long a remote scaler may take to answer one call (`--remote-scaler-timeout`). */
+  remoteScalerTimeoutMs: z.number().int().min(10).max(60_000).default(1_000),
   httpPort: z.number().int().min(0).max(65535).optional(),
   /** The dashboard's write routes (deploy, undeploy, pause, resume, rollback) answer 403 unless set. */
   dashboardActions: z.boolean().default(false),

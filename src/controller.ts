@@ -15,6 +15,7 @@ import { RefusalLog } from "./dispatch/refusals.js";
 import { DispatchWorker } from "./dispatch/worker.js";
 import { HostRecordDecoder } from "./lattice/host-decoder.js";
 import { KvCache } from "./lattice/kv-cache.js";
+import { RemoteScalers } from "./remote-scalers/registrations.js";
 import { runningComponents } from "./lattice/reports.js";
 import { LatticeView } from "./lattice/view.js";
 import type { Logger } from "./log.js";
@@ -81,8 +82,14 @@ export class Controller {
     });
     const statuses = new KvCache(buckets.status, decodeAppStatus, log);
     const refusals = new KvCache(buckets.refusals, decodeRefusal, log);
-    await Promise.all([manifests.start(), hosts.start(), statuses.start(), refusals.start()]);
-    this.parts.push(manifests, hosts, statuses, refusals);
+    const remote = new RemoteScalers(buckets.scalers, {
+      nc,
+      inProcess: (type) => registry.has(type),
+      timeoutMs: config.remoteScalerTimeoutMs,
+      log: log.child({ room: "remote-scalers" }),
+    });
+    await Promise.all([manifests.start(), hosts.start(), statuses.start(), refusals.start(), remote.start()]);
+    this.parts.push(manifests, hosts, statuses, refusals, remote);
     const view = new LatticeView(hosts, log);
     const inflight = new InflightView(
       config.inflightTimeoutMs,
@@ -102,7 +109,7 @@ export class Controller {
     const ticker = new Ticker(js, config.tickIntervalMs, () => lattices(view, manifests), log);
     const afterReconnect: ReconnectResync = new ReconnectResync({
       link: LinkState.of(nc),
-      caches: [manifests, hosts, statuses, refusals, inflight],
+      caches: [manifests, hosts, statuses, refusals, inflight, remote],
       lattices: () => lattices(view, manifests),
       resync: (lattice, id): Promise<void> => reconcile.resync(lattice, id),
       log,
@@ -119,6 +126,7 @@ export class Controller {
       refusals,
       status: new StatusWriter(buckets.status, statuses),
       registry,
+      scalersOf: (lattice) => remote.lookup(lattice, registry),
       log: log.child({ room: "reconcile" }),
     });
     const commandsEpoch = (await (await jetstreamManager(nc)).streams.info(STREAMS.commands)).created;
@@ -138,7 +146,7 @@ export class Controller {
     ticker.onRecovered(() => afterReconnect.jetStreamRecovered());
     this.parts.push(afterReconnect);
 
-    this.parts.push(await this.startApi(view, { view, inflight, statuses, registry }));
+    this.parts.push(await this.startApi(view, { view, inflight, statuses, registry }, remote));
     if (config.httpPort !== undefined) {
       const dashboard = createDashboard({
         nc,
@@ -159,10 +167,11 @@ export class Controller {
    * client's request does: during a leader election the client gets `unavailable` saying what
    * is unavailable, rather than no reply at all.
    */
-  private async startApi(view: LatticeView, plan: PlanSources): Promise<ApiResponder> {
+  private async startApi(view: LatticeView, plan: PlanSources, remote: RemoteScalers): Promise<ApiResponder> {
     const { nc, resources, registry, log } = this.opts;
     const js = jetstream(nc, { timeout: API_JETSTREAM_TIMEOUT_MS });
     const kvm = new Kvm(js);
+    const catalog = traitCatalogFor(registry);
     const [manifests, status] = await Promise.all([kvm.open(BUCKETS.manifests), kvm.open(BUCKETS.status)]);
     const maxPayload = nc.info?.max_payload ?? MAX_REQUEST_BYTES;
     const api = new ApiResponder(nc, {
@@ -172,7 +181,8 @@ export class Controller {
       }),
       statusKv: status,
       js,
-      catalog: traitCatalogFor(registry),
+      catalog,
+      catalogOf: (lattice) => remote.catalog(lattice, catalog),
       forecast: (lattice, app, target, stored) => planDeploy(plan, lattice, app, target, stored),
       hostReports: (lattice, app) => runningComponents(view, lattice, app),
       maxRequestBytes: Math.min(MAX_REQUEST_BYTES, maxPayload),

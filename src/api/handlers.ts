@@ -30,6 +30,8 @@ export interface ApiDeps {
   statusKv: KV;
   js: JetStreamClient;
   catalog: TraitCatalog;
+  /** The catalog of one lattice when it has more than `catalog` (its remote scalers). */
+  catalogOf?: (lattice: string) => TraitCatalog;
   /** What live hosts report running, per app (the replica's host cache): `status` never claims otherwise. */
   hostReports: HostReports;
   log: Logger;
@@ -41,6 +43,10 @@ export interface ApiDeps {
 export type Handler = (lattice: string, body: Uint8Array, deps: ApiDeps) => Promise<unknown>;
 
 export { parseRequest } from "./request.js";
+
+export function catalogFor(deps: ApiDeps, lattice: string): TraitCatalog {
+  return deps.catalogOf?.(lattice) ?? deps.catalog;
+}
 
 async function readStatus(deps: ApiDeps, lattice: string, name: string): Promise<AppStatus | undefined> {
   const entry = await whileAvailable(`KV bucket ${BUCKETS.status}`, () =>
@@ -72,7 +78,7 @@ async function statusOf(
 
 const put: Handler = async (lattice, body, deps) => {
   // Artifact digests are pinned first, so a version always means the same bytes.
-  const manifest = await withPinnedArtifacts(parseManifestText(text(body), deps.catalog), deps);
+  const manifest = await withPinnedArtifacts(parseManifestText(text(body), catalogFor(deps, lattice)), deps);
   const res = await deps.store.put(lattice, manifest, deps.now());
   const name = manifest.metadata.name;
   if (res.changed)
@@ -204,8 +210,8 @@ const status: Handler = async (lattice, body, deps) => {
   return found satisfies P.StatusResult;
 };
 
-const validate: Handler = async (_lattice, body, deps) => {
-  const manifest = parseManifestText(text(body), deps.catalog);
+const validate: Handler = async (lattice, body, deps) => {
+  const manifest = parseManifestText(text(body), catalogFor(deps, lattice));
   return {
     valid: true,
     name: manifest.metadata.name,

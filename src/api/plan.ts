@@ -4,7 +4,7 @@
  */
 import { UnavailableError } from "../errors.js";
 import { parseManifestText } from "../manifests/index.js";
-import type { Handler } from "./handlers.js";
+import { catalogFor, type Handler } from "./handlers.js";
 import { planRequestSchema } from "./protocol.js";
 import { parseRequest } from "./request.js";
 
@@ -13,7 +13,7 @@ export const plan: Handler = async (lattice, body, deps) => {
   const forecast = deps.forecast;
   if (!forecast) throw new UnavailableError("plan is answered by controller replicas only");
   if ("manifest" in req) {
-    const manifest = parseManifestText(req.manifest, deps.catalog);
+    const manifest = parseManifestText(req.manifest, catalogFor(deps, lattice));
     const name = manifest.metadata.name;
     const version = manifest.metadata.annotations?.version ?? "(new)";
     return forecast(lattice, name, { version, manifest }, (await deps.store.get(lattice, name))?.value);

@@ -38,11 +38,17 @@ interface ControllerFlags {
   retryBase?: number;
   retryMax?: number;
   maxVersions?: number;
+  remoteScalerTimeout?: number;
 }
 
 function addControllerOptions(cmd: Command): Command {
   return cmd
     .option("--scaler <path>", "load a custom scaler module (repeatable)", collect, [])
+    .option(
+      "--remote-scaler-timeout <duration>",
+      "how long a remote scaler (nadm.scaler.*) may take to answer (default 1s)",
+      parseDuration,
+    )
     .option("--http-port <port>", "serve the dashboard, /metrics and /healthz on this port", parseInteger)
     .option(
       "--dashboard-actions",
@@ -107,6 +113,7 @@ function controllerConfigs(f: ControllerFlags) {
       concurrency: f.concurrency,
       retryBaseMs: f.retryBase,
       retryMaxMs: f.retryMax,
+      remoteScalerTimeoutMs: f.remoteScalerTimeout,
     }),
   };
 }

@@ -1,20 +1,27 @@
 /**
  * `nadm schema`: the JSON Schema of the manifest (generated from the zod schema), for editors;
- * `nadm schema --api`: the JSON Schemas of every API request and reply (docs/api.schema.json).
+ * `nadm schema --api`: the JSON Schemas of every API request and reply (docs/api.schema.json);
+ * `nadm schema --scaler-io`: the messages of remote scalers (docs/scaler-io.schema.json).
  */
 import type { Command } from "commander";
 import { apiJsonSchemas } from "../api/contract.js";
 import { builtinTraitCatalog } from "../catalog.js";
 import { manifestJsonSchema } from "../manifests/index.js";
+import { scalerIoJsonSchemas } from "../scalers/wire.js";
 
 export function registerSchema(program: Command): void {
   program
     .command("schema")
     .description("print the JSON Schema of application manifests (for editors and CI)")
     .option("--api", "print the JSON Schemas of every API request and reply instead")
-    .action((o: { api?: boolean }) => {
+    .option("--scaler-io", "print the JSON Schemas of what remote scalers receive, answer and register")
+    .action((o: { api?: boolean; scalerIo?: boolean }) => {
       const catalog = builtinTraitCatalog();
-      const schema = o.api ? apiJsonSchemas(catalog) : manifestJsonSchema(catalog);
+      const schema = o.scalerIo
+        ? scalerIoJsonSchemas()
+        : o.api
+          ? apiJsonSchemas(catalog)
+          : manifestJsonSchema(catalog);
       process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
 }

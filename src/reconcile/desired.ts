@@ -14,7 +14,7 @@ import {
   normalizeResult,
   type Scaler,
   type ScalerInput,
-  type ScalerRegistry,
+  type ScalerLookup,
   type ScalerStatus,
 } from "../scalers/index.js";
 import type { WorkloadSpec } from "../streams/commands.js";
@@ -51,7 +51,7 @@ export interface DesiredInput {
   hosts: readonly HostState[];
   hostsById: ReadonlyMap<string, HostState>;
   workloads: readonly WorkloadOnHost[];
-  registry: ScalerRegistry;
+  registry: ScalerLookup;
   /** What each host was last told per workload key (pending command, else the host's `desired`). */
   told: (hostId: string, key: string) => number;
   now: number;

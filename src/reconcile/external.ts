@@ -6,12 +6,12 @@
  * outcomes as if the scaler had returned them in-process (same checks, same `failed` status).
  * A new kind of executor is a new ExternalScaler; nothing here or in the planner changes.
  */
-import type { ExternalOutcome, ExternalScaler, ScalerRegistry } from "../scalers/index.js";
+import type { ExternalOutcome, ExternalScaler, ScalerLookup } from "../scalers/index.js";
 import type { ExternalCall } from "./desired.js";
 import { type Plan, type PlanInput, plan } from "./plan.js";
 
 export interface ExternalEvaluator {
-  registry: ScalerRegistry;
+  registry: ScalerLookup;
   /** Per call, from when it starts running (ControllerConfig.scalerDeadlineMs). */
   deadlineMs: number;
   /** Told about every failed call (throw, deadline, transport): for the log and the metric. */

@@ -6,7 +6,7 @@
  */
 
 import type { HostState, WorkloadOnHost } from "../lattice/view.js";
-import type { ExternalOutcome, ScalerRegistry } from "../scalers/index.js";
+import type { ExternalOutcome, ScalerLookup } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { WorkloadSpec } from "../streams/commands.js";
 import { holdForDependencies } from "./depends.js";
@@ -31,7 +31,7 @@ export interface PlanInput {
   /** The same hosts by id, when the caller has such an index (else it is built here). */
   hostsById?: ReadonlyMap<string, HostState>;
   workloads: readonly WorkloadOnHost[];
-  registry: ScalerRegistry;
+  registry: ScalerLookup;
   pending: (hostId: string, key: string) => Pending | undefined;
   now: number;
   /** Why this reconcile runs, when worth telling in the status (e.g. "host east-2 was lost"). */

@@ -14,7 +14,7 @@ import type { Logger } from "../log.js";
 import { deployAndAnnounce } from "../manifests/deploy.js";
 import type { ManifestStore } from "../manifests/store.js";
 import type { Metrics } from "../metrics.js";
-import type { ScalerRegistry } from "../scalers/index.js";
+import type { ScalerLookup, ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { MalformedEventError, type NadmEvent, parseEvent } from "../streams/events.js";
@@ -66,6 +66,8 @@ export interface ReconcileDeps {
   inflight: InflightView;
   status: StatusWriter;
   registry: ScalerRegistry;
+  /** The scalers of one lattice: `registry` plus its remote scalers (remote-scalers/). */
+  scalersOf?: (lattice: string) => ScalerLookup;
   config: ControllerConfig;
   metrics: Metrics;
   log: Logger;
@@ -277,8 +279,9 @@ export class ReconcileWorker {
     const hostsRevision = view.cache.revision; // what the (synchronous) plan below sees
     const now = Date.now();
     const hosts = view.hosts(lattice);
+    const registry = this.deps.scalersOf?.(lattice) ?? this.deps.registry;
     const external = {
-      registry: this.deps.registry,
+      registry,
       deadlineMs: this.deps.config.scalerDeadlineMs,
       onFailure: this.deps.onScalerFailure,
     };
@@ -291,7 +294,7 @@ export class ReconcileWorker {
         hostsById: view.hostMap(lattice),
         suspect: this.suspects(lattice, hosts, now),
         workloads: view.workloadsOf(lattice, app),
-        registry: this.deps.registry,
+        registry,
         pending: (hostId, key) =>
           inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
         now,

@@ -10,9 +10,12 @@ import type { KvEntry } from "@nats-io/kv";
 import { z } from "zod";
 import { KvCache } from "../lattice/kv-cache.js";
 import type { Logger } from "../log.js";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { type TraitCatalog, TraitKind } from "../manifests/index.js";
+import type { ExternalScaler, ScalerLookup } from "../scalers/index.js";
 import { type ScalerRegistration, scalerRegistrationSchema } from "../scalers/wire.js";
 import { keys } from "../streams/subjects.js";
+import { remoteExternal } from "./external.js";
 
 export interface RemoteScaler {
   lattice: string;
@@ -53,17 +56,33 @@ function decodeEntry(entry: KvEntry): Decoded {
   }
 }
 
+export interface RemoteScalersOptions {
+  nc: NatsConnection;
+  /** Trait types handled in-process (built-in and `--scaler`): remote registrations cannot take them. */
+  inProcess: (type: string) => boolean;
+  /** How long a remote scaler may take to answer one call. */
+  timeoutMs: number;
+  log: Logger;
+}
+
 export class RemoteScalers {
   readonly #cache: KvCache<Decoded>;
+  /** One ExternalScaler per registration entry, rebuilt when the entry changes. */
+  readonly #external = new Map<string, ExternalScaler>();
+  private readonly inProcess: (type: string) => boolean;
+  private readonly log: Logger;
 
   constructor(
     kv: ConstructorParameters<typeof KvCache<Decoded>>[0],
-    /** Trait types handled in-process (built-in and `--scaler`): remote registrations cannot take them. */
-    private readonly inProcess: (type: string) => boolean,
-    private readonly log: Logger,
+    private readonly opts: RemoteScalersOptions,
   ) {
-    this.#cache = new KvCache(kv, decodeEntry, log);
-    this.#cache.onChange((key, next) => this.report(key, next?.value));
+    this.inProcess = opts.inProcess;
+    this.log = opts.log;
+    this.#cache = new KvCache(kv, decodeEntry, opts.log);
+    this.#cache.onChange((key, next) => {
+      this.#external.delete(key);
+      this.report(key, next?.value);
+    });
   }
 
   start(): Promise<void> {
@@ -72,6 +91,11 @@ export class RemoteScalers {
 
   stop(): void {
     this.#cache.stop();
+  }
+
+  /** After a reconnect: catch up with registrations written meanwhile (ReconnectResync). */
+  resume(timeoutMs: number): Promise<boolean> {
+    return this.#cache.resume(timeoutMs);
   }
 
   private report(key: string, decoded: Decoded | undefined): void {
@@ -108,6 +132,28 @@ export class RemoteScalers {
       if (value.scaler.type === type && !this.inProcess(type)) out.push(type);
     }
     return out.sort();
+  }
+
+  /** The planner's view of `lattice`: `base` (in-process scalers) plus its remote scalers. */
+  lookup(lattice: string, base: ScalerLookup): ScalerLookup {
+    const external = (type: string) => base.getExternal(type) ?? this.external(lattice, type);
+    return {
+      get: (type) => base.get(type),
+      getExternal: external,
+      has: (type) => base.has(type) || this.get(lattice, type) !== undefined,
+      types: () => [...new Set([...base.types(), ...this.types(lattice)])].sort(),
+    };
+  }
+
+  private external(lattice: string, type: string): ExternalScaler | undefined {
+    const key = keys.scaler(lattice, type);
+    const cached = this.#external.get(key);
+    if (cached) return cached;
+    const remote = this.get(lattice, type);
+    if (!remote) return undefined;
+    const built = remoteExternal(this.opts.nc, remote, this.opts.timeoutMs);
+    this.#external.set(key, built);
+    return built;
   }
 
   /** `base` (in-process scalers and policies) plus this lattice's remote scalers, read live. */

@@ -12,6 +12,7 @@ export {
   normalizePlacements,
   normalizeResult,
   normalizeStatus,
+  type ScalerLookup,
   ScalerRegistry,
   type ScalerTraitEntry,
   traitCatalogEntries,

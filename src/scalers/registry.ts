@@ -63,6 +63,12 @@ export class ScalerRegistry {
   }
 }
 
+/**
+ * What the planner asks of the scalers it may use: a registry, or a registry plus the remote
+ * scalers registered in one lattice (remote-scalers/registrations.ts).
+ */
+export type ScalerLookup = Pick<ScalerRegistry, "get" | "getExternal" | "has" | "types">;
+
 export interface ScalerTraitEntry {
   kind: "scaler";
   properties: z.ZodType;

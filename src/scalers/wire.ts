@@ -41,6 +41,12 @@ export const scalerResultWireSchema = z
   .object({
     placements: z.array(z.object({ hostId: z.string().min(1), count: z.number().int().nonnegative() })),
     status: z.object({ phase: z.enum(["ok", "waiting", "failed"]), message: z.string() }),
+    desired: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .meta({ description: 'how many instances the properties ask for in all (status "2/5 ready")' }),
   })
   .meta({
     title: "ScalerResult",
@@ -82,7 +88,10 @@ export function toWireInput(input: ScalerInput<unknown>): ScalerInputWire {
 
 /** JSON Schemas of the remote scaler messages (`nadm schema --scaler-io`). */
 export function scalerIoJsonSchemas(): Record<string, unknown> {
-  const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+  const schema = (s: z.ZodType) => {
+    const { $schema, ...rest } = z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+    return rest;
+  };
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     title: "nadm remote scaler messages",

@@ -24,15 +24,28 @@ const running = new Set<ChildProcess>();
 let registered = false;
 
 export function spawnNadm(name: string, args: string[], env: Record<string, string> = {}): NadmProcess {
+  return spawnProgram(name, process.execPath, ["--import", "tsx", MAIN, ...args], {
+    NADM_LOG_LEVEL: "info",
+    ...env,
+  });
+}
+
+/** Any program (an example remote scaler, a Go binary), killed when the test file ends like nadm's. */
+export function spawnProgram(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): NadmProcess {
   if (!registered) {
     registered = true;
     after(async () => {
       await Promise.all([...running].map((c) => killChild(c, "SIGKILL")));
     });
   }
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+  const child = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, NADM_LOG_LEVEL: "info", ...env },
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);
