@@ -5,6 +5,7 @@
  * on `nadm.scaler.{lattice}.first-fit` in a queue group: start as many copies as you like.
  *
  * Run: NATS_URL=nats://127.0.0.1:4222 NADM_LATTICE=default npx tsx examples/remote-scalers/node/main.ts
+ * (NATS_USER / NATS_PASSWORD when the server wants them: deploy/nats-permissions.conf has a role.)
  */
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
@@ -22,7 +23,10 @@ function reply(data: Uint8Array): unknown {
 
 async function main(): Promise<void> {
   const lattice = process.env.NADM_LATTICE ?? "default";
-  const nc = await connect({ servers: (process.env.NATS_URL ?? "nats://127.0.0.1:4222").split(",") });
+  const nc = await connect({
+    servers: (process.env.NATS_URL ?? "nats://127.0.0.1:4222").split(","),
+    ...(process.env.NATS_USER ? { user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD } : {}),
+  });
   // Answer first, then register: a controller may call as soon as it sees the registration.
   nc.subscribe(`nadm.scaler.${lattice}.${TYPE}`, {
     queue: `nadm-scaler-${TYPE}`,
@@ -31,7 +35,9 @@ async function main(): Promise<void> {
     },
   });
   await nc.flush();
-  const kv = await new Kvm(nc).create("nadm_scalers");
+  // Controllers create the bucket; opening it needs fewer NATS permissions than creating it.
+  const kvm = new Kvm(nc);
+  const kv = await kvm.open("nadm_scalers").catch(() => kvm.create("nadm_scalers"));
   const schema = z.toJSONSchema(properties, { io: "input" });
   await kv.put(`${lattice}.${TYPE}`, JSON.stringify({ type: TYPE, version: VERSION, properties: schema }));
   process.stdout.write(`remote scaler ${TYPE} ${VERSION} answering on nadm.scaler.${lattice}.${TYPE}\n`);

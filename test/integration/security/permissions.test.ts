@@ -16,7 +16,7 @@ import { runCli } from "../../support/cli.js";
 import { startController } from "../../support/controller.js";
 import { spreadApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
-import { ROOT, spawnNadm } from "../../support/processes.js";
+import { ROOT, spawnNadm, spawnProgram } from "../../support/processes.js";
 import { statusWhere } from "../../support/status.js";
 import { waitFor } from "../../support/wait.js";
 
@@ -25,6 +25,7 @@ const PASSWORDS = {
   NADM_HOST_1_PASSWORD: "host-1-pw",
   NADM_OPERATOR_PASSWORD: "operator-pw",
   NADM_WATCHER_PASSWORD: "watcher-pw",
+  NADM_SCALER_FIRST_FIT_PASSWORD: "scaler-pw",
 };
 // nats-server reads variables the file does not define from its environment, which it inherits.
 Object.assign(process.env, PASSWORDS);
@@ -136,4 +137,37 @@ test("a watcher reads status, the app list, hosts and watches commands, but cann
   assert.equal(error.code, "bad_request", "not retried as if the API were unavailable");
   assert.match(error.message, /NATS does not let this user call deploy/);
   assert.doesNotMatch(deploy.stderr, /waiting/);
+});
+
+test("a remote scaler under its own user registers and answers, and can touch nothing else", async () => {
+  const scaler = spawnProgram(
+    "first-fit",
+    process.execPath,
+    ["--import", "tsx", "examples/remote-scalers/node/main.ts"],
+    {
+      NATS_URL: nats.url,
+      NATS_USER: "nadm-scaler-first-fit",
+      NATS_PASSWORD: PASSWORDS.NADM_SCALER_FIRST_FIT_PASSWORD,
+    },
+  );
+  test.after(() => scaler.stop());
+  const registrations = await new Kvm(controllerNc).open(BUCKETS.scalers);
+  await waitFor(
+    async () => (await registrations.get(keys.scaler("default", "first-fit")))?.operation === "PUT",
+    {
+      timeoutMs: 30_000,
+      what: `registration (scaler output: ${scaler.output()})`,
+    },
+  );
+  const app = JSON.parse(spreadApp("packed", { instances: 2 }));
+  app.spec.components[0].traits = [{ type: "first-fit", properties: { instances: 2, perHost: 2 } }];
+  const put = await waitFor(() => operator.put(JSON.stringify(app)).catch(() => undefined), { what: "put" });
+  await operator.deploy(put.name, put.version);
+  const s = await statusWhere(operator, "packed", (s) => s.phase === "deployed", "deployed", 20_000);
+  assert.deepEqual(s.components[0]?.hosts, { "host-1": 2 });
+
+  const scalerNc = await as("nadm-scaler-first-fit", PASSWORDS.NADM_SCALER_FIRST_FIT_PASSWORD);
+  const kv = await new Kvm(scalerNc).open(BUCKETS.scalers);
+  await refused("put of another scaler's key", kv.put(keys.scaler("default", "other"), "{}"));
+  await refused("API list", new ApiClient(scalerNc, "default", 2_000).list());
 });
