@@ -67,7 +67,7 @@ const manifest = JSON.stringify({
 const env = { NATS_URL: nats.url };
 function startHost(): NadmProcess {
   const args = ["host", "--host-id", HOST, "--data-dir", dataDir, "--keep-instances"];
-  return spawnNadm(HOST, [...args, "--heartbeat-interval", "2s", "--drain", "0s"], env);
+  return spawnNadm(HOST, [...args, "--heartbeat-interval", "3s", "--drain", "0s"], env);
 }
 
 const hostsKv = await new Kvm(nc).open(BUCKETS.hosts);
@@ -105,7 +105,7 @@ async function settled(): Promise<boolean> {
 
 let host = startHost();
 
-test("SIGTERM with --keep-instances hands instances over; the next agent adopts them unchanged", async () => {
+test("SIGTERM with --keep-instances hands instances over; the next agent adopts them unchanged", async (t) => {
   await waitFor(record, { timeoutMs: 30_000, what: "the host's record" });
   const put = await api.put(manifest);
   await api.deploy(put.name, put.version);
@@ -118,14 +118,27 @@ test("SIGTERM with --keep-instances hands instances over; the next agent adopts 
   const status = await watchStatus();
   const commands = await recordCommands(nc, APP);
   try {
+    const sigterm = Date.now();
     assert.equal(await host.stop(), 0, host.output());
+    const exitedMs = Date.now() - sigterm;
     assert.ok(pids.every(alive), "instances outlive the agent");
     const key = Object.entries((await record())?.inventory ?? {}).find(([, w]) => w.app === APP)?.[0] ?? "";
     const logFile = join(dataDir, "logs", key, "0.log");
     const logSize = statSync(logFile).size;
-    const seqAtStop = (await record())!.heartbeatSeq;
+    const { heartbeatSeq: seqAtStop } = (await record())!;
+    const revisionAtStop = (await hostsKv.get(keys.host("default", HOST)))!.revision;
 
     host = startHost();
+    await waitFor(
+      async () => ((await hostsKv.get(keys.host("default", HOST)))?.revision ?? 0) > revisionAtStop,
+      {
+        timeoutMs: 30_000,
+        what: "the new agent's first write",
+      },
+    );
+    t.diagnostic(
+      `old agent exited ${exitedMs} ms after SIGTERM; new agent's first write ${Date.now() - sigterm} ms after it`,
+    );
     // Two heartbeats of the new agent: it runs, reports, and the controller has seen it.
     const adopted = await waitFor(
       async () => {
