@@ -19,7 +19,7 @@ import { ArtifactCache } from "./artifacts/cache.js";
 import { type ControlRequest, commandOrder, parseControlRequest } from "./control.js";
 import { EndpointsBoard } from "./endpoints.js";
 import { AgentLifecycleError } from "./errors.js";
-import { type Handoff, handedPids, takeHandoff, writeHandoff } from "./handoff.js";
+import { acceptedBy, type Handoff, handedPids, takeHandoff, writeHandoff } from "./handoff.js";
 import { type HostAgentOptions, type ResolvedHostAgentOptions, resolveHostAgentOptions } from "./options.js";
 import { RecordWriter } from "./record-writer.js";
 import type { InstanceFailure } from "./supervisor.js";
@@ -74,7 +74,9 @@ export class HostAgent {
     if (this.state !== "new") throw new AgentLifecycleError(`start() called on a ${this.state} agent`);
     this.state = "starting";
     const o = this.options;
-    const handoff = this.adoptable(o.driver.adopt ? takeHandoff(o.dataDir, o, o.logger) : undefined);
+    const handoff = o.driver.adopt
+      ? acceptedBy(o.driver, takeHandoff(o.dataDir, o, o.logger), o.logger)
+      : undefined;
     await o.driver.recover?.(handedPids(handoff));
     this.collectArtifacts();
     const kv: KV = o.kv ?? (await openBuckets(o.nc, o.resources)).hosts;
@@ -177,24 +179,9 @@ export class HostAgent {
     o.logger.info({ pids }, "instances left running for the next agent (--keep-instances)");
   }
 
-  /** The handed-over workloads this driver still accepts; the rest are killed by `recover`. */
-  private adoptable(handoff: Handoff | undefined): Handoff | undefined {
-    if (!handoff) return undefined;
-    const workloads = handoff.workloads.filter((w) => {
-      try {
-        this.options.driver.prepare(w.ref);
-        return true;
-      } catch (err) {
-        this.options.logger.warn({ workload: w.ref.key, err: errorMessage(err) }, "not adopted: refused now");
-        return false;
-      }
-    });
-    return { ...handoff, workloads };
-  }
-
   private async adopt(handoff: Handoff): Promise<void> {
     for (const w of handoff.workloads) {
-      const workload = this.newWorkload(w.ref, this.options.driver.prepare(w.ref)); // checked in adoptable()
+      const workload = this.newWorkload(w.ref, this.options.driver.prepare(w.ref)); // checked by acceptedBy()
       this.workloads.set(w.ref.key, workload);
       await workload.adopt(w);
     }

@@ -11,7 +11,9 @@
 import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { Driver } from "./drivers/types.js";
 
 const FILE = "handoff.json";
 
@@ -103,4 +105,23 @@ export function takeHandoff(
 /** Pids of every instance handed over. */
 export function handedPids(handoff: Handoff | undefined): Set<number> {
   return new Set(handoff?.workloads.flatMap((w) => w.instances.map((i) => i.pid)) ?? []);
+}
+
+/** The handed-over workloads the driver still accepts (`--allow-command` may have changed). */
+export function acceptedBy(
+  driver: Driver,
+  handoff: Handoff | undefined,
+  logger: Logger,
+): Handoff | undefined {
+  if (!handoff) return undefined;
+  const workloads = handoff.workloads.filter((w) => {
+    try {
+      driver.prepare(w.ref);
+      return true;
+    } catch (err) {
+      logger.warn({ workload: w.ref.key, err: errorMessage(err) }, "not adopted: this host refuses it now");
+      return false;
+    }
+  });
+  return { ...handoff, workloads };
 }
