@@ -27,6 +27,8 @@ import { Workload } from "./workload.js";
 import { WorkloadInputs } from "./workload-inputs.js";
 
 type State = "new" | "starting" | "running" | "stopping" | "stopped";
+/** How long a handover waits for its last record write. */
+const HANDOVER_WRITE_MS = 5_000;
 type CommandRequest = Extract<ControlRequest, { kind: "command" }>;
 
 export class HostAgent {
@@ -161,8 +163,14 @@ export class HostAgent {
   private async handOver(writer: RecordWriter): Promise<void> {
     const o = this.options;
     const workloads = await Promise.all([...this.workloads.values()].map((w) => w.handOver()));
-    await writer.request();
-    await writer.detach();
+    // Bounded: with NATS down the write would wait for it; the next agent writes anyway.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((resolve) => {
+      timer = setTimeout(resolve, HANDOVER_WRITE_MS);
+    });
+    await Promise.race([writer.request().then(() => writer.detach()), bound]);
+    clearTimeout(timer);
+    void writer.detach(); // frozen now, even if the race was lost
     const { lattice, hostId } = o;
     const lastOrders = Object.fromEntries(this.lastOrders);
     writeHandoff(o.dataDir, {
