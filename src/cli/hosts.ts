@@ -29,6 +29,7 @@ interface HostFlags {
   drain?: number;
   allowCommand?: string[];
   runAs?: string;
+  keepInstances?: boolean;
   simHosts: number;
   simZones: string;
   simStartMs: number;
@@ -73,15 +74,15 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
     if (flags.driver !== "process" && flags.driver !== "sim") {
       throw new UsageError(`--driver must be process or sim, not "${flags.driver}"`);
     }
-    if (flags.driver === "sim" && (flags.allowCommand || flags.runAs)) {
-      throw new UsageError("--allow-command and --run-as apply to --driver process only");
+    if (flags.driver === "sim" && (flags.allowCommand || flags.runAs || flags.keepInstances)) {
+      throw new UsageError("--allow-command, --run-as and --keep-instances apply to --driver process only");
     }
     // Before connecting: a host that cannot honour --run-as must not wait for NATS first.
     if (flags.runAs) resolveRunAs(flags.runAs, process.getuid?.());
     const cfg = connectionConfig(opts, "nadm-host");
     const dataDir = resolvePath(flags.dataDir);
     const nc = await connectNats(cfg, { waitOnFirstConnect: true });
-    let stop: () => Promise<unknown>;
+    let stop: (sig: string) => Promise<unknown>;
     if (flags.driver === "sim") {
       const fleet = await runSimFleet({
         nc,
@@ -114,16 +115,19 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
         drainMs: flags.drain,
         allowCommands: flags.allowCommand,
         runAs: flags.runAs,
+        keepInstances: flags.keepInstances === true,
         version: NADM_VERSION,
         logger: log,
       });
       await agent.start();
       log.info({ hostId, lattice: cfg.lattice }, "host started");
-      stop = () => agent.stop();
+      // --keep-instances: SIGTERM (an upgrade, a service restart) hands the instances over to
+      // the next agent; SIGINT (Ctrl-C) still stops them.
+      stop = (sig) => agent.stop({ handOver: sig === "SIGTERM" });
     }
     const sig = await shutdownSignal();
     log.info({ sig }, "stopping host");
-    await stop();
+    await stop(sig);
     await nc.drain();
     process.exit(EXIT.ok);
   } catch (err) {
@@ -161,6 +165,10 @@ export function registerHosts(program: Command): void {
       collect,
     )
     .option("--run-as <user>", "run instances as this user (the agent must run as root)")
+    .option(
+      "--keep-instances",
+      "on SIGTERM leave instances running for the next agent with this --host-id and --data-dir, which adopts them (upgrades); SIGINT still stops them",
+    )
     .option("--sim-hosts <n>", "with --driver sim: number of simulated hosts", parseInteger, 1)
     .option("--sim-zones <list>", "with --driver sim: zone labels, round-robin", "a,b,c")
     .option("--sim-start-ms <ms>", "with --driver sim: time until an instance is ready", parseInteger, 50)

@@ -2,42 +2,10 @@
 /**
  * The `nadm` command line (ARCHITECTURE §10).
  */
-import { Command, CommanderError } from "commander";
+import { CommanderError } from "commander";
 import { NADM_VERSION } from "../version.js";
-import { registerApp } from "./app.js";
-import { registerArtifact } from "./artifact.js";
-import { addGlobalOptions } from "./context.js";
-import { registerController, registerUp } from "./controller.js";
-import { registerHosts } from "./hosts.js";
 import { EXIT } from "./output.js";
-import { registerSchema } from "./schema.js";
-import { registerWatch } from "./watch.js";
-
-export function buildProgram(): Command {
-  const program = new Command("nadm")
-    .description("nadm — NATS Application Deployment Manager: declarative, leaderless deployments on NATS")
-    .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
-  addGlobalOptions(program);
-  program.addHelpText(
-    "after",
-    "\nRun `nadm --version` for the version, `nadm COMMAND --help` for a command's options.",
-  );
-  registerUp(program);
-  registerController(program);
-  registerHosts(program);
-  registerApp(program);
-  registerArtifact(program);
-  registerWatch(program);
-  registerSchema(program);
-  for (const cmd of program.commands) propagateExitOverride(cmd);
-  return program;
-}
-
-function propagateExitOverride(cmd: Command): void {
-  cmd.exitOverride();
-  for (const sub of cmd.commands) propagateExitOverride(sub);
-}
+import { buildProgram } from "./program.js";
 
 async function main(argv: string[]): Promise<void> {
   // `nadm schema | head` closes the pipe early: that is the reader's choice, not an error.

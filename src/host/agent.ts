@@ -19,6 +19,7 @@ import { ArtifactCache } from "./artifacts/cache.js";
 import { type ControlRequest, commandOrder, parseControlRequest } from "./control.js";
 import { EndpointsBoard } from "./endpoints.js";
 import { AgentLifecycleError } from "./errors.js";
+import { acceptedBy, type Handoff, handedPids, takeHandoff, writeHandoff } from "./handoff.js";
 import { type HostAgentOptions, type ResolvedHostAgentOptions, resolveHostAgentOptions } from "./options.js";
 import { RecordWriter } from "./record-writer.js";
 import type { InstanceFailure } from "./supervisor.js";
@@ -26,6 +27,8 @@ import { Workload } from "./workload.js";
 import { WorkloadInputs } from "./workload-inputs.js";
 
 type State = "new" | "starting" | "running" | "stopping" | "stopped";
+/** How long a handover waits for its last record write. */
+const HANDOVER_WRITE_MS = 5_000;
 type CommandRequest = Extract<ControlRequest, { kind: "command" }>;
 
 export class HostAgent {
@@ -73,13 +76,19 @@ export class HostAgent {
     if (this.state !== "new") throw new AgentLifecycleError(`start() called on a ${this.state} agent`);
     this.state = "starting";
     const o = this.options;
-    await o.driver.recover?.();
+    const handoff = o.driver.adopt
+      ? acceptedBy(o.driver, takeHandoff(o.dataDir, o, o.logger), o.logger)
+      : undefined;
+    await o.driver.recover?.(handedPids(handoff));
     this.collectArtifacts();
     const kv: KV = o.kv ?? (await openBuckets(o.nc, o.resources)).hosts;
     this.hostsKv = kv;
     if (this.state !== "starting") throw new AgentLifecycleError("stop() was called while starting");
     this.js = o.js ?? jetstream(o.nc);
-    this.startedAt = new Date().toISOString();
+    // An adopted life continues the previous one: same startedAt, so controllers see no restart.
+    this.startedAt = handoff?.startedAt ?? new Date().toISOString();
+    this.heartbeatSeq = handoff?.heartbeatSeq ?? 0;
+    for (const [key, order] of Object.entries(handoff?.lastOrders ?? {})) this.lastOrders.set(key, order);
     this.writer = new RecordWriter({
       kv,
       js: this.js,
@@ -90,6 +99,7 @@ export class HostAgent {
       afterWrite: (record) => this.retireIdle(record),
       link: LinkState.of(o.nc),
     });
+    if (handoff) await this.adopt(handoff);
     // Subscribe before the first write: once the controller sees the record, commands must land.
     this.sub = o.nc.subscribe(subjects.control(o.lattice, o.hostId), {
       callback: (err, msg) => {
@@ -107,9 +117,11 @@ export class HostAgent {
   /**
    * Stops answering commands, stops every instance (SIGTERM, SIGKILL after `stopGraceMs`),
    * deletes the record and publishes `host_stopped`. Safe to call more than once.
+   * With `handOver` (and the `keepInstances` option) the instances keep running and the record
+   * stays: the next agent with the same host id and data dir adopts both.
    */
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
+  stop(opts: { handOver?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.shutdown(opts.handOver === true && this.options.keepInstances);
     return this.stopping;
   }
 
@@ -121,13 +133,15 @@ export class HostAgent {
     return out;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(handOver: boolean): Promise<void> {
     const o = this.options;
     const wasStarted = this.state !== "new";
     this.state = "stopping";
     this.cancelHeartbeat?.();
     this.sub?.unsubscribe();
-    if (wasStarted && this.writer && this.js) {
+    if (wasStarted && this.writer && handOver) {
+      await this.handOver(this.writer);
+    } else if (wasStarted && this.writer && this.js) {
       await Promise.all([...this.workloads.values()].map((w) => w.stopAll()));
       for (const w of this.workloads.values()) w.close();
       this.board?.stop();
@@ -140,6 +154,50 @@ export class HostAgent {
     if (o.ownsConnection) await o.nc.drain();
     this.state = "stopped";
     o.logger.info("host stopped");
+  }
+
+  /**
+   * Leaves every instance running, writes the record once more (so that it says what runs now),
+   * leaves it in KV and writes the handoff file the next agent adopts from.
+   */
+  private async handOver(writer: RecordWriter): Promise<void> {
+    const o = this.options;
+    const workloads = await Promise.all([...this.workloads.values()].map((w) => w.handOver()));
+    // Bounded: with NATS down the write would wait for it; the next agent writes anyway.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((resolve) => {
+      timer = setTimeout(resolve, HANDOVER_WRITE_MS);
+    });
+    await Promise.race([writer.request().then(() => writer.detach()), bound]);
+    clearTimeout(timer);
+    void writer.detach(); // frozen now, even if the race was lost
+    const { lattice, hostId } = o;
+    const lastOrders = Object.fromEntries(this.lastOrders);
+    writeHandoff(o.dataDir, {
+      lattice,
+      hostId,
+      startedAt: this.startedAt,
+      heartbeatSeq: this.heartbeatSeq,
+      lastOrders,
+      workloads,
+    });
+    this.board?.stop();
+    await o.driver.close?.({ keepInstances: true });
+    const pids = workloads.flatMap((w) => w.instances.map((i) => i.pid));
+    o.logger.info({ pids }, "instances left running for the next agent (--keep-instances)");
+  }
+
+  private async adopt(handoff: Handoff): Promise<void> {
+    for (const w of handoff.workloads) {
+      const workload = this.newWorkload(w.ref, this.options.driver.prepare(w.ref)); // checked by acceptedBy()
+      this.workloads.set(w.ref.key, workload);
+      await workload.adopt(w);
+    }
+    const pids = Object.values(this.inventory()).flatMap((inv) => inv.pids ?? []);
+    this.options.logger.info(
+      { pids, handedOver: handoff.writtenAt },
+      "adopted instances of the previous agent",
+    );
   }
 
   /** Deletes the record, then says so with `host_stopped` carrying the deletion's revision. */

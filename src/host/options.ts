@@ -60,6 +60,12 @@ export interface HostAgentOptions {
   allowCommands?: string[];
   /** Process driver: the user instances run as; the agent must run as root. Default: the agent's. */
   runAs?: string;
+  /**
+   * Process driver: instances outlive the agent, so that `stop({ handOver: true })` leaves them
+   * running for the next agent with the same host id and data dir, which adopts them
+   * (docs/operations.md "Upgrading"). Default false: instances die with the agent.
+   */
+  keepInstances?: boolean;
   /** nadm version reported in the record. Default "0.0.0-dev". */
   version?: string;
   /** Time between SIGTERM and SIGKILL when stopping an instance. Default 5000 ms. */
@@ -95,6 +101,7 @@ export interface ResolvedHostAgentOptions {
   heartbeatOffsetMs: number;
   heartbeat: HeartbeatScheduler;
   dataDir: string;
+  keepInstances: boolean;
   advertiseAddress: string;
   maxArtifactBytes: number;
   artifactCacheKeepMs: number;
@@ -123,6 +130,7 @@ const plainSchema = z.object({
   dataDir: z.string().min(1).default(".nadm"),
   allowCommands: z.array(z.string().min(1)).optional(),
   runAs: z.string().min(1).optional(),
+  keepInstances: z.boolean().default(false),
   maxArtifactBytes: z
     .number()
     .int()
@@ -174,6 +182,7 @@ export function resolveHostAgentOptions(options: HostAgentOptions): ResolvedHost
           logger,
           allowCommands: p.allowCommands,
           runAs: p.runAs === undefined ? undefined : resolveRunAs(p.runAs, process.getuid?.()),
+          keepInstances: p.keepInstances,
         })
       : p.driver === "sim"
         ? new SimDriver(p.sim)
@@ -189,6 +198,7 @@ export function resolveHostAgentOptions(options: HostAgentOptions): ResolvedHost
     heartbeatOffsetMs: p.heartbeatOffsetMs,
     heartbeat: options.heartbeat ?? ownTimer,
     dataDir: p.dataDir,
+    keepInstances: p.keepInstances,
     advertiseAddress: p.advertiseAddress ?? defaultAdvertiseAddress(),
     maxArtifactBytes: p.maxArtifactBytes,
     artifactCacheKeepMs: p.artifactCacheKeepMs,

@@ -108,6 +108,18 @@ export class RecordWriter {
     return this.deleteRecord();
   }
 
+  /**
+   * Stops writing and leaves the record in place (a planned restart with `--keep-instances`:
+   * the next life of this host continues it). Returns the last revision written.
+   */
+  async detach(): Promise<number> {
+    this.frozen = true;
+    this.wakeRetry?.();
+    await this.loop;
+    for (const resolve of this.waiters.splice(0)) resolve(this.revision);
+    return this.revision;
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.dirty && !this.frozen) await this.writeOnce();

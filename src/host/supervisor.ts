@@ -9,7 +9,15 @@
  * enough that a rare crash of a healthy instance is retried after 1 s again.
  */
 import { errorMessage } from "../errors.js";
-import type { Driver, InstanceExit, InstanceHandle, InstanceSpec, ProbeReport } from "./drivers/types.js";
+import type {
+  Driver,
+  HandedInstance,
+  InstanceEvents,
+  InstanceExit,
+  InstanceHandle,
+  InstanceSpec,
+  ProbeReport,
+} from "./drivers/types.js";
 
 export interface BackoffPolicy {
   /** Delay before the first restart. Default 1 s. */
@@ -157,12 +165,7 @@ export class SupervisedInstance<P = unknown> {
         this.setPhase("stopped");
         return;
       }
-      run.handle = await this.driver.start(spec, {
-        onReady: () => this.readyOf(run),
-        onUnready: () => this.unreadyOf(run),
-        onProbe: (report) => this.probeOf(run, report),
-        onExit: (exit) => this.exitOf(run, exit),
-      });
+      run.handle = await this.driver.start(spec, this.eventsOf(run));
     } catch (err) {
       if (this.stopRequested) this.setPhase("stopped");
       else this.fail({ reason: `failed to start: ${errorMessage(err)}`, exitCode: null, signal: null });
@@ -172,6 +175,53 @@ export class SupervisedInstance<P = unknown> {
     if (run.exit) this.exitOf(run, run.exit);
     else if (run.ready) this.readyOf(run);
     else this.setPhase("running");
+  }
+
+  /**
+   * Takes over an instance the previous agent handed over (`--keep-instances`), keeping its
+   * readiness (and when it became ready). False when the driver could not: start it instead.
+   */
+  adopt(instance: HandedInstance): boolean {
+    const run: Run = { ready: false };
+    const handle = this.driver.adopt?.(this.spec, instance, this.eventsOf(run));
+    if (!handle) return false;
+    run.handle = handle;
+    this.run = run;
+    if (run.exit) this.exitOf(run, run.exit);
+    else if (instance.ready) {
+      run.ready = true;
+      this.readySince = instance.readyAt ?? Date.now();
+      this.setPhase("ready");
+    } else this.setPhase("running");
+    return true;
+  }
+
+  /**
+   * Leaves the instance running for the next agent and stops supervising it (no restart, no
+   * callbacks). What the next agent needs to adopt it; undefined when nothing runs to hand over.
+   */
+  detach(): HandedInstance | undefined {
+    this.stopRequested = true;
+    clearTimeout(this.backoffTimer);
+    const handle = this.run?.handle;
+    if (!this.alive || !handle?.detach || handle.pid === undefined) return undefined;
+    handle.detach();
+    return {
+      index: this.index,
+      pid: handle.pid,
+      port: handle.port,
+      ready: this.phaseValue === "ready",
+      readyAt: this.readyAt,
+    };
+  }
+
+  private eventsOf(run: Run): InstanceEvents {
+    return {
+      onReady: () => this.readyOf(run),
+      onUnready: () => this.unreadyOf(run),
+      onProbe: (report) => this.probeOf(run, report),
+      onExit: (exit) => this.exitOf(run, exit),
+    };
   }
 
   /** The spec plus what `prepare` provides; undefined when stop() came first. */

@@ -4,7 +4,7 @@
  * time per workload.
  */
 import type { WorkloadInventory } from "../streams/host-record.js";
-import type { Driver, InstanceSpec, WorkloadRef } from "./drivers/types.js";
+import type { Driver, HandedInstance, InstanceSpec, WorkloadRef } from "./drivers/types.js";
 import { Mutex } from "./mutex.js";
 import { type BackoffPolicy, type InstanceFailure, SupervisedInstance } from "./supervisor.js";
 import type { WorkloadInputs } from "./workload-inputs.js";
@@ -22,6 +22,16 @@ export interface WorkloadContext<P> {
   onChange(): void;
   /** An instance failed: the agent publishes `workload_failed` after the next write. */
   onFailure(workload: Workload<P>, failure: InstanceFailure): void;
+}
+
+/** One workload as an agent hands it to its next life (`--keep-instances`). */
+export interface WorkloadHandover {
+  ref: WorkloadRef;
+  desired: number;
+  lastCommandId: string | null;
+  restarts: number;
+  lastError: string | null;
+  instances: HandedInstance[];
 }
 
 export class Workload<P = unknown> {
@@ -72,6 +82,35 @@ export class Workload<P = unknown> {
   /** The workload left this host for good: release what the host provided for it. */
   close(): void {
     this.inputs?.close();
+  }
+
+  /**
+   * Takes over what the previous agent handed over, then converges to its last command: only
+   * instances that did not survive the handover are started.
+   */
+  async adopt(state: Omit<WorkloadHandover, "ref">): Promise<number> {
+    // Links: the endpoints file the instances read is kept current again; artifact: found in
+    // the cache and reported as it was. A failure here only matters to the next start.
+    await this.inputs?.forStart().catch(() => undefined);
+    this.restarts = state.restarts;
+    this.lastError = state.lastError;
+    for (const instance of [...state.instances].sort((a, b) => a.index - b.index)) {
+      const slot = this.newSlot(instance.index);
+      if (slot.adopt(instance)) this.slots.push(slot);
+    }
+    return this.converge(state.desired, state.lastCommandId);
+  }
+
+  /** Leaves every instance running for the next agent (after commands in progress finish). */
+  handOver(): Promise<WorkloadHandover> {
+    return this.mutex.run(async () => ({
+      ref: this.ref,
+      desired: this.desired,
+      lastCommandId: this.lastCommandId,
+      restarts: this.restarts,
+      lastError: this.lastError,
+      instances: this.slots.flatMap((s) => s.detach() ?? []),
+    }));
   }
 
   /** Stops every instance (host shutdown); `desired` stays as the last command said. */

@@ -52,6 +52,17 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** The recorded process still runs: same pid, same start time, not a zombie. */
+export function stillRunning(record: Pick<InstanceRecord, "pid" | "startTicks">): boolean {
+  const stat = readProcStat(record.pid);
+  if (!stat) return record.startTicks === null && isProcessAlive(record.pid);
+  return (
+    stat.state !== "Z" &&
+    stat.state !== "X" &&
+    (record.startTicks === null || stat.startTicks === record.startTicks)
+  );
+}
+
 /** Live (non-zombie) pids whose process group is `pgid`. */
 export function groupMembers(pgid: number): number[] {
   let entries: string[];

@@ -3,9 +3,9 @@
  * The process leads its own process group; signals go to the whole group so that children it
  * forked end with it.
  */
-import type { ChildProcess } from "node:child_process";
 import { createConnection } from "node:net";
-import { type BoundedLog, LastLine } from "./log-file.js";
+import type { InstanceProcess } from "./adopted-process.js";
+import { type InstanceLog, LastLine } from "./log-file.js";
 import { signal } from "./pid-file.js";
 import { describeProbe, ProbeLoop, type ProbeResult, resolveProbe } from "./probes.js";
 import type { ProcessProperties } from "./process-spec.js";
@@ -28,13 +28,17 @@ export class ProcessInstance implements InstanceHandle {
   private ready = false;
   /** Set when this driver ends the instance itself (liveness), reported as the exit's reason. */
   private killReason: string | undefined;
+  /** Handed over to the next agent: this one no longer watches or reports the process. */
+  private detached = false;
 
   constructor(
-    private readonly child: ChildProcess,
-    private readonly log: BoundedLog,
+    private readonly child: InstanceProcess,
+    private readonly log: InstanceLog,
     private readonly events: InstanceEvents,
     private readonly readiness: { props: ProcessProperties; port: number | undefined },
     private readonly onGone: () => void,
+    /** An instance adopted from the previous agent that was ready then: it stays ready. */
+    opts: { adoptedReady?: boolean } = {},
   ) {
     this.pid = child.pid ?? -1;
     this.port = readiness.port;
@@ -46,10 +50,24 @@ export class ProcessInstance implements InstanceHandle {
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, sig) => {
         this.exitedFlag = true;
-        void this.finish(code, sig).then(resolve);
+        if (!this.detached) void this.finish(code, sig).then(resolve);
       });
     });
-    void this.watchReadiness();
+    if (opts.adoptedReady) this.resumeReady();
+    else void this.watchReadiness();
+  }
+
+  /**
+   * Leaves the process running for the next agent: stops probing and watching it and closes
+   * the log (the process writes it itself), without the exit callbacks or `onGone`.
+   */
+  detach(): void {
+    if (this.exitedFlag) return;
+    this.detached = true;
+    this.stopProbes();
+    this.child.removeAllListeners();
+    this.child.unref();
+    this.log.close();
   }
 
   async stop(graceMs: number): Promise<void> {
@@ -74,11 +92,15 @@ export class ProcessInstance implements InstanceHandle {
         resolve();
       });
     });
+    const lastLine = this.lastStderr.value || this.log.lastLine?.();
     this.log.close();
     this.onGone();
     const exit: InstanceExit = { exitCode, signal: sig };
-    if (this.lastStderr.value) exit.lastStderr = this.lastStderr.value;
+    if (lastLine) exit.lastStderr = lastLine;
     if (this.killReason) exit.reason = this.killReason;
+    else if (exitCode === null && sig === null) {
+      exit.reason = "ended; exit status unknown (adopted from the previous agent)";
+    }
     this.events.onExit(exit);
   }
 
@@ -112,7 +134,26 @@ export class ProcessInstance implements InstanceHandle {
     if (this.ready || this.exitedFlag) return;
     this.ready = true;
     this.events.onReady();
-    // Liveness starts once the instance has been ready: a slow start is readiness's business.
+    this.startLiveness();
+  }
+
+  /** Adopted ready: the probes go on where the previous agent left them, with no new onReady. */
+  private resumeReady(): void {
+    this.ready = true;
+    const { props, port } = this.readiness;
+    const http =
+      props.readiness.type === "http" ? resolveProbe("readiness", props.readiness, port) : undefined;
+    if (http) {
+      this.readinessLoop = new ProbeLoop(http, (result, failures) =>
+        this.onReadinessAnswer(result, failures),
+      );
+      this.readinessLoop.start();
+    }
+    this.startLiveness();
+  }
+
+  /** Liveness starts once the instance has been ready: a slow start is readiness's business. */
+  private startLiveness(): void {
     const liveness = this.readiness.props.liveness;
     const probe = liveness && !this.livenessLoop ? resolveProbe("liveness", liveness, this.port) : undefined;
     if (!probe) return;

@@ -7,19 +7,34 @@
  * libuv forks from the main thread, which lives as long as the process.) Children an instance
  * forks itself do not inherit it; for those, and where setpriv is missing, `instances.json`
  * lets the next start of the agent with the same data dir kill the leftovers.
+ *
+ * With `keepInstances` (`nadm host --keep-instances`) instances must outlive the agent across a
+ * planned restart: they run without the parent-death signal and write their log file
+ * themselves, and the next agent adopts them (`recover` keeps them, `adopt` watches them). A
+ * crashed agent's instances then live until the agent starts again, which kills them: only a
+ * planned handover (docs/operations.md "Upgrading") is adopted.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Logger } from "../../log.js";
 import { findSetpriv, freePort, withParentDeathSignal } from "../../system.js";
-import { BoundedLog, DEFAULT_LOG_MAX_BYTES } from "./log-file.js";
-import { InstancesFile, isProcessAlive, killStale, readProcStat } from "./pid-file.js";
+import { AdoptedProcess } from "./adopted-process.js";
+import { BoundedLog, DEFAULT_LOG_MAX_BYTES, DirectLog } from "./log-file.js";
+import {
+  type InstanceRecord,
+  InstancesFile,
+  isProcessAlive,
+  killStale,
+  readProcStat,
+  stillRunning,
+} from "./pid-file.js";
 import { ProcessInstance } from "./process-instance.js";
 import { CommandPolicy, type RunAsUser } from "./process-policy.js";
 import { instanceEnv, type ProcessProperties, parseProcessProperties } from "./process-spec.js";
 import type {
   Driver,
+  HandedInstance,
   InstanceEvents,
   InstanceHandle,
   InstanceSpec,
@@ -41,6 +56,8 @@ export interface ProcessDriverOptions {
   allowCommands?: readonly string[];
   /** Run instances as this user (`--run-as`, resolved by `resolveRunAs`). Default: the agent's user. */
   runAs?: RunAsUser;
+  /** Instances outlive the agent (no parent-death signal, log written by the instance). Default false. */
+  keepInstances?: boolean;
 }
 
 export class ProcessDriver implements Driver<ProcessProperties> {
@@ -48,6 +65,8 @@ export class ProcessDriver implements Driver<ProcessProperties> {
   private readonly setpriv: string | null;
   private readonly instances: InstancesFile;
   private readonly policy: CommandPolicy;
+  /** Instances `recover` kept for adoption, by pid. */
+  private kept = new Map<number, InstanceRecord>();
 
   constructor(private readonly opts: ProcessDriverOptions) {
     this.policy = new CommandPolicy(opts.allowCommands, (opts.baseEnv ?? process.env).PATH);
@@ -79,19 +98,42 @@ export class ProcessDriver implements Driver<ProcessProperties> {
     return needs;
   }
 
-  /** Kills instances a previous life of this host left running, then forgets them. */
-  async recover(): Promise<void> {
+  /** Kills instances a previous life of this host left running, except those to adopt (`keep`). */
+  async recover(keep?: ReadonlySet<number>): Promise<void> {
     mkdirSync(this.opts.dataDir, { recursive: true });
-    const stale = this.instances.read();
-    const killed = killStale(stale);
+    const records = this.instances.read();
+    const kept = records.filter((r) => keep?.has(r.pid) && stillRunning(r));
+    const killed = killStale(records.filter((r) => !kept.includes(r)));
     if (killed.length > 0) this.opts.logger.warn({ pids: killed }, "killed instances left by a previous run");
     const deadline = Date.now() + 2_000;
     while (killed.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.instances.clear();
+    this.kept = new Map(kept.map((r) => [r.pid, r]));
+    for (const record of kept) this.instances.add(record);
   }
 
-  async close(): Promise<void> {
-    this.instances.clear();
+  adopt(
+    spec: InstanceSpec<ProcessProperties>,
+    instance: HandedInstance,
+    events: InstanceEvents,
+  ): InstanceHandle | undefined {
+    const record = this.kept.get(instance.pid);
+    this.kept.delete(instance.pid);
+    if (!record || record.workloadKey !== spec.workload.key || !stillRunning(record)) return undefined;
+    const log = new DirectLog(this.logPath(spec), this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
+    const child = new AdoptedProcess(record.pid, record.startTicks);
+    const readiness = { props: spec.properties, port: instance.port };
+    return new ProcessInstance(child, log, events, readiness, () => this.instances.remove(record.pid), {
+      adoptedReady: instance.ready,
+    });
+  }
+
+  async close(opts: { keepInstances?: boolean } = {}): Promise<void> {
+    if (!opts.keepInstances) this.instances.clear();
+  }
+
+  private logPath(spec: InstanceSpec<ProcessProperties>): string {
+    return join(this.opts.dataDir, "logs", spec.workload.key, `${spec.index}.log`);
   }
 
   async start(spec: InstanceSpec<ProcessProperties>, events: InstanceEvents): Promise<InstanceHandle> {
@@ -104,11 +146,18 @@ export class ProcessDriver implements Driver<ProcessProperties> {
       port,
       spec.env,
     );
-    const logPath = join(this.opts.dataDir, "logs", spec.workload.key, `${spec.index}.log`);
-    const log = new BoundedLog(logPath, this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
+    const keep = this.opts.keepInstances === true;
+    const maxBytes = this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES;
+    const log = keep
+      ? new DirectLog(this.logPath(spec), maxBytes)
+      : new BoundedLog(this.logPath(spec), maxBytes);
     const { command, cwd } = inArtifact(props, spec.artifactDir);
     const executable = command === props.command ? this.policy.executable(command) : command;
-    const [file, args] = withParentDeathSignal(executable, props.args ?? [], "KILL", this.setpriv);
+    // Kept instances must survive the agent: no parent-death signal, no pipes through it.
+    const [file, args] = keep
+      ? [executable, props.args ?? []]
+      : withParentDeathSignal(executable, props.args ?? [], "KILL", this.setpriv);
+    const out = log instanceof DirectLog ? log.openForChild() : "pipe";
     const user = this.opts.runAs;
     if (user) Object.assign(env, { USER: user.name, LOGNAME: user.name, HOME: user.home });
     // detached: the instance gets its own session and process group (pgid = pid).
@@ -116,7 +165,7 @@ export class ProcessDriver implements Driver<ProcessProperties> {
       env,
       cwd,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", out, out],
       ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });
     try {
@@ -127,6 +176,8 @@ export class ProcessDriver implements Driver<ProcessProperties> {
     } catch (err) {
       log.close();
       throw err;
+    } finally {
+      if (typeof out === "number") closeSync(out); // the child has its own copy
     }
     const pid = child.pid ?? -1;
     this.instances.add({

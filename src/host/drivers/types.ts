@@ -70,6 +70,16 @@ export interface InstanceEvents {
   onExit(exit: InstanceExit): void;
 }
 
+/** An instance the previous life of this agent left running for this one (`--keep-instances`). */
+export interface HandedInstance {
+  index: number;
+  pid: number;
+  port?: number | undefined;
+  /** It was ready when handed over; `readyAt` is when it became so (ms since the epoch). */
+  ready: boolean;
+  readyAt?: number | undefined;
+}
+
 /** A started instance. */
 export interface InstanceHandle {
   /** OS pid, for drivers that run processes (reported in the inventory). */
@@ -78,6 +88,8 @@ export interface InstanceHandle {
   readonly port?: number;
   /** Asks the instance to end; forces it after `graceMs`. Resolves once it is gone. */
   stop(graceMs: number): Promise<void>;
+  /** Leaves the instance running, unwatched, for the next agent (drivers that can hand over). */
+  detach?(): void;
 }
 
 /** Thrown by `prepare` when a workload cannot run on this driver; `path` names the field. */
@@ -105,8 +117,19 @@ export interface Driver<P = unknown> {
    * when it could not be launched (the supervisor treats that like a crash).
    */
   start(spec: InstanceSpec<P>, events: InstanceEvents): Promise<InstanceHandle>;
-  /** Cleans up leftovers of a previous life of this host (stale processes); called by `start()`. */
-  recover?(): Promise<void>;
-  /** Called once when the agent has stopped every instance. */
-  close?(): Promise<void>;
+  /**
+   * Cleans up leftovers of a previous life of this host (stale processes); called by `start()`.
+   * Instances whose pid is in `keep` are left running for `adopt`, if they are still the same.
+   */
+  recover?(keep?: ReadonlySet<number>): Promise<void>;
+  /**
+   * Takes over an instance `recover` kept: watches it, reports its exit, stops it on request.
+   * Undefined when it is gone (or was never kept): the slot starts afresh.
+   */
+  adopt?(spec: InstanceSpec<P>, instance: HandedInstance, events: InstanceEvents): InstanceHandle | undefined;
+  /**
+   * Called once when the agent has stopped every instance, or with `keepInstances` when it
+   * leaves them running for its next life (their records must survive).
+   */
+  close?(opts?: { keepInstances?: boolean }): Promise<void>;
 }
