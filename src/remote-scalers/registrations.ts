@@ -7,10 +7,10 @@
  * the two placed the component would depend on which replica reconciled it.
  */
 import type { KvEntry } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { KvCache } from "../lattice/kv-cache.js";
 import type { Logger } from "../log.js";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { type TraitCatalog, TraitKind } from "../manifests/index.js";
 import type { ExternalScaler, ScalerLookup } from "../scalers/index.js";
 import { type ScalerRegistration, scalerRegistrationSchema } from "../scalers/wire.js";
