@@ -14,7 +14,10 @@ import {
 } from "../config.js";
 import { Controller } from "../controller.js";
 import { NatsServerNotFoundError, startNatsServer } from "../embedded/nats-server.js";
+import type { HostAgent } from "../host/agent.js";
+import { agentsReady } from "../host/observe.js";
 import { createLogger } from "../log.js";
+import { createHostMetrics, createMetrics } from "../metrics.js";
 import { loadScalers } from "../plugins.js";
 import { connectNats } from "../streams/connection.js";
 import { readManifestInput } from "./app.js";
@@ -173,9 +176,14 @@ export function registerUp(program: Command): void {
       const { resources, controller } = controllerConfigs({ ...flags, httpPort });
       const registry = await loadScalers(controller.scalerPaths);
       const nc = await connectNats(cfg, { waitOnFirstConnect: true });
-      const replica = new Controller({ nc, resources, controller, registry, log });
+      // One registry and one /readyz for everything `up` runs: the controller's and its hosts'.
+      const metrics = createMetrics();
+      let agents: readonly HostAgent[] = [];
+      const readiness = [agentsReady(() => agents), () => (agents.length ? undefined : "hosts starting")];
+      const replica = new Controller({ nc, resources, controller, registry, log, metrics, readiness });
       await replica.start();
       const hosts = await startLocalHosts({
+        metrics: createHostMetrics(metrics.registry, false),
         nc,
         lattice: cfg.lattice,
         count: flags.hosts,
@@ -184,6 +192,7 @@ export function registerUp(program: Command): void {
         heartbeatIntervalMs: flags.heartbeatInterval,
         log,
       });
+      agents = hosts.agents;
       if (flags.deploy) await deployFile(new ApiClient(nc, cfg.lattice), flags.deploy);
       printWelcome(server.url, flags, `http://127.0.0.1:${replica.httpPort}/`);
       const sig = await shutdownSignal();

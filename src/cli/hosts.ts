@@ -8,11 +8,14 @@ import type { Command } from "commander";
 import { logLevelFromEnv } from "../config.js";
 import { resolveRunAs } from "../host/drivers/process-policy.js";
 import { formatHostsTable, HostAgent, listHosts, resolveHostId, runSimFleet } from "../host/index.js";
+import { trackInstances } from "../host/observe.js";
 import { createLogger, type Logger } from "../log.js";
+import { createHostMetrics, type HostMetrics } from "../metrics.js";
 import { connectNats } from "../streams/connection.js";
 import { BUCKETS } from "../streams/subjects.js";
 import { NADM_VERSION } from "../version.js";
 import { connectionConfig, fail, globals, UsageError, withApi } from "./context.js";
+import { serveHostProbes } from "./host-probes.js";
 import { collect, collectLabel, parseDuration, parseInteger } from "./options.js";
 import { EXIT } from "./output.js";
 import { shutdownSignal } from "./signals.js";
@@ -33,6 +36,7 @@ interface HostFlags {
   simZones: string;
   simStartMs: number;
   simFailRate: number;
+  httpPort?: number;
 }
 
 /** Runs `count` process hosts in this process (for `nadm up`); ids `local-1` … */
@@ -44,7 +48,9 @@ export async function startLocalHosts(opts: {
   dataDir: string;
   heartbeatIntervalMs?: number;
   log: Logger;
-}): Promise<{ stop(): Promise<void> }> {
+  /** Where the hosts' series go (`nadm up`: the controller's registry). */
+  metrics?: HostMetrics;
+}): Promise<{ agents: readonly HostAgent[]; stop(): Promise<void> }> {
   const agents = Array.from(
     { length: opts.count },
     (_, i) =>
@@ -60,10 +66,18 @@ export async function startLocalHosts(opts: {
         heartbeatIntervalMs: opts.heartbeatIntervalMs,
         version: NADM_VERSION,
         logger: opts.log,
+        metrics: opts.metrics,
       }),
   );
   await Promise.all(agents.map((a) => a.start()));
-  return { stop: async () => void (await Promise.all(agents.map((a) => a.stop()))) };
+  const untrack = opts.metrics ? agents.map((a) => trackInstances(opts.metrics!, a)) : [];
+  return {
+    agents,
+    stop: async () => {
+      for (const u of untrack) u();
+      await Promise.all(agents.map((a) => a.stop()));
+    },
+  };
 }
 
 async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
@@ -81,7 +95,9 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
     const cfg = connectionConfig(opts, "nadm-host");
     const dataDir = resolvePath(flags.dataDir);
     const nc = await connectNats(cfg, { waitOnFirstConnect: true });
+    const metrics = createHostMetrics();
     let stop: () => Promise<unknown>;
+    let agents: readonly HostAgent[];
     if (flags.driver === "sim") {
       const fleet = await runSimFleet({
         nc,
@@ -98,6 +114,7 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
       });
       log.info({ hosts: fleet.hostIds.length }, "simulated hosts started");
       stop = () => fleet.stop();
+      agents = fleet.agents;
     } else {
       const hostId = await resolveHostId(flags.hostId, dataDir);
       const agent = new HostAgent({
@@ -116,14 +133,21 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
         runAs: flags.runAs,
         version: NADM_VERSION,
         logger: log,
+        metrics,
       });
       await agent.start();
+      agents = [agent];
       log.info({ hostId, lattice: cfg.lattice }, "host started");
       stop = () => agent.stop();
     }
+    const probes =
+      flags.httpPort === undefined
+        ? undefined
+        : await serveHostProbes({ port: flags.httpPort, nc, metrics, agents });
     const sig = await shutdownSignal();
     log.info({ sig }, "stopping host");
     await stop();
+    probes?.stop();
     await nc.drain();
     process.exit(EXIT.ok);
   } catch (err) {
@@ -161,6 +185,7 @@ export function registerHosts(program: Command): void {
       collect,
     )
     .option("--run-as <user>", "run instances as this user (the agent must run as root)")
+    .option("--http-port <port>", "serve /livez, /readyz and /metrics on this port", parseInteger)
     .option("--sim-hosts <n>", "with --driver sim: number of simulated hosts", parseInteger, 1)
     .option("--sim-zones <list>", "with --driver sim: zone labels, round-robin", "a,b,c")
     .option("--sim-start-ms <ms>", "with --driver sim: time until an instance is ready", parseInteger, 50)
