@@ -5,6 +5,7 @@
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { CONSUMERS } from "./streams/subjects.js";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 5];
 
@@ -43,7 +44,7 @@ function scrapedGauge(registry: Registry, name: string, help: string, labelNames
 }
 
 export function createMetrics(registry = new Registry()) {
-  return {
+  const metrics = {
     registry,
     ...processSeries(registry),
     eventsSettled: new Counter({
@@ -114,6 +115,10 @@ export function createMetrics(registry = new Registry()) {
       registers: [registry],
     }),
   };
+  // Known label values start at 0, so a dashboard shows 0 rather than "no data".
+  for (const kind of ["event", "command"]) metrics.dlq.inc({ kind }, 0);
+  for (const consumer of Object.values(CONSUMERS)) metrics.consumerRedelivered.inc({ consumer }, 0);
+  return metrics;
 }
 export type Metrics = ReturnType<typeof createMetrics>;
 
