@@ -5,7 +5,6 @@ import { join, resolve as resolvePath } from "node:path";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Command } from "commander";
-import { logLevelFromEnv } from "../config.js";
 import { resolveRunAs } from "../host/drivers/process-policy.js";
 import { formatHostsTable, HostAgent, listHosts, resolveHostId, runSimFleet } from "../host/index.js";
 import { trackInstances } from "../host/observe.js";
@@ -14,7 +13,8 @@ import { createHostMetrics, type HostMetrics } from "../metrics.js";
 import { connectNats } from "../streams/connection.js";
 import { BUCKETS } from "../streams/subjects.js";
 import { NADM_VERSION } from "../version.js";
-import { connectionConfig, fail, globals, UsageError, withApi } from "./context.js";
+import { effectiveFlags, printConfig } from "./config-file.js";
+import { configFile, connectionConfig, fail, globals, logLevel, UsageError, withApi } from "./context.js";
 import { serveHostProbes } from "./host-probes.js";
 import { collect, collectLabel, parseDuration, parseInteger } from "./options.js";
 import { EXIT } from "./output.js";
@@ -25,7 +25,7 @@ interface HostFlags {
   label: Record<string, string>;
   driver: string;
   dataDir: string;
-  heartbeatInterval: number;
+  heartbeatInterval?: number;
   advertiseAddress?: string;
   maxArtifactBytes?: number;
   artifactCacheKeep?: number;
@@ -37,6 +37,7 @@ interface HostFlags {
   simStartMs: number;
   simFailRate: number;
   httpPort?: number;
+  printConfig?: boolean;
 }
 
 /** Runs `count` process hosts in this process (for `nadm up`); ids `local-1` … */
@@ -80,10 +81,18 @@ export async function startLocalHosts(opts: {
   };
 }
 
-async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
+async function runHost(cmd: Command): Promise<void> {
   const opts = globals(cmd);
-  const log = createLogger({ level: logLevelFromEnv(), name: "nadm-host" });
   try {
+    const flags = effectiveFlags<HostFlags>(cmd, configFile(opts).host);
+    const level = logLevel(opts);
+    if (flags.printConfig) {
+      return printConfig(
+        { connection: connectionConfig(opts, "nadm-host"), logLevel: level, host: flags },
+        opts,
+      );
+    }
+    const log = createLogger({ level, name: "nadm-host" });
     if (flags.driver !== "process" && flags.driver !== "sim") {
       throw new UsageError(`--driver must be process or sim, not "${flags.driver}"`);
     }
@@ -163,20 +172,20 @@ export function registerHosts(program: Command): void {
     .option("--label <k=v>", "host label (repeatable)", collectLabel, {})
     .option("--driver <driver>", "process (real OS processes) or sim (simulated)", "process")
     .option("--data-dir <dir>", "host id, instance logs and pid file", ".nadm/host")
-    .option("--heartbeat-interval <duration>", "how often the host reports", parseDuration, 5_000)
+    .option("--heartbeat-interval <duration>", "how often the host reports (default: 5s)", parseDuration)
     .option(
       "--advertise-address <addr>",
       "host part of the endpoints this host reports (default: its first non-loopback IPv4)",
     )
-    .option("--max-artifact-bytes <n>", "largest artifact this host fetches (default 1 GiB)", parseInteger)
+    .option("--max-artifact-bytes <n>", "largest artifact this host fetches (default: 1 GiB)", parseInteger)
     .option(
       "--artifact-cache-keep <duration>",
-      "how long an artifact no workload uses stays cached (default 1h)",
+      "how long an artifact no workload uses stays cached (default: 1h)",
       parseDuration,
     )
     .option(
       "--drain <duration>",
-      "on scale-down, how long instances leave the endpoints before they stop (default 1s; 0 = at once)",
+      "on scale-down, how long instances leave the endpoints before they stop (default: 1s; 0s = at once)",
       parseDuration,
     )
     .option(
@@ -195,7 +204,8 @@ export function registerHosts(program: Command): void {
       Number.parseFloat,
       0,
     )
-    .action(async (flags: HostFlags, cmd: Command) => runHost(flags, cmd));
+    .option("--print-config", "print the effective configuration (secrets redacted) and exit")
+    .action(async (_flags: HostFlags, cmd: Command) => runHost(cmd));
 
   program
     .command("hosts")
