@@ -13,11 +13,3 @@ export function readDuration(value: string | number): number | string {
   if (!m) return `"${text}" is not a duration (e.g. 500ms, 5s, 2m, 1h)`;
   return Math.round(Number(m[1]) * (UNITS[m[2] ?? "ms"] ?? 1));
 }
-
-/** 5000 → "5s", 90000 → "90s" (not "1.5m"), 1500 → "1500ms": how durations are printed. */
-export function formatDuration(ms: number): string {
-  if (ms > 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms > 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms > 0 && ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
