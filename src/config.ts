@@ -104,11 +104,6 @@ export function resourcesEnvDefaults(env: NodeJS.ProcessEnv = process.env): Part
   return env.NADM_MAX_VERSIONS ? { maxVersions: Number(env.NADM_MAX_VERSIONS) } : {};
 }
 
-/** Environment variables of the process itself (used for log level and colour only). */
-export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return logLevelEnv(env) ?? "info";
-}
-
 /** NADM_LOG_LEVEL (or LOG_LEVEL), when set: it loses to --log-level and beats the config file. */
 export function logLevelEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.NADM_LOG_LEVEL || env.LOG_LEVEL || undefined;

@@ -73,7 +73,11 @@ export function configFile(opts: GlobalOptions): ConfigFile {
 
 /** --log-level > NADM_LOG_LEVEL > the config file's logLevel > info. */
 export function logLevel(opts: GlobalOptions): string {
-  return opts.logLevel ?? logLevelEnv() ?? configFile(opts).logLevel ?? "info";
+  const env = logLevelEnv();
+  if (env !== undefined && !(LOG_LEVELS as readonly string[]).includes(env)) {
+    throw new InvalidConfigError(`NADM_LOG_LEVEL "${env}" is not one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return opts.logLevel ?? env ?? configFile(opts).logLevel ?? "info";
 }
 
 export function globals(cmd: Command): GlobalOptions {
