@@ -87,7 +87,10 @@ test("nadm up runs everything, deploys the echo app, and Ctrl-C stops it all", a
   assert.equal((await probe("/readyz")).status, 200);
   const metrics = await (await probe("/metrics")).text();
   assert.match(metrics, /nadm_apps\{lattice="default",phase="deployed"\} 1/);
-  assert.match(metrics, /nadm_host_instances\{host="local-1",workload="echo\.echo\.[^"]+",state="running"\} 1/);
+  assert.match(
+    metrics,
+    /nadm_host_instances\{host="local-1",workload="echo\.echo\.[^"]+",state="running"\} 1/,
+  );
   assert.match(metrics, /nadm_host_record_writes_total\{host="local-2"\} [1-9]/);
 
   assert.equal(await up.stop(), 0, "Ctrl-C (SIGTERM here) exits 0");
