@@ -42,8 +42,12 @@ interface ControllerFlags {
 function addControllerOptions(cmd: Command): Command {
   return cmd
     .option("--print-config", "print the effective configuration (secrets redacted) and exit")
-    .option("--scaler <path>", "load a custom scaler module (repeatable)", collect, [])
-    .option("--http-port <port>", "serve the dashboard, /metrics and /healthz on this port", parseInteger)
+    .option("--scaler <path>", "load a custom scaler module (repeatable)", collect)
+    .option(
+      "--http-port <port>",
+      "serve the dashboard, /livez, /readyz and /metrics on this port",
+      parseInteger,
+    )
     .option(
       "--dashboard-actions",
       "let the dashboard deploy, undeploy, pause, resume and roll back (default: read-only)",
@@ -142,7 +146,7 @@ interface UpFlags extends ControllerFlags {
   dataDir: string;
   port: number;
   hosts: number;
-  label: Record<string, string>;
+  label?: Record<string, string>;
   natsServer?: string;
   deploy?: string;
   heartbeatInterval?: number;
@@ -156,7 +160,7 @@ export function registerUp(program: Command): void {
       .option("--data-dir <dir>", "where nats-server and the hosts keep their state", ".nadm")
       .option("--port <port>", "nats-server client port", parseInteger, 4222)
       .option("--hosts <n>", "number of process hosts to run", parseInteger, 1)
-      .option("--label <k=v>", "label for the hosts (repeatable)", collectLabel, {})
+      .option("--label <k=v>", "label for the hosts (repeatable)", collectLabel)
       .option("--heartbeat-interval <duration>", "host heartbeat period (default: 5s)", parseDuration)
       .option("--nats-server <path>", "nats-server binary (default: found on PATH or in /usr/sbin)")
       .option("--deploy <file>", "store and deploy this manifest once everything is up"),
@@ -192,7 +196,7 @@ export function registerUp(program: Command): void {
         nc,
         lattice: cfg.lattice,
         count: flags.hosts,
-        labels: flags.label,
+        labels: flags.label ?? {},
         dataDir,
         heartbeatIntervalMs: flags.heartbeatInterval,
         log,

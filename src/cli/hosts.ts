@@ -22,7 +22,7 @@ import { shutdownSignal } from "./signals.js";
 
 interface HostFlags {
   hostId?: string;
-  label: Record<string, string>;
+  label?: Record<string, string>;
   driver: string;
   dataDir: string;
   heartbeatInterval?: number;
@@ -113,13 +113,14 @@ async function runHost(cmd: Command): Promise<void> {
         count: flags.simHosts,
         lattice: cfg.lattice,
         hostIdPrefix: flags.hostId ?? "sim",
-        labels: flags.label,
+        labels: flags.label ?? {},
         zones: flags.simZones.split(",").filter(Boolean),
         heartbeatIntervalMs: flags.heartbeatInterval,
         simStartMs: flags.simStartMs,
         simFailRate: flags.simFailRate,
         version: NADM_VERSION,
         logger: log,
+        metrics,
       });
       log.info({ hosts: fleet.hostIds.length }, "simulated hosts started");
       stop = () => fleet.stop();
@@ -130,7 +131,7 @@ async function runHost(cmd: Command): Promise<void> {
         nc,
         lattice: cfg.lattice,
         hostId,
-        labels: flags.label,
+        labels: flags.label ?? {},
         driver: "process",
         dataDir,
         heartbeatIntervalMs: flags.heartbeatInterval,
@@ -169,7 +170,7 @@ export function registerHosts(program: Command): void {
     .command("host")
     .description("run a host agent that runs workloads (or --driver sim: many simulated hosts)")
     .option("--host-id <id>", "stable host id (default: generated once and kept in --data-dir)")
-    .option("--label <k=v>", "host label (repeatable)", collectLabel, {})
+    .option("--label <k=v>", "host label (repeatable)", collectLabel)
     .option("--driver <driver>", "process (real OS processes) or sim (simulated)", "process")
     .option("--data-dir <dir>", "host id, instance logs and pid file", ".nadm/host")
     .option("--heartbeat-interval <duration>", "how often the host reports (default: 5s)", parseDuration)
