@@ -160,6 +160,15 @@ test("SIGTERM: the controller exits 0 within 10 s holding nothing un-acked", asy
     // Settled or handed back (nak): nothing waits out ack_wait for a replica that is gone.
     assert.equal(info.num_ack_pending, 0, `${durable} holds un-acked messages`);
   }
+  // What it finished or handed back is not lost: the next replica converges to v2.
+  spawnNadm("controller-2", ["controller"], env);
+  await waitFor(
+    async () => {
+      const s = await cli("app", "status", "ops");
+      return s.phase === "deployed" && s.version === "v2" && instancesOf("ops").length === 3;
+    },
+    { timeoutMs: 30_000, what: "v2 deployed with 3 instances by the next replica" },
+  );
 });
 
 test("SIGTERM: the host exits 0 within 10 s and leaves no instance running", async (t) => {
