@@ -108,9 +108,14 @@ export function resourcesEnvDefaults(env: NodeJS.ProcessEnv = process.env): Part
   return env.NADM_MAX_VERSIONS ? { maxVersions: Number(env.NADM_MAX_VERSIONS) } : {};
 }
 
-/** Environment variables of the process itself (used for log level and colour only). */
-export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env.NADM_LOG_LEVEL ?? env.LOG_LEVEL ?? "info";
+/** NADM_LOG_LEVEL (or LOG_LEVEL), when set: it loses to --log-level and beats the config file. */
+export function logLevelEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.NADM_LOG_LEVEL || env.LOG_LEVEL || undefined;
+}
+
+/** The config file named by NADM_CONFIG (`--config` wins). */
+export function configPathFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.NADM_CONFIG || undefined;
 }
 
 export function resolve<S extends z.ZodType>(schema: S, input: unknown): Readonly<z.output<S>> {

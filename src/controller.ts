@@ -20,9 +20,18 @@ import { LatticeView } from "./lattice/view.js";
 import type { Logger } from "./log.js";
 import { migrateAll } from "./manifests/migrate.js";
 import { ManifestStore, storableBytes } from "./manifests/store.js";
-import { createMetrics, type Metrics, serveMetrics } from "./metrics.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import {
+  closeServer,
+  countReconnects,
+  notReady,
+  portOf,
+  type ReadinessCheck,
+  serveProbes,
+} from "./probes.js";
 import { AppCache } from "./reconcile/app-cache.js";
 import { InflightView } from "./reconcile/inflight.js";
+import { controllerReadiness, fillControllerGauges } from "./reconcile/observe.js";
 import { type PlanSources, planDeploy } from "./reconcile/plan-op.js";
 import { ReconnectResync } from "./reconcile/reconnect-resync.js";
 import { decodeAppStatus, StatusWriter } from "./reconcile/status-writer.js";
@@ -42,6 +51,8 @@ export interface ControllerOptions {
   registry: ScalerRegistry;
   log: Logger;
   metrics?: Metrics;
+  /** More readiness checks for /readyz (`nadm up`: its hosts'). */
+  readiness?: readonly ReadinessCheck[];
 }
 
 /** Below the CLI's per-attempt request timeout (≥ 2 s, 5 s by default). */
@@ -55,12 +66,15 @@ export class Controller {
   private server: Server | undefined;
   /** What this replica holds of nadm_manifests (for tests and benchmarks). */
   apps: AppCache | undefined;
+  /** Why this replica is not ready (empty once it is); /readyz answers from it. */
+  readiness: ReadinessCheck[] = [() => "starting"];
 
   constructor(private readonly opts: ControllerOptions) {}
 
   async start(): Promise<void> {
     const { nc, resources, controller: config, registry, log } = this.opts;
     const metrics = this.opts.metrics ?? createMetrics();
+    countReconnects(nc, metrics.natsReconnects);
     const reprovision = () =>
       provision(nc, {
         resources,
@@ -147,6 +161,11 @@ export class Controller {
     this.parts.push(afterReconnect);
 
     this.parts.push(await this.startApi(view, { view, inflight, statuses, registry }, remote));
+    fillControllerGauges(metrics, view, statuses);
+    this.readiness = [
+      ...controllerReadiness({ nc, workers: { reconcile, dispatch }, afterReconnect }),
+      ...(this.opts.readiness ?? []),
+    ];
     if (config.httpPort !== undefined) {
       const dashboard = createDashboard({
         nc,
@@ -157,7 +176,12 @@ export class Controller {
         log,
       });
       this.parts.push(dashboard);
-      this.server = await serveMetrics(metrics, config.httpPort, () => !nc.isClosed(), dashboard.handle);
+      this.server = await serveProbes({
+        port: config.httpPort,
+        registry: metrics.registry,
+        readiness: [() => notReady(this.readiness).join("; ") || undefined],
+        more: dashboard.handle,
+      });
     }
     log.info({ scalers: registry.types() }, "controller replica started");
   }
@@ -195,16 +219,15 @@ export class Controller {
 
   /** Stops taking new work and finishes what is in flight. The connection is the caller's. */
   async stop(): Promise<void> {
+    this.readiness = [() => "stopping"];
     for (const part of this.parts.reverse()) await part.stop();
     this.parts.length = 0;
-    this.server?.close();
-    this.server?.closeAllConnections();
+    closeServer(this.server);
   }
 
   /** The port /metrics and the dashboard are served on (for tests: `--http-port 0` picks one). */
   get httpPort(): number | undefined {
-    const address = this.server?.address();
-    return typeof address === "object" && address ? address.port : undefined;
+    return portOf(this.server);
   }
 }
 

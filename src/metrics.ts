@@ -1,18 +1,62 @@
 /**
- * Prometheus metrics of a controller replica (served on --http-port at /metrics).
+ * Prometheus series of nadm's long-running processes (served on --http-port at /metrics by
+ * src/probes.ts). The names are a contract: docs/operations.md lists them and the Grafana
+ * dashboard in deploy/ is built from them (a test checks that every name it uses exists).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { JsMsg } from "@nats-io/jetstream";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { CONSUMERS } from "./streams/subjects.js";
 
-export function createMetrics() {
-  const registry = new Registry();
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 5];
+
+/** Series every process has: Node's own (prefixed `nadm_`) and NATS reconnects. */
+function processSeries(registry: Registry) {
   collectDefaultMetrics({ register: registry, prefix: "nadm_" });
   return {
+    natsReconnects: new Counter({
+      name: "nadm_nats_reconnects_total",
+      help: "Times this process's NATS connection came back after a disconnect",
+      registers: [registry],
+    }),
+  };
+}
+
+/** Fills a gauge from in-memory state at scrape time. */
+export type GaugeSource = (gauge: Gauge) => void;
+
+/**
+ * A gauge read from in-memory state at scrape time (the controller's caches, each host's
+ * inventory): nothing to keep in step on the hot path. Owners of that state add a source.
+ */
+function scrapedGauge(registry: Registry, name: string, help: string, labelNames: string[]) {
+  const sources = new Set<GaugeSource>();
+  const gauge: Gauge = new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      gauge.reset();
+      for (const fill of sources) fill(gauge);
+    },
+  });
+  return sources;
+}
+
+export function createMetrics(registry = new Registry()) {
+  const metrics = {
     registry,
+    ...processSeries(registry),
     eventsSettled: new Counter({
       name: "nadm_events_settled_total",
       help: "Events settled by the reconcile worker, by outcome (ok, retry, error, terminal)",
       labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: "nadm_events_total",
+      help: "Events settled by the reconcile worker, by event type and outcome",
+      labelNames: ["type", "outcome"],
       registers: [registry],
     }),
     commandsPublished: new Counter({
@@ -27,36 +71,115 @@ export function createMetrics() {
       labelNames: ["outcome"],
       registers: [registry],
     }),
+    dispatchSeconds: new Histogram({
+      name: "nadm_dispatch_seconds",
+      help: "Time from sending a command to its host until the reply (or the give-up), by result",
+      labelNames: ["result"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    dlq: new Counter({
+      name: "nadm_dlq_total",
+      help: "Messages copied to the dead-letter stream by this replica, by kind (event, command)",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
     reconcileSeconds: new Histogram({
       name: "nadm_reconcile_seconds",
       help: "Time to reconcile one app (plan + publish + status write)",
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    apps: scrapedGauge(
+      registry,
+      "nadm_apps",
+      "Apps by lattice and status phase, as this replica's status cache holds them",
+      ["lattice", "phase"],
+    ),
+    hosts: scrapedGauge(
+      registry,
+      "nadm_hosts",
+      "Live hosts by lattice, as this replica's host cache holds them",
+      ["lattice"],
+    ),
+    consumerPending: new Gauge({
+      name: "nadm_consumer_pending",
+      help: "Messages left in a durable consumer's backlog, read from the last delivered message",
+      labelNames: ["consumer"],
+      registers: [registry],
+    }),
+    consumerRedelivered: new Counter({
+      name: "nadm_consumer_redelivered_total",
+      help: "Messages this replica received for at least the second time, by durable consumer",
+      labelNames: ["consumer"],
+      registers: [registry],
+    }),
   };
+  // Known label values start at 0, so a dashboard shows 0 rather than "no data".
+  for (const kind of ["event", "command"]) metrics.dlq.inc({ kind }, 0);
+  for (const consumer of Object.values(CONSUMERS)) metrics.consumerRedelivered.inc({ consumer }, 0);
+  return metrics;
 }
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** /metrics for Prometheus, /healthz for liveness probes; `more` may answer anything else (the dashboard). */
-export function serveMetrics(
-  metrics: Metrics,
-  port: number,
-  healthy: () => boolean,
-  more?: (req: IncomingMessage, res: ServerResponse) => boolean,
-): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.url === "/metrics") {
-      void metrics.registry.metrics().then((body) => {
-        res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(body);
-      });
-    } else if (req.url === "/healthz") {
-      const okNow = healthy();
-      res.writeHead(okNow ? 200 : 503, { "content-type": "text/plain" });
-      res.end(okNow ? "ok\n" : "not connected\n");
-    } else if (!more?.(req, res)) {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(port, () => resolve(server)));
+/**
+ * Backlog and redeliveries of a durable, read from each delivered message's metadata: polling
+ * consumer info slows a 2.9.10 server down (NATS-NOTES), a message we receive anyway is free.
+ */
+export function observeConsumer(m: Metrics, consumer: string): (msg: JsMsg) => void {
+  return (msg) => {
+    m.consumerPending.set({ consumer }, msg.info.pending);
+    if (msg.info.redelivered) m.consumerRedelivered.inc({ consumer });
+  };
 }
+
+/** Counts a settled event by its type (`nadm.evt.{lattice}.{type}`) and outcome; terminal ones went to the DLQ. */
+export function countSettledEvent(m: Metrics): (outcome: string, msg: JsMsg) => void {
+  return (outcome, msg) => {
+    m.eventsSettled.inc({ outcome });
+    m.events.inc({ type: msg.subject.split(".")[3] ?? "unknown", outcome });
+    if (outcome === "terminal") m.dlq.inc({ kind: "event" });
+  };
+}
+
+/** Counts a settled command by outcome; terminal ones went to the DLQ. */
+export function countSettledCommand(m: Metrics): (outcome: string) => void {
+  return (outcome) => {
+    m.commandsDispatched.inc({ outcome });
+    if (outcome === "terminal") m.dlq.inc({ kind: "command" });
+  };
+}
+
+/** A host agent's series; `nadm up` puts them in the controller's registry. */
+export function createHostMetrics(registry = new Registry(), withProcessSeries = true) {
+  return {
+    registry,
+    ...(withProcessSeries ? processSeries(registry) : {}),
+    instances: scrapedGauge(
+      registry,
+      "nadm_host_instances",
+      "Instances on this host by workload and state (desired, running, ready, failed)",
+      ["host", "workload", "state"],
+    ),
+    restarts: scrapedGauge(
+      registry,
+      "nadm_host_instance_restarts",
+      "Restarts of a workload's instances since it started on this host",
+      ["host", "workload"],
+    ),
+    commandSeconds: new Histogram({
+      name: "nadm_host_command_seconds",
+      help: "Time for the host to apply one command (converge + record write), by result",
+      labelNames: ["result"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    recordWrites: new Counter({
+      name: "nadm_host_record_writes_total",
+      help: "Writes of this host's record to nadm_hosts",
+      labelNames: ["host"],
+      registers: [registry],
+    }),
+  };
+}
+export type HostMetrics = ReturnType<typeof createHostMetrics>;

@@ -4,12 +4,20 @@
  */
 
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { ZodError } from "zod";
 import { ApiClient } from "../api/client.js";
-import { type ConnectionConfig, connectionSchema, envDefaults, resolve } from "../config.js";
+import {
+  type ConnectionConfig,
+  configPathFromEnv,
+  connectionSchema,
+  envDefaults,
+  logLevelEnv,
+  resolve,
+} from "../config.js";
 import { NadmError, toErrorBody } from "../errors.js";
 import { connectNats } from "../streams/connection.js";
+import { type ConfigFile, InvalidConfigError, LOG_LEVELS, layer, loadConfigFile } from "./config-file.js";
 import { parseDuration } from "./options.js";
 import { EXIT, printError, printJson } from "./output.js";
 import { DEFAULT_TIMEOUT_MS, retryUnavailable, waitingNotice } from "./retry.js";
@@ -25,6 +33,8 @@ export interface GlobalOptions {
   tlsKey?: string;
   json?: boolean;
   timeout?: number;
+  config?: string;
+  logLevel?: string;
 }
 
 export function addGlobalOptions(program: Command): Command {
@@ -38,17 +48,36 @@ export function addGlobalOptions(program: Command): Command {
     .option("--tls-cert <file>", "client certificate for TLS (env NATS_TLS_CERT)")
     .option("--tls-key <file>", "client key for TLS (env NATS_TLS_KEY)")
     .option("--json", "machine-readable output: one JSON document")
+    .option("--config <file>", "YAML config file; flags and environment override it (env NADM_CONFIG)")
+    .addOption(
+      new Option("--log-level <level>", "log level (env NADM_LOG_LEVEL; default: info)").choices(LOG_LEVELS),
+    )
     .option(
       "--timeout <duration>",
-      "keep retrying while NATS or the controllers are unavailable, up to this long (default 10s)",
+      "keep retrying while NATS or the controllers are unavailable, up to this long (default: 10s)",
       parseDuration,
     );
 }
 
+/** Connection settings: flags > environment > config file > defaults. */
 export function connectionConfig(opts: GlobalOptions, name = "nadm-cli"): ConnectionConfig {
-  const { json: _json, timeout: _timeout, ...connection } = opts;
-  const defined = Object.fromEntries(Object.entries(connection).filter(([, v]) => v !== undefined));
-  return resolve(connectionSchema, { ...envDefaults(), ...defined, name });
+  const { json: _j, timeout: _t, config: _c, logLevel: _l, ...connection } = opts;
+  const { logLevel: _fl, controller: _fc, host: _fh, up: _fu, ...fromFile } = configFile(opts);
+  return resolve(connectionSchema, layer(fromFile, envDefaults(), connection, { name }));
+}
+
+/** The config file `--config` (or NADM_CONFIG) names, validated; none → {}. */
+export function configFile(opts: GlobalOptions): ConfigFile {
+  return loadConfigFile(opts.config ?? configPathFromEnv());
+}
+
+/** --log-level > NADM_LOG_LEVEL > the config file's logLevel > info. */
+export function logLevel(opts: GlobalOptions): string {
+  const env = logLevelEnv();
+  if (env !== undefined && !(LOG_LEVELS as readonly string[]).includes(env)) {
+    throw new InvalidConfigError(`NADM_LOG_LEVEL "${env}" is not one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return opts.logLevel ?? env ?? configFile(opts).logLevel ?? "info";
 }
 
 export function globals(cmd: Command): GlobalOptions {
@@ -63,7 +92,7 @@ export function fail(err: unknown, json: boolean): never {
     process.exit(EXIT.usage);
   }
   printError(toErrorBody(err), json);
-  process.exit(err instanceof UsageError ? EXIT.usage : EXIT.error);
+  process.exit(err instanceof UsageError || err instanceof InvalidConfigError ? EXIT.usage : EXIT.error);
 }
 
 /** A mistake in how the command was called (exit code 2). */

@@ -5,20 +5,18 @@ import { createServer } from "node:net";
 import { join, resolve as resolvePath } from "node:path";
 import type { Command } from "commander";
 import { ApiClient } from "../api/client.js";
-import {
-  controllerSchema,
-  logLevelFromEnv,
-  resolve,
-  resourcesEnvDefaults,
-  resourcesSchema,
-} from "../config.js";
+import { controllerSchema, resolve, resourcesEnvDefaults, resourcesSchema } from "../config.js";
 import { Controller } from "../controller.js";
 import { NatsServerNotFoundError, startNatsServer } from "../embedded/nats-server.js";
+import type { HostAgent } from "../host/agent.js";
+import { agentsReady } from "../host/observe.js";
 import { createLogger } from "../log.js";
+import { createHostMetrics, createMetrics } from "../metrics.js";
 import { loadScalers } from "../plugins.js";
 import { connectNats } from "../streams/connection.js";
 import { readManifestInput } from "./app.js";
-import { connectionConfig, fail, globals } from "./context.js";
+import { effectiveFlags, printConfig } from "./config-file.js";
+import { configFile, connectionConfig, fail, globals, logLevel } from "./context.js";
 import { startLocalHosts } from "./hosts.js";
 import { collect, collectLabel, parseDuration, parseInteger } from "./options.js";
 import { EXIT } from "./output.js";
@@ -39,52 +37,58 @@ interface ControllerFlags {
   retryMax?: number;
   maxVersions?: number;
   remoteScalerTimeout?: number;
+  printConfig?: boolean;
 }
 
 function addControllerOptions(cmd: Command): Command {
   return cmd
-    .option("--scaler <path>", "load a custom scaler module (repeatable)", collect, [])
+    .option("--print-config", "print the effective configuration (secrets redacted) and exit")
+    .option("--scaler <path>", "load a custom scaler module (repeatable)", collect)
     .option(
       "--remote-scaler-timeout <duration>",
-      "how long a remote scaler (nadm.scaler.*) may take to answer (default 1s)",
+      "how long a remote scaler (nadm.scaler.*) may take to answer (default: 1s)",
       parseDuration,
     )
-    .option("--http-port <port>", "serve the dashboard, /metrics and /healthz on this port", parseInteger)
+    .option(
+      "--http-port <port>",
+      "serve the dashboard, /livez, /readyz and /metrics on this port",
+      parseInteger,
+    )
     .option(
       "--dashboard-actions",
       "let the dashboard deploy, undeploy, pause, resume and roll back (default: read-only)",
     )
-    .option("--tick-interval <duration>", "lattice tick period (default 1s)", parseDuration)
+    .option("--tick-interval <duration>", "lattice tick period (default: 1s)", parseDuration)
     .option(
       "--resync-interval <duration>",
-      "re-reconcile every deployed app this often (default 30s)",
+      "re-reconcile every deployed app this often (default: 30s)",
       parseDuration,
     )
     .option(
       "--inflight-timeout <duration>",
-      "how long an issued command counts as pending (default 30s)",
+      "how long an issued command counts as pending (default: 30s)",
       parseDuration,
     )
-    .option("--concurrency <n>", "events reconciled at once by this replica (default 64)", parseInteger)
+    .option("--concurrency <n>", "events reconciled at once by this replica (default: 64)", parseInteger)
     .option(
       "--retry-base <duration>",
-      "wait before retrying a refused command, doubled per attempt (default 1s)",
+      "wait before retrying a refused command, doubled per attempt (default: 1s)",
       parseDuration,
     )
     .option(
       "--retry-max <duration>",
-      "longest wait between retries of a refused command (default 60s)",
+      "longest wait between retries of a refused command (default: 60s)",
       parseDuration,
     )
-    .option("--replicas <n>", "stream/KV replicas for clustered NATS: 1, 3 or 5 (default 1)", parseInteger)
+    .option("--replicas <n>", "stream/KV replicas for clustered NATS: 1, 3 or 5 (default: 1)", parseInteger)
     .option(
       "--status-history <n>",
-      "status transitions kept per app for `app history`, at most 64 (default 64)",
+      "status transitions kept per app for `app history`, at most 64 (default: 64)",
       parseInteger,
     )
     .option(
       "--stream-max-age <duration>",
-      "how long events and commands are kept, e.g. for `app history --commands` (default 1h)",
+      "how long events and commands are kept, e.g. for `app history --commands` (default: 1h)",
       parseDuration,
     )
     .option(
@@ -97,7 +101,6 @@ function addControllerOptions(cmd: Command): Command {
 function controllerConfigs(f: ControllerFlags) {
   return {
     resources: resolve(resourcesSchema, {
-      ...resourcesEnvDefaults(),
       replicas: f.replicas,
       statusHistory: f.statusHistory,
       streamMaxAgeMs: f.streamMaxAge,
@@ -121,12 +124,16 @@ function controllerConfigs(f: ControllerFlags) {
 export function registerController(program: Command): void {
   addControllerOptions(
     program.command("controller").description("run one controller replica (API, reconcile, dispatch, tick)"),
-  ).action(async (flags: ControllerFlags, cmd: Command) => {
+  ).action(async (_flags: ControllerFlags, cmd: Command) => {
     const opts = globals(cmd);
-    const log = createLogger({ level: logLevelFromEnv(), name: "nadm-controller" });
     try {
+      const flags = effectiveFlags<ControllerFlags>(cmd, configFile(opts).controller, resourcesEnvDefaults());
       const cfg = connectionConfig(opts, "nadm-controller");
       const { resources, controller } = controllerConfigs(flags);
+      const level = logLevel(opts);
+      if (flags.printConfig)
+        return printConfig({ connection: cfg, logLevel: level, controller, resources }, opts);
+      const log = createLogger({ level, name: "nadm-controller" });
       const registry = await loadScalers(controller.scalerPaths);
       const nc = await connectNats(cfg, { waitOnFirstConnect: true });
       const replica = new Controller({ nc, resources, controller, registry, log });
@@ -146,7 +153,7 @@ interface UpFlags extends ControllerFlags {
   dataDir: string;
   port: number;
   hosts: number;
-  label: Record<string, string>;
+  label?: Record<string, string>;
   natsServer?: string;
   deploy?: string;
   heartbeatInterval?: number;
@@ -160,14 +167,19 @@ export function registerUp(program: Command): void {
       .option("--data-dir <dir>", "where nats-server and the hosts keep their state", ".nadm")
       .option("--port <port>", "nats-server client port", parseInteger, 4222)
       .option("--hosts <n>", "number of process hosts to run", parseInteger, 1)
-      .option("--label <k=v>", "label for the hosts (repeatable)", collectLabel, {})
-      .option("--heartbeat-interval <duration>", "host heartbeat period (default 5s)", parseDuration)
+      .option("--label <k=v>", "label for the hosts (repeatable)", collectLabel)
+      .option("--heartbeat-interval <duration>", "host heartbeat period (default: 5s)", parseDuration)
       .option("--nats-server <path>", "nats-server binary (default: found on PATH or in /usr/sbin)")
       .option("--deploy <file>", "store and deploy this manifest once everything is up"),
-  ).action(async (flags: UpFlags, cmd: Command) => {
+  ).action(async (_flags: UpFlags, cmd: Command) => {
     const opts = globals(cmd);
-    const log = createLogger({ level: logLevelFromEnv(), name: "nadm" });
     try {
+      const file = configFile(opts);
+      const flags = effectiveFlags<UpFlags>(cmd, { ...file.controller, ...file.up }, resourcesEnvDefaults());
+      const level = logLevel(opts);
+      if (flags.printConfig)
+        return printConfig({ ...flags, logLevel: level, ...controllerConfigs(flags) }, opts);
+      const log = createLogger({ level, name: "nadm" });
       const dataDir = resolvePath(flags.dataDir);
       const server = await startNatsServer({
         storeDir: join(dataDir, "nats"),
@@ -180,17 +192,23 @@ export function registerUp(program: Command): void {
       const { resources, controller } = controllerConfigs({ ...flags, httpPort });
       const registry = await loadScalers(controller.scalerPaths);
       const nc = await connectNats(cfg, { waitOnFirstConnect: true });
-      const replica = new Controller({ nc, resources, controller, registry, log });
+      // One registry and one /readyz for everything `up` runs: the controller's and its hosts'.
+      const metrics = createMetrics();
+      let agents: readonly HostAgent[] = [];
+      const readiness = [agentsReady(() => agents), () => (agents.length ? undefined : "hosts starting")];
+      const replica = new Controller({ nc, resources, controller, registry, log, metrics, readiness });
       await replica.start();
       const hosts = await startLocalHosts({
+        metrics: createHostMetrics(metrics.registry, false),
         nc,
         lattice: cfg.lattice,
         count: flags.hosts,
-        labels: flags.label,
+        labels: flags.label ?? {},
         dataDir,
         heartbeatIntervalMs: flags.heartbeatInterval,
         log,
       });
+      agents = hosts.agents;
       if (flags.deploy) await deployFile(new ApiClient(nc, cfg.lattice), flags.deploy);
       printWelcome(server.url, flags, `http://127.0.0.1:${replica.httpPort}/`);
       const sig = await shutdownSignal();

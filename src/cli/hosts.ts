@@ -5,24 +5,27 @@ import { join, resolve as resolvePath } from "node:path";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Command } from "commander";
-import { logLevelFromEnv } from "../config.js";
 import { resolveRunAs } from "../host/drivers/process-policy.js";
 import { formatHostsTable, HostAgent, listHosts, resolveHostId, runSimFleet } from "../host/index.js";
+import { trackInstances } from "../host/observe.js";
 import { createLogger, type Logger } from "../log.js";
+import { createHostMetrics, type HostMetrics } from "../metrics.js";
 import { connectNats } from "../streams/connection.js";
 import { BUCKETS } from "../streams/subjects.js";
 import { NADM_VERSION } from "../version.js";
-import { connectionConfig, fail, globals, UsageError, withApi } from "./context.js";
+import { effectiveFlags, printConfig } from "./config-file.js";
+import { configFile, connectionConfig, fail, globals, logLevel, UsageError, withApi } from "./context.js";
+import { serveHostProbes } from "./host-probes.js";
 import { collect, collectLabel, parseDuration, parseInteger } from "./options.js";
 import { EXIT } from "./output.js";
 import { shutdownSignal } from "./signals.js";
 
 interface HostFlags {
   hostId?: string;
-  label: Record<string, string>;
+  label?: Record<string, string>;
   driver: string;
   dataDir: string;
-  heartbeatInterval: number;
+  heartbeatInterval?: number;
   advertiseAddress?: string;
   maxArtifactBytes?: number;
   artifactCacheKeep?: number;
@@ -34,6 +37,8 @@ interface HostFlags {
   simZones: string;
   simStartMs: number;
   simFailRate: number;
+  httpPort?: number;
+  printConfig?: boolean;
 }
 
 /** Runs `count` process hosts in this process (for `nadm up`); ids `local-1` … */
@@ -45,7 +50,9 @@ export async function startLocalHosts(opts: {
   dataDir: string;
   heartbeatIntervalMs?: number;
   log: Logger;
-}): Promise<{ stop(): Promise<void> }> {
+  /** Where the hosts' series go (`nadm up`: the controller's registry). */
+  metrics?: HostMetrics;
+}): Promise<{ agents: readonly HostAgent[]; stop(): Promise<void> }> {
   const agents = Array.from(
     { length: opts.count },
     (_, i) =>
@@ -61,16 +68,32 @@ export async function startLocalHosts(opts: {
         heartbeatIntervalMs: opts.heartbeatIntervalMs,
         version: NADM_VERSION,
         logger: opts.log,
+        metrics: opts.metrics,
       }),
   );
   await Promise.all(agents.map((a) => a.start()));
-  return { stop: async () => void (await Promise.all(agents.map((a) => a.stop()))) };
+  const untrack = opts.metrics ? agents.map((a) => trackInstances(opts.metrics!, a)) : [];
+  return {
+    agents,
+    stop: async () => {
+      for (const u of untrack) u();
+      await Promise.all(agents.map((a) => a.stop()));
+    },
+  };
 }
 
-async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
+async function runHost(cmd: Command): Promise<void> {
   const opts = globals(cmd);
-  const log = createLogger({ level: logLevelFromEnv(), name: "nadm-host" });
   try {
+    const flags = effectiveFlags<HostFlags>(cmd, configFile(opts).host);
+    const level = logLevel(opts);
+    if (flags.printConfig) {
+      return printConfig(
+        { connection: connectionConfig(opts, "nadm-host"), logLevel: level, host: flags },
+        opts,
+      );
+    }
+    const log = createLogger({ level, name: "nadm-host" });
     if (flags.driver !== "process" && flags.driver !== "sim") {
       throw new UsageError(`--driver must be process or sim, not "${flags.driver}"`);
     }
@@ -82,30 +105,34 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
     const cfg = connectionConfig(opts, "nadm-host");
     const dataDir = resolvePath(flags.dataDir);
     const nc = await connectNats(cfg, { waitOnFirstConnect: true });
+    const metrics = createHostMetrics();
     let stop: (sig: string) => Promise<unknown>;
+    let agents: readonly HostAgent[];
     if (flags.driver === "sim") {
       const fleet = await runSimFleet({
         nc,
         count: flags.simHosts,
         lattice: cfg.lattice,
         hostIdPrefix: flags.hostId ?? "sim",
-        labels: flags.label,
+        labels: flags.label ?? {},
         zones: flags.simZones.split(",").filter(Boolean),
         heartbeatIntervalMs: flags.heartbeatInterval,
         simStartMs: flags.simStartMs,
         simFailRate: flags.simFailRate,
         version: NADM_VERSION,
         logger: log,
+        metrics,
       });
       log.info({ hosts: fleet.hostIds.length }, "simulated hosts started");
       stop = () => fleet.stop();
+      agents = fleet.agents;
     } else {
       const hostId = await resolveHostId(flags.hostId, dataDir);
       const agent = new HostAgent({
         nc,
         lattice: cfg.lattice,
         hostId,
-        labels: flags.label,
+        labels: flags.label ?? {},
         driver: "process",
         dataDir,
         heartbeatIntervalMs: flags.heartbeatInterval,
@@ -118,16 +145,23 @@ async function runHost(flags: HostFlags, cmd: Command): Promise<void> {
         keepInstances: flags.keepInstances === true,
         version: NADM_VERSION,
         logger: log,
+        metrics,
       });
       await agent.start();
+      agents = [agent];
       log.info({ hostId, lattice: cfg.lattice }, "host started");
       // --keep-instances: SIGTERM (an upgrade, a service restart) hands the instances over to
       // the next agent; SIGINT (Ctrl-C) still stops them.
       stop = (sig) => agent.stop({ handOver: sig === "SIGTERM" });
     }
+    const probes =
+      flags.httpPort === undefined
+        ? undefined
+        : await serveHostProbes({ port: flags.httpPort, nc, metrics, agents });
     const sig = await shutdownSignal();
     log.info({ sig }, "stopping host");
     await stop(sig);
+    probes?.stop();
     await nc.drain();
     process.exit(EXIT.ok);
   } catch (err) {
@@ -140,23 +174,23 @@ export function registerHosts(program: Command): void {
     .command("host")
     .description("run a host agent that runs workloads (or --driver sim: many simulated hosts)")
     .option("--host-id <id>", "stable host id (default: generated once and kept in --data-dir)")
-    .option("--label <k=v>", "host label (repeatable)", collectLabel, {})
+    .option("--label <k=v>", "host label (repeatable)", collectLabel)
     .option("--driver <driver>", "process (real OS processes) or sim (simulated)", "process")
     .option("--data-dir <dir>", "host id, instance logs and pid file", ".nadm/host")
-    .option("--heartbeat-interval <duration>", "how often the host reports", parseDuration, 5_000)
+    .option("--heartbeat-interval <duration>", "how often the host reports (default: 5s)", parseDuration)
     .option(
       "--advertise-address <addr>",
       "host part of the endpoints this host reports (default: its first non-loopback IPv4)",
     )
-    .option("--max-artifact-bytes <n>", "largest artifact this host fetches (default 1 GiB)", parseInteger)
+    .option("--max-artifact-bytes <n>", "largest artifact this host fetches (default: 1 GiB)", parseInteger)
     .option(
       "--artifact-cache-keep <duration>",
-      "how long an artifact no workload uses stays cached (default 1h)",
+      "how long an artifact no workload uses stays cached (default: 1h)",
       parseDuration,
     )
     .option(
       "--drain <duration>",
-      "on scale-down, how long instances leave the endpoints before they stop (default 1s; 0 = at once)",
+      "on scale-down, how long instances leave the endpoints before they stop (default: 1s; 0s = at once)",
       parseDuration,
     )
     .option(
@@ -169,6 +203,7 @@ export function registerHosts(program: Command): void {
       "--keep-instances",
       "on SIGTERM leave instances running for the next agent with this --host-id and --data-dir, which adopts them (upgrades); SIGINT still stops them",
     )
+    .option("--http-port <port>", "serve /livez, /readyz and /metrics on this port", parseInteger)
     .option("--sim-hosts <n>", "with --driver sim: number of simulated hosts", parseInteger, 1)
     .option("--sim-zones <list>", "with --driver sim: zone labels, round-robin", "a,b,c")
     .option("--sim-start-ms <ms>", "with --driver sim: time until an instance is ready", parseInteger, 50)
@@ -178,7 +213,8 @@ export function registerHosts(program: Command): void {
       Number.parseFloat,
       0,
     )
-    .action(async (flags: HostFlags, cmd: Command) => runHost(flags, cmd));
+    .option("--print-config", "print the effective configuration (secrets redacted) and exit")
+    .action(async (_flags: HostFlags, cmd: Command) => runHost(cmd));
 
   program
     .command("hosts")

@@ -2,14 +2,17 @@
  * Parsers for option values shared by several verbs (durations, labels, integers).
  */
 import { InvalidArgumentError } from "commander";
+import { readDuration } from "../duration.js";
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** "500ms", "5s", "2m", "1h", or a bare number of milliseconds. */
+/**
+ * A duration flag ("500ms", "5s", "2m", "1h") in milliseconds. A bare number is refused with a
+ * hint (`--heartbeat-interval 1` used to mean 1 ms and failed far from the typo); commander
+ * prefixes the message with the flag's name.
+ */
 export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`"${value}" is not a duration (e.g. 500ms, 5s, 2m)`);
-  return Math.round(Number(m[1]) * (UNITS[m[2] ?? "ms"] ?? 1));
+  const ms = readDuration(value);
+  if (typeof ms === "string") throw new InvalidArgumentError(ms);
+  return ms;
 }
 
 export function parseInteger(value: string): number {

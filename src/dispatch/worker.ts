@@ -10,7 +10,7 @@ import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { ControllerConfig } from "../config.js";
 import type { LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
-import type { Metrics } from "../metrics.js";
+import { countSettledCommand, type Metrics, observeConsumer } from "../metrics.js";
 import { COMMAND_ORDER_HEADERS, type Command, commandSchema } from "../streams/commands.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { eventSource, publishEvent } from "../streams/events.js";
@@ -59,8 +59,9 @@ export class DispatchWorker {
         js: deps.js,
         log: deps.log,
         dlq: dlqBySubject("command"),
-        onSettled: (kind) => deps.metrics.commandsDispatched.inc({ outcome: kind }),
+        onSettled: countSettledCommand(deps.metrics),
       },
+      observe: observeConsumer(deps.metrics, CONSUMERS.dispatch),
       orderKey: (m) => m.subject, // one host's commands in stream order
       recreate: deps.recreate,
       log: deps.log,
@@ -73,6 +74,11 @@ export class DispatchWorker {
 
   stop(): Promise<void> {
     return this.loop.stop();
+  }
+
+  /** True while pulling from the durable consumer (readiness). */
+  get bound(): boolean {
+    return this.loop.bound;
   }
 
   async handle(msg: JsMsg): Promise<Outcome> {
@@ -89,7 +95,10 @@ export class DispatchWorker {
     }
     const cmd = parsed.data;
     if (await this.hostGone(cmd)) return ok; // declared lost or stopped: the command is moot, never sent
+    const sent = performance.now();
     const reply = await this.sendAcrossReconnects(cmd, msg.data, msg.seq);
+    const result = reply === "unreachable" ? "unreachable" : reply.ok ? "ok" : "refused";
+    this.deps.metrics.dispatchSeconds.observe({ result }, (performance.now() - sent) / 1000);
     if (reply === "unreachable") {
       if (!this.deps.view.host(cmd.lattice, cmd.hostId)) return ok; // host gone: the command is moot
       const deliveries = msg.info.deliveryCount;

@@ -96,7 +96,10 @@ export class HostAgent {
       hostId: o.hostId,
       logger: o.logger,
       build: () => this.record(),
-      afterWrite: (record) => this.retireIdle(record),
+      afterWrite: (record) => {
+        o.metrics?.recordWrites.inc({ host: o.hostId });
+        this.retireIdle(record);
+      },
       link: LinkState.of(o.nc),
     });
     if (handoff) await this.adopt(handoff);
@@ -123,6 +126,12 @@ export class HostAgent {
   stop(opts: { handOver?: boolean } = {}): Promise<void> {
     this.stopping ??= this.shutdown(opts.handOver === true && this.options.keepInstances);
     return this.stopping;
+  }
+
+  /** Why the agent is not ready to take commands (undefined once it is): for /readyz. */
+  get notReady(): string | undefined {
+    if (this.state !== "running") return `host ${this.hostId} is ${this.state}`;
+    return this.revision > 0 ? undefined : `host ${this.hostId} has not written its record yet`;
   }
 
   /** What the host runs now, keyed by workload key. */
@@ -247,7 +256,11 @@ export class HostAgent {
     }
     if ("error" in request) return { ok: false, error: request.error };
     if (request.kind === "inventory") return { ok: true, inventory: this.inventory() };
-    return this.apply({ ...request, order: commandOrder(msg.headers) });
+    const started = performance.now();
+    const reply = await this.apply({ ...request, order: commandOrder(msg.headers) });
+    const seconds = (performance.now() - started) / 1000;
+    this.options.metrics?.commandSeconds.observe({ result: reply.ok ? "ok" : "refused" }, seconds);
+    return reply;
   }
 
   /** Converges one workload; replies once instances are spawned/stopped and the record says so. */

@@ -9,6 +9,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { DEFAULT_LATTICE, type ResourcesConfig, resolve, resourcesSchema } from "../config.js";
 import { type Logger, silentLogger } from "../log.js";
+import type { HostMetrics } from "../metrics.js";
 import { BUILTIN_LABELS, DRIVERS } from "../streams/host-record.js";
 import { isToken } from "../streams/subjects.js";
 import { defaultAdvertiseAddress } from "./address.js";
@@ -88,6 +89,8 @@ export interface HostAgentOptions {
   resources?: ResourcesConfig;
   /** Default: silent. */
   logger?: Logger;
+  /** Where command latency and record writes are counted (instances: see host/observe.ts). */
+  metrics?: HostMetrics;
 }
 
 export interface ResolvedHostAgentOptions {
@@ -113,6 +116,7 @@ export interface ResolvedHostAgentOptions {
   js: JetStreamClient | undefined;
   resources: ResourcesConfig;
   logger: Logger;
+  metrics: HostMetrics | undefined;
 }
 
 const token = z
@@ -210,5 +214,6 @@ export function resolveHostAgentOptions(options: HostAgentOptions): ResolvedHost
     js: options.js,
     resources: options.resources ?? resolve(resourcesSchema, {}),
     logger,
+    metrics: options.metrics,
   });
 }

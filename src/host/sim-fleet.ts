@@ -8,6 +8,7 @@ import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DEFAULT_LATTICE, type ResourcesConfig, resolve, resourcesSchema } from "../config.js";
 import type { Logger } from "../log.js";
+import type { HostMetrics } from "../metrics.js";
 import { openBuckets } from "../streams/provision.js";
 import { HostAgent } from "./agent.js";
 import { CoalescingScheduler } from "./heartbeat.js";
@@ -38,6 +39,8 @@ export interface SimFleetOptions {
   backoff?: Partial<BackoffPolicy>;
   resources?: ResourcesConfig;
   logger?: Logger;
+  /** Command latency and record writes of every simulated host (`nadm host --http-port`). */
+  metrics?: HostMetrics;
   /** Hosts starting (or stopping) at the same time. Default 100. */
   startConcurrency?: number;
 }
@@ -103,6 +106,7 @@ function simHostOptions(opts: SimFleetOptions, i: number, shared: Shared): HostA
     version: opts.version,
     backoff: opts.backoff,
     logger: opts.logger,
+    metrics: opts.metrics,
   };
 }
 

@@ -52,6 +52,11 @@ export class ReconnectResync {
     return this.catchingUp?.then(() => undefined) ?? Promise.resolve();
   }
 
+  /** True from a reconnect until the caches have caught up (readiness). */
+  get isCatchingUp(): boolean {
+    return this.catchingUp !== undefined;
+  }
+
   start(): void {
     this.unsubscribe = this.deps.link.onReconnect(() => this.trigger());
   }

@@ -13,7 +13,7 @@ import type { HostState, LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
 import { deployAndAnnounce } from "../manifests/deploy.js";
 import type { ManifestStore } from "../manifests/store.js";
-import type { Metrics } from "../metrics.js";
+import { countSettledEvent, type Metrics, observeConsumer } from "../metrics.js";
 import type { ScalerLookup, ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
@@ -102,8 +102,9 @@ export class ReconcileWorker {
         js: deps.js,
         log: deps.log,
         dlq: dlqBySubject("event"),
-        onSettled: (kind: Outcome["kind"]) => deps.metrics.eventsSettled.inc({ outcome: kind }),
+        onSettled: countSettledEvent(deps.metrics),
       },
+      observe: observeConsumer(deps.metrics, CONSUMERS.reconcile),
       workingEveryMs: deps.config.reconcileAckWaitMs / 2,
       recreate: deps.recreate,
       gate: deps.gate,
@@ -113,6 +114,11 @@ export class ReconcileWorker {
 
   start(): Promise<void> {
     return this.loop.start();
+  }
+
+  /** True while pulling from the durable consumer (readiness). */
+  get bound(): boolean {
+    return this.loop.bound;
   }
 
   /** Stops pulling and waits for the events in hand to be settled. */

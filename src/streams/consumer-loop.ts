@@ -35,6 +35,8 @@ export interface ConsumerLoopOptions {
   recreate?: () => Promise<void>;
   /** Awaited before each message is handled (e.g. caches catching up after a reconnect). */
   gate?: () => Promise<void>;
+  /** Sees every message as it arrives (metrics read its delivery metadata: no info calls). */
+  observe?: (msg: JsMsg) => void;
   log: Logger;
 }
 
@@ -57,6 +59,11 @@ export class ConsumerLoop {
     void this.loop(messages);
   }
 
+  /** True while a pull is open on the durable (false while it is being re-created, or stopped). */
+  get bound(): boolean {
+    return this.messages !== undefined && !this.stopping;
+  }
+
   /** Stops pulling and waits for the messages in hand to be settled. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -71,6 +78,7 @@ export class ConsumerLoop {
           msg.nak(); // prefetched after stop: give it back now rather than after ack_wait
           continue;
         }
+        this.opts.observe?.(msg);
         this.dispatch(msg);
       }
     } catch (err) {

@@ -29,7 +29,7 @@ export interface SettleContext {
   log: Logger;
   /** Lattice and kind for the DLQ subject `nadm.dlq.{lattice}.{kind}`. */
   dlq: (msg: JsMsg) => { lattice: string; kind: string };
-  onSettled?: (outcome: Outcome["kind"]) => void;
+  onSettled?: (outcome: Outcome["kind"], msg: JsMsg) => void;
 }
 
 /** DLQ routing for messages on `nadm.{evt|cmd}.{lattice}.…`: their own lattice, the given kind. */
@@ -80,7 +80,7 @@ export async function settle(msg: JsMsg, outcome: Outcome, ctx: SettleContext): 
       break;
     }
   }
-  ctx.onSettled?.(outcome.kind);
+  ctx.onSettled?.(outcome.kind, msg);
 }
 
 /** Runs the handler and settles the message exactly once, whatever happens. */

@@ -31,6 +31,7 @@ function natsServersOn(storeDir: string): number[] {
 
 test("nadm up runs everything, deploys the echo app, and Ctrl-C stops it all", async () => {
   const port = await freePort();
+  const httpPort = await freePort();
   const env = { NATS_URL: `nats://127.0.0.1:${port}` };
   const up = spawnNadm(
     "up",
@@ -46,6 +47,8 @@ test("nadm up runs everything, deploys the echo app, and Ctrl-C stops it all", a
       "zone=local",
       "--deploy",
       "manifests/echo.yaml",
+      "--http-port",
+      String(httpPort),
     ],
     { NADM_LOG_LEVEL: "warn" },
   );
@@ -77,6 +80,18 @@ test("nadm up runs everything, deploys the echo app, and Ctrl-C stops it all", a
   assert.equal(reply.app, "echo");
   assert.equal(reply.url, "/hello");
   assert.equal(instancesOf("echo").length, 2);
+
+  // One set of probes for everything `up` runs: ready, with the controller's and the hosts' series.
+  const probe = (path: string) => fetch(`http://127.0.0.1:${httpPort}${path}`);
+  assert.equal((await probe("/livez")).status, 200);
+  assert.equal((await probe("/readyz")).status, 200);
+  const metrics = await (await probe("/metrics")).text();
+  assert.match(metrics, /nadm_apps\{lattice="default",phase="deployed"\} 1/);
+  assert.match(
+    metrics,
+    /nadm_host_instances\{host="local-1",workload="echo\.echo\.[^"]+",state="running"\} 1/,
+  );
+  assert.match(metrics, /nadm_host_record_writes_total\{host="local-2"\} [1-9]/);
 
   assert.equal(await up.stop(), 0, "Ctrl-C (SIGTERM here) exits 0");
   assert.equal(instancesOf("echo").length, 0, "no instance left");

@@ -163,10 +163,10 @@ describe("compose.yaml", () => {
     );
   });
 
-  it("runs 2+ controllers with health checks on the port the image's HEALTHCHECK asks", () => {
+  it("runs 2+ controllers, and hosts, with health checks on the port the image's HEALTHCHECK asks", () => {
     const controllers = nadm.filter((n) => commandOf(n)[0] === "controller");
     assert.ok(controllers.length >= 2, controllers.join(","));
-    for (const name of controllers) {
+    for (const name of [...controllers, ...nadm.filter((n) => commandOf(n)[0] === "host")]) {
       assert.notEqual(services[name]!.healthcheck?.disable, true, `${name} is health-checked`);
     }
   });

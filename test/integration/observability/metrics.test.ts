@@ -3,6 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { jetstream } from "@nats-io/jetstream";
 import { ApiClient } from "../../../src/api/client.js";
 import { freePort } from "../../../src/system.js";
 import { startController } from "../../support/controller.js";
@@ -35,4 +36,20 @@ test("/metrics counts settled events; /healthz answers ok", async () => {
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   assert.equal(health.status, 200);
   assert.equal(await health.text(), "ok\n");
+});
+
+test("a malformed event is counted by type and outcome and in the DLQ count", async () => {
+  const js = jetstream(nc);
+  await js.publish("nadm.evt.default.bogus", new TextEncoder().encode("not json"));
+  const body = await waitFor(
+    async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return /nadm_dlq_total\{kind="event"\} 1/.test(text) ? text : undefined;
+    },
+    { timeoutMs: 10_000, what: "the DLQ count" },
+  );
+  assert.match(body, /nadm_events_total\{type="bogus",outcome="terminal"\} 1/);
+  assert.match(body, /nadm_dlq_total\{kind="command"\} 0/);
+  assert.match(body, /nadm_consumer_pending\{consumer="nadm-reconcile"\} \d+/);
+  assert.match(body, /nadm_consumer_redelivered_total\{consumer="nadm-reconcile"\} 0/);
 });
