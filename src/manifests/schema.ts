@@ -1,6 +1,6 @@
 /**
- * The application manifest language (ARCHITECTURE §1): OAM-like, versioned, one `process`
- * component type, traits chosen from a runtime catalog. The trait list is a parameter of
+ * The application manifest language (ARCHITECTURE §1): OAM-like, versioned, component types
+ * from the component-type catalog (`components/catalog.ts`), traits from a runtime catalog. The trait list is a parameter of
  * `buildManifestSchema` because validation checks traits against the catalog while the JSON
  * Schema describes them as a `oneOf`; everything else is fixed here.
  *
@@ -8,15 +8,15 @@
  * which lets an operator stage a component before choosing where it runs.
  */
 import { z } from "zod";
-import { processPropertiesSchema } from "../host/drivers/process-spec.js";
+import { COMPONENT_TYPE_NAMES, type ComponentTypeName, componentTypes } from "../components/catalog.js";
 import { componentGraphRule } from "./graph.js";
 import { nameSchema } from "./names.js";
 
 export const API_VERSIONS = ["nadm.dev/v1", "core.oam.dev/v1beta1"] as const;
 export const MAX_COMPONENTS = 256;
-export const COMPONENT_TYPES = ["process"] as const;
-export type ComponentType = (typeof COMPONENT_TYPES)[number];
-export { type ProcessProperties, processPropertiesSchema } from "../host/drivers/process-spec.js";
+export const COMPONENT_TYPES = COMPONENT_TYPE_NAMES;
+export type ComponentType = ComponentTypeName;
+export { type ProcessProperties, processPropertiesSchema } from "../components/process-properties.js";
 export { MAX_NAME_LENGTH, nameSchema } from "./names.js";
 
 const versionSchema = z.string().min(1).max(128).regex(/^\S+$/, { error: "must not contain whitespace" });
@@ -46,24 +46,33 @@ export interface TraitSpec {
 }
 
 /**
- * Only `process` exists, so its properties are checked whatever `type` says (a wrong type is
- * reported beside them). A second type turns `component` into a discriminated union on `type`.
+ * One variant per catalog type, keyed by `type`: the type's own properties schema checks
+ * `properties` (a wrong or missing `type` is reported alone, at its path).
  */
 function componentSchema(traits: z.ZodType<TraitSpec[]>) {
+  const variants = componentTypes.map((t) => componentVariant(t, traits)) as [Variant, ...Variant[]];
+  return z.discriminatedUnion("type", variants, {
+    error: (issue) => {
+      if (issue.code !== "invalid_union") return undefined;
+      const type = isObject(issue.input) ? issue.input.type : undefined;
+      return type === undefined
+        ? "is required"
+        : `unknown component type ${JSON.stringify(type)}; known: ${COMPONENT_TYPES.join(", ")}`;
+    },
+  });
+}
+
+function componentVariant<C extends (typeof componentTypes)[number]>(t: C, traits: z.ZodType<TraitSpec[]>) {
   return z.strictObject({
     name: nameSchema,
-    type: z.enum(COMPONENT_TYPES, {
-      error: (issue) =>
-        issue.input === undefined
-          ? "is required"
-          : `unknown component type ${JSON.stringify(issue.input)}; known: ${COMPONENT_TYPES.join(", ")}`,
-    }),
-    properties: processPropertiesSchema,
+    type: z.literal(t.type as C["type"]),
+    properties: t.properties as C["properties"],
     traits: traits.default([]),
     /** Placement waits until each of these components has a ready instance (`reconcile/depends.ts`). */
     dependsOn: z.array(nameSchema).max(MAX_COMPONENTS).optional(),
   });
 }
+type Variant = ReturnType<typeof componentVariant<(typeof componentTypes)[number]>>;
 
 export function buildManifestSchema(traits: z.ZodType<TraitSpec[]>) {
   return z.strictObject({
