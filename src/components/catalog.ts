@@ -4,6 +4,7 @@
  * and the host's drivers (`host/drivers/typed.ts`) all read this list, so adding a type is its
  * module plus one line here.
  */
+import type { z } from "zod";
 import type { WorkloadRef } from "../host/drivers/types.js";
 import { parseWorkloadProperties } from "./parse.js";
 import { processComponent } from "./process.js";
@@ -11,6 +12,9 @@ import type { ComponentType } from "./types.js";
 
 /** Registration: one entry per workload type. */
 export const componentTypes = Object.freeze([processComponent] as const);
+
+/** What a stored component's `properties` is: one of the catalog types' parsed properties. */
+export type ComponentProperties = z.output<(typeof componentTypes)[number]["properties"]>;
 
 /** The `type` names, for messages and the manifest schema's discriminator. */
 export type ComponentTypeName = (typeof componentTypes)[number]["type"];

@@ -9,7 +9,7 @@ import type { TraitCatalog } from "./catalog.js";
 import { buildManifestSchema, type TraitSpec } from "./schema.js";
 
 export function manifestJsonSchema(catalog: TraitCatalog): Record<string, unknown> {
-  const schema = buildManifestSchema(traitsJsonSchema(catalog)).meta({
+  const schema = buildManifestSchema(traitsJsonSchema(catalog), { describe: true }).meta({
     title: "nadm application manifest",
     description: `Application manifest. Trait types: ${catalog.types().join(", ")}.`,
   });
