@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { ErrorBody } from "../errors.js";
 import { ErrorCode } from "../errors.js";
+import { nameSchema as appNameSchema } from "../manifests/names.js";
 import { appStatusSchema, PHASES } from "../streams/app-status.js";
 
 /**
@@ -14,12 +15,8 @@ import { appStatusSchema, PHASES } from "../streams/app-status.js";
  */
 export const MAX_REQUEST_BYTES = 1024 * 1024 + 4096;
 
-const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
-export const nameSchema = z
-  .string({ error: "is required and must be a string" })
-  .regex(NAME, "must be a DNS label: lowercase letters, digits and '-', at most 63 characters")
-  .meta({ description: "app name (metadata.name)" });
+/** The app name requests carry: the manifest's `metadata.name` rule, not a second definition. */
+export const nameSchema = appNameSchema.meta({ description: "app name (metadata.name)" });
 
 const versionSchema = z
   .string({ error: "must be a string" })

@@ -6,7 +6,7 @@ import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import type { Command } from "commander";
 import type { Command as NadmCommand } from "../streams/commands.js";
 import { connectNats } from "../streams/connection.js";
-import { STREAMS, subjects } from "../streams/subjects.js";
+import { parseSubject, STREAMS, subjects } from "../streams/subjects.js";
 import { connectionConfig, fail, globals } from "./context.js";
 import { shutdownSignal } from "./signals.js";
 
@@ -29,7 +29,7 @@ const eventLine: LineOf = (subject, p) => {
     .filter(([k]) => k !== "stateRevision")
     .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
     .join(" ");
-  return `${String(p.time ?? "")}  ${subject.split(".")[2]}  ${type}  ${fields}`;
+  return `${String(p.time ?? "")}  ${parseSubject(subject)?.lattice}  ${type}  ${fields}`;
 };
 
 async function follow(
@@ -53,7 +53,7 @@ async function follow(
     const messages = await consumer.consume();
     void shutdownSignal().then(() => messages.stop());
     for await (const m of messages) {
-      const lattice = m.subject.split(".")[2];
+      const lattice = parseSubject(m.subject)?.lattice;
       if (lattice !== cfg.lattice) continue;
       let payload: Record<string, unknown>;
       try {

@@ -5,6 +5,7 @@
 import type { IndexSummary } from "../reconcile/app-cache.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { HostRecord } from "../streams/host-record.js";
+import { parseSubject } from "../streams/subjects.js";
 import type { AppRow, HostRow, HostState, StreamItem } from "./ui/wire.js";
 
 export function rowId(lattice: string, name: string): string {
@@ -121,8 +122,9 @@ export function commandItem(
   time: Date,
   payload: unknown,
 ): StreamItem | undefined {
-  const [, , lattice, hostId] = subject.split(".");
-  if (!lattice || !hostId || typeof payload !== "object" || payload === null) return undefined;
+  const parsed = parseSubject(subject);
+  if (parsed?.kind !== "cmd" || typeof payload !== "object" || payload === null) return undefined;
+  const { lattice, last: hostId } = parsed;
   const c = payload as CommandLike;
   const app = typeof c.app === "string" ? c.app : undefined;
   return {
@@ -144,10 +146,16 @@ export function eventItem(
   time: Date,
   payload: unknown,
 ): StreamItem | undefined {
-  const [, , lattice, type] = subject.split(".");
-  if (!lattice || !type || type === "lattice_tick" || typeof payload !== "object" || payload === null) {
+  const parsed = parseSubject(subject);
+  if (
+    parsed?.kind !== "evt" ||
+    parsed.last === "lattice_tick" ||
+    typeof payload !== "object" ||
+    payload === null
+  ) {
     return undefined;
   }
+  const { lattice, last: type } = parsed;
   const data = ((payload as { data?: unknown }).data ?? {}) as Record<string, unknown>;
   const app = typeof data.app === "string" ? data.app : undefined;
   const hostId = typeof data.hostId === "string" ? data.hostId : undefined;

@@ -11,13 +11,18 @@ import type { ControllerConfig } from "../config.js";
 import type { LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
 import { countSettledCommand, type Metrics, observeConsumer } from "../metrics.js";
-import { COMMAND_ORDER_HEADERS, type Command, commandSchema } from "../streams/commands.js";
+import {
+  COMMAND_ORDER_HEADERS,
+  type Command,
+  type CommandReply,
+  commandSchema,
+} from "../streams/commands.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
 import { eventSource, publishEvent } from "../streams/events.js";
 import { LinkState } from "../streams/link.js";
 import type { RefusalKind } from "../streams/refusal-record.js";
 import { backoffMs, dlqBySubject, type Outcome, ok, retry, terminal } from "../streams/settle.js";
-import { CONSUMERS, STREAMS, subjects } from "../streams/subjects.js";
+import { CONSUMERS, dedupeIds, STREAMS, subjects } from "../streams/subjects.js";
 import type { RefusalLog } from "./refusals.js";
 
 export interface DispatchDeps {
@@ -37,8 +42,6 @@ export interface DispatchDeps {
 
 /** How long a command for a host this replica does not know waits for the view to catch up. */
 const VIEW_FENCE_MS = 2_000;
-
-type Reply = { ok: true; superseded?: boolean } | { ok: false; error: string };
 
 /** Sends of one command lost to reconnects before it is left to the nak/backoff path. */
 const SENDS_ACROSS_RECONNECTS = 3;
@@ -138,7 +141,7 @@ export class DispatchWorker {
     cmd: Command,
     data: Uint8Array,
     seq: number,
-  ): Promise<Reply | "unreachable"> {
+  ): Promise<CommandReply | "unreachable"> {
     for (let attempt = 1; ; attempt++) {
       await this.link.whenConnected(this.deps.config.commandTimeoutMs);
       const epoch = this.link.epoch;
@@ -148,7 +151,7 @@ export class DispatchWorker {
     }
   }
 
-  private async send(cmd: Command, data: Uint8Array, seq: number): Promise<Reply | "unreachable"> {
+  private async send(cmd: Command, data: Uint8Array, seq: number): Promise<CommandReply | "unreachable"> {
     const h = headers();
     h.set(COMMAND_ORDER_HEADERS.seq, String(seq));
     h.set(COMMAND_ORDER_HEADERS.epoch, this.deps.commandsEpoch);
@@ -160,7 +163,7 @@ export class DispatchWorker {
           headers: h,
         }),
       );
-      const reply = JSON.parse(new TextDecoder().decode(m.data)) as Reply;
+      const reply = JSON.parse(new TextDecoder().decode(m.data)) as CommandReply;
       return typeof reply?.ok === "boolean" ? reply : { ok: false, error: "reply is not {ok: boolean}" };
     } catch (err) {
       this.deps.log.debug({ err, hostId: cmd.hostId }, "command not delivered");
@@ -187,7 +190,7 @@ export class DispatchWorker {
         attempt: cmd.attempt ?? 1,
         stateRevision: revision,
       },
-      `command_failed:${cmd.id}`,
+      dedupeIds.commandFailed(cmd.id),
     );
     return terminal(reason);
   }

@@ -7,15 +7,16 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
+import { componentTypes } from "../components/catalog.js";
 import { DEFAULT_LATTICE, type ResourcesConfig, resolve, resourcesSchema } from "../config.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { HostMetrics } from "../metrics.js";
 import { BUILTIN_LABELS, DRIVERS } from "../streams/host-record.js";
 import { isToken } from "../streams/subjects.js";
 import { defaultAdvertiseAddress } from "./address.js";
-import { ProcessDriver } from "./drivers/process.js";
 import { resolveRunAs } from "./drivers/process-policy.js";
 import { SimDriver, type SimDriverOptions } from "./drivers/sim.js";
+import { TypedDriver } from "./drivers/typed.js";
 import type { Driver } from "./drivers/types.js";
 import { InvalidHostOptionsError } from "./errors.js";
 import { type HeartbeatScheduler, ownTimer } from "./heartbeat.js";
@@ -181,7 +182,7 @@ export function resolveHostAgentOptions(options: HostAgentOptions): ResolvedHost
   const logger = (options.logger ?? silentLogger()).child({ lattice: p.lattice, hostId: p.hostId });
   const driver =
     p.driver === "process"
-      ? new ProcessDriver({
+      ? new TypedDriver(componentTypes, {
           dataDir: p.dataDir,
           logger,
           allowCommands: p.allowCommands,

@@ -21,7 +21,7 @@ import type { ArtifactState, HostRecord, WorkloadInventory } from "../streams/ho
 import { isWrongLastSequence } from "../streams/kv-cas.js";
 import { type LinkState, RequestLostError } from "../streams/link.js";
 import type { EventType } from "../streams/subjects.js";
-import { keys } from "../streams/subjects.js";
+import { dedupeIds, keys } from "../streams/subjects.js";
 import { HostRecordConflictError } from "./errors.js";
 import type { InstanceFailure } from "./supervisor.js";
 
@@ -229,7 +229,11 @@ export class RecordWriter {
     }
     // One id per event of this write, kept across retries: a publish whose PubAck was lost and
     // is sent again is dropped by the stream's duplicate window.
-    return out.map((event, i) => ({ event, revision, id: `host:${this.key}:${this.life}:${revision}:${i}` }));
+    return out.map((event, i) => ({
+      event,
+      revision,
+      id: dedupeIds.hostEvent(this.key, this.life, revision, i),
+    }));
   }
 
   /**

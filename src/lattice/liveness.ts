@@ -8,7 +8,7 @@ import type { KV } from "@nats-io/kv";
 import type { Logger } from "../log.js";
 import { eventSource, publishEvent } from "../streams/events.js";
 import { isWrongLastSequence } from "../streams/kv-cas.js";
-import { keys } from "../streams/subjects.js";
+import { dedupeIds, keys } from "../streams/subjects.js";
 import type { HostState, LatticeView } from "./view.js";
 
 export const MISSED_HEARTBEATS = 3;
@@ -104,7 +104,7 @@ async function declareLost(host: HostState, hostsKv: KV, js: JetStreamClient, lo
     "host_lost",
     eventSource(lattice, "controller"),
     { hostId, lastSeen, stateRevision: tombstone?.revision ?? host.revision },
-    `host_lost:${lattice}:${hostId}:${host.revision}`,
+    dedupeIds.hostLost(lattice, hostId, host.revision),
   );
   return hostId;
 }

@@ -8,7 +8,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { UnavailableError } from "../errors.js";
 import { type EventData, eventSource, publishEvent } from "../streams/events.js";
-import type { EventType } from "../streams/subjects.js";
+import { dedupeIds, type EventType } from "../streams/subjects.js";
 import type { RevertRecord } from "./app-index.js";
 import type { ManifestStore, WriteResult } from "./store.js";
 
@@ -68,7 +68,8 @@ export async function announce<T extends "app_put" | "app_deployed" | "app_undep
   origin: "api" | "controller" = "api",
 ): Promise<void> {
   const d = data as { app: string; stateRevision?: number };
-  const id = eventId ?? (d.stateRevision ? `${type}:${lattice}:${d.app}:${d.stateRevision}` : undefined);
+  const id =
+    eventId ?? (d.stateRevision ? dedupeIds.appEvent(type, lattice, d.app, d.stateRevision) : undefined);
   const until = Date.now() + ANNOUNCE_RETRY_MS;
   for (;;) {
     try {

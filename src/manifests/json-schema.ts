@@ -6,12 +6,12 @@
  */
 import { z } from "zod";
 import type { TraitCatalog } from "./catalog.js";
-import { buildManifestSchema, type TraitSpec } from "./schema.js";
+import { buildManifestSchema, COMPONENT_TYPES, type TraitSpec } from "./schema.js";
 
 export function manifestJsonSchema(catalog: TraitCatalog): Record<string, unknown> {
-  const schema = buildManifestSchema(traitsJsonSchema(catalog)).meta({
+  const schema = buildManifestSchema(traitsJsonSchema(catalog), { describe: true }).meta({
     title: "nadm application manifest",
-    description: `Application manifest. Trait types: ${catalog.types().join(", ")}.`,
+    description: `Application manifest. Component types: ${COMPONENT_TYPES.join(", ")}. Trait types: ${catalog.types().join(", ")}.`,
   });
   // Input shape: what a user writes, so fields with defaults are optional. Custom scalers may
   // use zod features JSON Schema cannot express (transforms); those parts accept anything.

@@ -7,6 +7,7 @@
 import type { HostState, WorkloadOnHost } from "../lattice/view.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { WorkloadInventory } from "../streams/host-record.js";
+import { parseWorkloadKey } from "../streams/subjects.js";
 import { type PlanInput, type PlannedCommand, plan } from "./plan.js";
 import { rolloutProperties } from "./rolling.js";
 
@@ -114,7 +115,7 @@ function apply(hosts: HostState[], commands: readonly PlannedCommand[], now: num
 }
 
 function settled(prev: WorkloadInventory | undefined, c: PlannedCommand, now: number): WorkloadInventory {
-  const [app = "", component = c.component] = c.workload.key.split(".");
+  const { app = "", component = c.component } = parseWorkloadKey(c.workload.key) ?? {};
   const kept = (prev?.readyAt ?? []).slice(0, c.count);
   const readyAt = [...kept, ...Array.from({ length: c.count - kept.length }, () => now)];
   return {

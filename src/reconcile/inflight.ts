@@ -9,7 +9,7 @@ import type { Logger } from "../log.js";
 import { type Command, commandSchema } from "../streams/commands.js";
 import { PULL_EXPIRES_MS } from "../streams/consumer-loop.js";
 import type { WorkloadInventory } from "../streams/host-record.js";
-import { STREAMS } from "../streams/subjects.js";
+import { parseWorkloadKey, STREAMS } from "../streams/subjects.js";
 import type { Pending } from "./plan.js";
 
 interface Issued {
@@ -164,8 +164,8 @@ export class InflightView {
     const prefix = slot(lattice, hostId, "");
     const apps = new Set<string>();
     for (const [k, v] of this.latest) {
-      if (k.startsWith(prefix) && now - v.seenAt < this.timeoutMs)
-        apps.add(k.slice(prefix.length).split(".")[0]!);
+      const app = k.startsWith(prefix) ? parseWorkloadKey(k.slice(prefix.length))?.app : undefined;
+      if (app && now - v.seenAt < this.timeoutMs) apps.add(app);
     }
     return [...apps];
   }

@@ -6,6 +6,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "../log.js";
 import { eventSource, publishEvent } from "../streams/events.js";
+import { dedupeIds } from "../streams/subjects.js";
 
 export class Ticker {
   private timer: NodeJS.Timeout | undefined;
@@ -57,7 +58,7 @@ export class Ticker {
           "lattice_tick",
           eventSource(lattice, "controller"),
           data,
-          `tick:${lattice}:${period}`,
+          dedupeIds.tick(lattice, period),
         ).then(
           () => true,
           (err: unknown) => {

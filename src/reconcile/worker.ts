@@ -21,7 +21,7 @@ import { MalformedEventError, type NadmEvent, parseEvent } from "../streams/even
 
 import type { RefusalRecord } from "../streams/refusal-record.js";
 import { dlqBySubject, type Outcome, ok, terminal } from "../streams/settle.js";
-import { CONSUMERS, keys, STREAMS } from "../streams/subjects.js";
+import { CONSUMERS, dedupeIds, keys, STREAMS } from "../streams/subjects.js";
 import type { AppCache } from "./app-cache.js";
 import { Coalescer } from "./coalesce.js";
 import { type ExternalEvaluator, planWithExternal } from "./external.js";
@@ -232,7 +232,7 @@ export class ReconcileWorker {
     const result = await deployAndAnnounce(this.deps.store, this.deps.js, lattice, r.app, r.to, {
       ifDeployed: r.from,
       revert: { from: r.from, to: r.to, reason: r.reason, at: new Date(now).toISOString() },
-      eventId: `revert:${lattice}:${r.app}:${r.from}`,
+      eventId: dedupeIds.revert(lattice, r.app, r.from),
     });
     if (result.changed) {
       this.deps.log.warn(

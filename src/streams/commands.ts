@@ -79,10 +79,13 @@ export function isOlder(next: CommandOrder | undefined, last: CommandOrder | und
   return next !== undefined && last !== undefined && next.epoch === last.epoch && next.seq < last.seq;
 }
 
-export type ControlReply =
+/** A host's reply to a command (ARCHITECTURE §5): what the dispatcher reads. */
+export type CommandReply =
   | { ok: true; running: number; ready?: number; superseded?: boolean }
-  | { ok: false; error: string }
-  | { ok: true; inventory: unknown };
+  | { ok: false; error: string };
+
+/** Any reply on `nadm.ctl.{lattice}.{hostId}`: to a command, or to `{op: "inventory"}`. */
+export type ControlReply = CommandReply | { ok: true; inventory: unknown };
 
 export function encodeJson(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));

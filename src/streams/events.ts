@@ -7,7 +7,7 @@ import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import { CloudEvent } from "cloudevents";
 import { z } from "zod";
-import { EVENT_TYPES, type EventType, subjects } from "./subjects.js";
+import { EVENT_TYPES, type EventType, parseSubject, subjects } from "./subjects.js";
 
 const base = { stateRevision: z.number().int().min(0).optional() };
 const workloadBase = {
@@ -144,9 +144,9 @@ export function parseEvent(subject: string, payload: Uint8Array): NadmEvent {
     throw new MalformedEventError(`unknown event type ${JSON.stringify(raw.type)}`);
   }
   const type = typeName as EventType;
-  const parts = subject.split(".");
-  const lattice = parts[2] ?? "";
-  if (parts.length !== 4 || parts[3] !== type) {
+  const parsed = parseSubject(subject);
+  const lattice = parsed?.lattice ?? "";
+  if (parsed?.kind !== "evt" || parsed.last !== type) {
     throw new MalformedEventError(`subject ${subject} does not match event type ${type}`);
   }
   if (typeof raw.id !== "string" || raw.id === "" || typeof raw.source !== "string") {

@@ -7,7 +7,7 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import type { Logger } from "../log.js";
-import { subjects } from "./subjects.js";
+import { dedupeIds, parseSubject, subjects } from "./subjects.js";
 
 export type Outcome =
   | { kind: "ok" }
@@ -34,7 +34,7 @@ export interface SettleContext {
 
 /** DLQ routing for messages on `nadm.{evt|cmd}.{lattice}.…`: their own lattice, the given kind. */
 export function dlqBySubject(kind: string): SettleContext["dlq"] {
-  return (msg) => ({ lattice: msg.subject.split(".")[2] ?? "_invalid", kind });
+  return (msg) => ({ lattice: parseSubject(msg.subject)?.lattice ?? "_invalid", kind });
 }
 
 /** Copies a message to the DLQ with the reason in a header (2.9.10 cannot carry a term reason). */
@@ -53,7 +53,7 @@ export async function copyToDlq(
   const safeLattice = /^[A-Za-z0-9_-]+$/.test(lattice) ? lattice : "_invalid";
   await js.publish(subjects.dlq(safeLattice, kind), msg.data, {
     headers: h,
-    msgID: `dlq:${msg.info.stream}:${msg.seq}`,
+    msgID: dedupeIds.dlq(msg.info.stream, msg.seq),
   });
 }
 

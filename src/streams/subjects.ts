@@ -91,6 +91,45 @@ export function parseApiSubject(subject: string): { lattice: string; op: string 
   return { lattice: parts[2]!, op: parts[4]! };
 }
 
+/**
+ * The parts of a subject under `nadm.{kind}.{lattice}.{last}` (events, commands, DLQ, control):
+ * `last` is the event type, the hostId or the DLQ kind. Undefined for any other shape.
+ */
+export function parseSubject(
+  subject: string,
+): { kind: "evt" | "cmd" | "dlq" | "ctl"; lattice: string; last: string } | undefined {
+  const parts = subject.split(".");
+  const [prefix, kind, lattice, last] = parts;
+  if (parts.length !== 4 || prefix !== "nadm" || !lattice || !last) return undefined;
+  if (kind !== "evt" && kind !== "cmd" && kind !== "dlq" && kind !== "ctl") return undefined;
+  return { kind, lattice, last };
+}
+
+/**
+ * Every deterministic `Nats-Msg-Id` but a command's (a hash: `commandId` in streams/commands.ts):
+ * whoever sends the same fact again computes the same id, and the stream's duplicate window
+ * keeps one copy (ARCHITECTURE §2, §4, §12).
+ */
+export const dedupeIds = {
+  /** One tick per lattice and period, whatever the number of replicas. */
+  tick: (lattice: string, period: number) => `tick:${lattice}:${period}`,
+  /** An auto-revert of `app` away from version `from`: two replicas deciding it revert once. */
+  revert: (lattice: string, app: string, from: string) => `revert:${lattice}:${app}:${from}`,
+  /** An `app_*` event of the manifests write at `stateRevision`. */
+  appEvent: (type: EventType, lattice: string, app: string, stateRevision: number) =>
+    `${type}:${lattice}:${app}:${stateRevision}`,
+  /** The liveness sweep's delete of the record at `revision`. */
+  hostLost: (lattice: string, hostId: string, revision: number) =>
+    `host_lost:${lattice}:${hostId}:${revision}`,
+  /** Event `index` of a host record write (`life`: this run of the agent), kept across retries. */
+  hostEvent: (recordKey: string, life: string, revision: number, index: number) =>
+    `host:${recordKey}:${life}:${revision}:${index}`,
+  /** The `command_failed` event of one command. */
+  commandFailed: (commandId: string) => `command_failed:${commandId}`,
+  /** The DLQ copy of message `seq` of `stream`. */
+  dlq: (stream: string, seq: number) => `dlq:${stream}:${seq}`,
+} as const;
+
 export const keys = {
   /** The app's index in `nadm_manifests` (versions, deployed and previous version, generation). */
   manifest: (lattice: string, app: string) => `${lattice}.${app}`,
@@ -148,4 +187,11 @@ export function decodeKeyToken(token: string): string {
 /** `{app}.{component}.{rev}`: one component at one spec revision. */
 export function workloadKey(app: string, component: string, rev: string): string {
   return `${app}.${component}.${rev}`;
+}
+
+/** The parts of a `workloadKey`; undefined when `key` is not three non-empty tokens. */
+export function parseWorkloadKey(key: string): { app: string; component: string; rev: string } | undefined {
+  const [app, component, rev, ...rest] = key.split(".");
+  if (!app || !component || !rev || rest.length > 0) return undefined;
+  return { app, component, rev };
 }

@@ -4,6 +4,7 @@
  * and go through the same supervision and backoff as a crashing process. No OS resources: one
  * process can host thousands of sim hosts.
  */
+import { parseWorkload } from "../../components/catalog.js";
 import type { Driver, InstanceEvents, InstanceHandle, InstanceSpec, WorkloadRef } from "./types.js";
 
 export interface SimDriverOptions {
@@ -43,8 +44,12 @@ export class SimDriver implements Driver<null> {
     this.random = seededRandom(opts.seed ?? 1);
   }
 
-  /** Any component type can be simulated; its properties are not interpreted. */
-  prepare(_workload: WorkloadRef): null {
+  /**
+   * Refuses what a real host refuses (the component-type catalog's check, not a host's policy),
+   * so a simulated fleet answers bad workloads as a real one; then the properties are not used.
+   */
+  prepare(workload: WorkloadRef): null {
+    parseWorkload(workload);
     return null;
   }
 

@@ -194,17 +194,19 @@ test("an invalid manifest is refused with every problem at its path", async () =
       ],
     },
   };
+  // A component's properties are checked by its type's schema after its own fields (so even when
+  // `type` is wrong): their problems follow the component's other ones.
   const paths = [
     "metadata.name",
     "metadata.annotations.version",
     "spec.components[0].name",
     "spec.components[0].type",
-    "spec.components[0].properties.command",
-    "spec.components[0].properties.args[0]",
     "spec.components[0].traits[0].properties.instances",
     "spec.components[0].traits[1].type",
-    "spec.components[1].properties.port",
+    "spec.components[0].properties.command",
+    "spec.components[0].properties.args[0]",
     "spec.components[1].extra",
+    "spec.components[1].properties.port",
   ];
   await expectRejected(
     [
