@@ -76,6 +76,7 @@ export class HostAgent {
     if (this.state !== "new") throw new AgentLifecycleError(`start() called on a ${this.state} agent`);
     this.state = "starting";
     const o = this.options;
+    await o.driver.load?.();
     const handoff = o.driver.adopt
       ? acceptedBy(o.driver, takeHandoff(o.dataDir, o, o.logger), o.logger)
       : undefined;

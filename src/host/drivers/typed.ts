@@ -1,7 +1,7 @@
 /**
  * The driver of a real (`--driver process`) host: each workload runs on the driver of its
  * component type, from the component-type catalog (components/catalog.ts). A type's driver is
- * loaded when the host starts (`recover()`, the first thing `HostAgent.start()` does), because
+ * loaded when the host starts (`load()`, the first thing `HostAgent.start()` does), because
  * the catalog loads drivers lazily so that the manifest validator never imports them.
  */
 import { parseWorkloadProperties } from "../../components/parse.js";
@@ -35,19 +35,20 @@ export class TypedDriver implements Driver<TypedProperties> {
     private readonly ctx: DriverContext,
   ) {}
 
+  /** Loads each type's driver once (the catalog loads them lazily; `prepare` needs them). */
+  async load(): Promise<void> {
+    for (const t of this.types) {
+      if (!this.#drivers.has(t.type)) this.#drivers.set(t.type, await t.driver(this.ctx));
+    }
+  }
+
   /**
-   * Loads each type's driver once, then lets it clean up after a previous life of this host,
-   * keeping the handed-over instances in `keep` for `adopt`.
+   * Lets each type's driver clean up after a previous life of this host, keeping the
+   * handed-over instances in `keep` for `adopt`.
    */
   async recover(keep?: ReadonlySet<number>): Promise<void> {
-    for (const t of this.types) {
-      let driver = this.#drivers.get(t.type);
-      if (!driver) {
-        driver = await t.driver(this.ctx);
-        this.#drivers.set(t.type, driver);
-      }
-      await driver.recover?.(keep);
-    }
+    await this.load();
+    for (const driver of this.#drivers.values()) await driver.recover?.(keep);
   }
 
   /** The catalog's check first (type, then properties), then the type driver's own (host policy). */

@@ -117,6 +117,8 @@ export interface Driver<P = unknown> {
    * when it could not be launched (the supervisor treats that like a crash).
    */
   start(spec: InstanceSpec<P>, events: InstanceEvents): Promise<InstanceHandle>;
+  /** Loads what `prepare` needs (e.g. the drivers of component types); the first step of `start()`. */
+  load?(): Promise<void>;
   /**
    * Cleans up leftovers of a previous life of this host (stale processes); called by `start()`.
    * Instances whose pid is in `keep` are left running for `adopt`, if they are still the same.
