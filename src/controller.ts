@@ -20,7 +20,7 @@ import { LatticeView } from "./lattice/view.js";
 import type { Logger } from "./log.js";
 import { migrateAll } from "./manifests/migrate.js";
 import { ManifestStore, storableBytes } from "./manifests/store.js";
-import { createMetrics, type Metrics, serveMetrics } from "./metrics.js";
+import { createMetrics, type Metrics, scalerFailures, serveMetrics } from "./metrics.js";
 import { AppCache } from "./reconcile/app-cache.js";
 import { InflightView } from "./reconcile/inflight.js";
 import { type PlanSources, planDeploy } from "./reconcile/plan-op.js";
@@ -120,6 +120,13 @@ export class Controller {
       status: new StatusWriter(buckets.status, statuses),
       registry,
       log: log.child({ room: "reconcile" }),
+      onScalerFailure: (call, scaler, err) => {
+        scalerFailures(metrics).inc({ scaler: call.scaler, kind: scaler?.kind ?? "unknown" });
+        log.warn(
+          { err, scaler: call.scaler, app: call.input.app.name, component: call.component },
+          "scaler call failed",
+        );
+      },
     });
     const commandsEpoch = (await (await jetstreamManager(nc)).streams.info(STREAMS.commands)).created;
     const dispatch = new DispatchWorker({

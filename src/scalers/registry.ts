@@ -92,6 +92,9 @@ export function assertScaler(value: unknown, source: string): Scaler {
     throw new ScalerError(type, "`properties` must be a zod schema");
   }
   if (typeof value.reconcile !== "function") throw new ScalerError(type, "`reconcile` must be a function");
+  if (typeof value.version !== "string" || value.version.length === 0) {
+    throw new ScalerError(type, '`version` must be a non-empty string (e.g. "1.0.0")');
+  }
   if (value.desiredTotal !== undefined && typeof value.desiredTotal !== "function") {
     throw new ScalerError(type, "`desiredTotal` must be a function when given");
   }
