@@ -26,6 +26,7 @@ import { shutdownSignal } from "./signals.js";
 
 interface ControllerFlags {
   scaler?: string[];
+  scalerDeadline?: number;
   httpPort?: number;
   dashboardActions?: boolean;
   tickInterval?: number;
@@ -43,6 +44,11 @@ interface ControllerFlags {
 function addControllerOptions(cmd: Command): Command {
   return cmd
     .option("--scaler <path>", "load a custom scaler module (repeatable)", collect, [])
+    .option(
+      "--scaler-deadline <duration>",
+      "how long one custom scaler call may run before it is stopped (default 50ms)",
+      parseDuration,
+    )
     .option("--http-port <port>", "serve the dashboard, /metrics and /healthz on this port", parseInteger)
     .option(
       "--dashboard-actions",
@@ -99,6 +105,7 @@ function controllerConfigs(f: ControllerFlags) {
     }),
     controller: resolve(controllerSchema, {
       scalerPaths: f.scaler ?? [],
+      scalerDeadlineMs: f.scalerDeadline,
       httpPort: f.httpPort,
       dashboardActions: f.dashboardActions === true,
       tickIntervalMs: f.tickInterval,

@@ -4,16 +4,19 @@
  */
 import type { Command } from "commander";
 import { apiJsonSchemas } from "../api/contract.js";
-import { builtinTraitCatalog } from "../catalog.js";
+import { traitCatalogFor } from "../catalog.js";
 import { manifestJsonSchema } from "../manifests/index.js";
+import { loadScalers } from "../plugins.js";
+import { collect } from "./options.js";
 
 export function registerSchema(program: Command): void {
   program
     .command("schema")
     .description("print the JSON Schema of application manifests (for editors and CI)")
     .option("--api", "print the JSON Schemas of every API request and reply instead")
-    .action((o: { api?: boolean }) => {
-      const catalog = builtinTraitCatalog();
+    .option("--scaler <path>", "include the traits of this custom scaler module (repeatable)", collect, [])
+    .action(async (o: { api?: boolean; scaler: string[] }) => {
+      const catalog = traitCatalogFor(await loadScalers(o.scaler));
       const schema = o.api ? apiJsonSchemas(catalog) : manifestJsonSchema(catalog);
       process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });

@@ -13,6 +13,7 @@ import {
   type HostView,
   normalizeResult,
   type Scaler,
+  ScalerError,
   type ScalerInput,
   type ScalerRegistry,
   type ScalerStatus,
@@ -185,7 +186,12 @@ export function planComponent(input: DesiredInput, component: ComponentSpec): Co
     if (!scaler) return externalPlan(input, { ...base, scaler: type }, call);
     const result = normalizeResult(scaler.reconcile(call), type);
     const desired = askedTotal(scaler, properties, hosts);
-    return placed(input, { ...base, scaler: type, desired, status: result.status }, result.placements, hosts);
+    return placed(
+      { ...base, scaler: type, desired, status: result.status },
+      result.placements,
+      hosts,
+      input.suspect,
+    );
   } catch (err) {
     return failed(base, type, (err as Error).message);
   }
@@ -198,15 +204,25 @@ function failed(base: Omit<Base, "scaler">, type: string, message: string): Comp
   return { ...base, scaler: type, status, unmanaged: true };
 }
 
-/** Only live hosts keep a placement, and suspect ones gain nothing. */
+/**
+ * A placement may name only hosts the scaler was given (a host it made up, or one left out as
+ * suspect, is a broken result: the component fails rather than half-following it); suspect
+ * hosts it runs on already gain nothing.
+ */
 function placed(
-  input: DesiredInput,
   plan: Base & { status: ScalerStatus },
   result: Map<string, number>,
   hosts: readonly HostView[],
+  suspect: ReadonlySet<string> | undefined,
 ): ComponentPlan {
-  const live = new Map([...result].filter(([hostId]) => input.hostsById.has(hostId)));
-  return { ...plan, placements: cordoned(live, hosts, input.suspect), unmanaged: false };
+  const given = new Set(hosts.map((h) => h.hostId));
+  const unknown = [...result.keys()].find((hostId) => !given.has(hostId));
+  if (unknown !== undefined)
+    throw new ScalerError(
+      plan.scaler ?? "",
+      `placed on host "${unknown}", which is not among the hosts it was given`,
+    );
+  return { ...plan, placements: cordoned(result, hosts, suspect), unmanaged: false };
 }
 
 /**
@@ -224,7 +240,7 @@ function externalPlan(input: DesiredInput, base: Base, call: ScalerInput<unknown
   const result = normalizeResult(outcome.result, type);
   const d = outcome.desired;
   const desired = typeof d === "number" && Number.isSafeInteger(d) && d >= 0 ? d : undefined;
-  return placed(input, { ...base, desired, status: result.status }, result.placements, call.hosts);
+  return placed({ ...base, desired, status: result.status }, result.placements, call.hosts, input.suspect);
 }
 /** The scaler's own total, if it gives a sane one; it only feeds the status, so a bad one is ignored. */
 function askedTotal(scaler: Scaler, properties: unknown, hosts: readonly HostView[]): number | undefined {

@@ -45,10 +45,10 @@ const rows: Array<{ name: string; reply: ExternalReply | Error; commands: number
     status: /deadline/,
   },
   {
-    name: "an unknown host is ignored",
+    name: "an unknown host fails",
     reply: ok([{ hostId: "zz", count: 2 }]),
     commands: 0,
-    status: /0\/0 ready/,
+    status: /"zz", which is not among the hosts/,
   },
   {
     name: "a negative count fails",
