@@ -2,6 +2,7 @@
  * One controller replica: API responder, reconcile worker, dispatch worker and tick timer over a
  * NATS connection. Every replica is the same; run as many as you like (ARCHITECTURE §2).
  */
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
@@ -25,6 +26,7 @@ import { AppCache } from "./reconcile/app-cache.js";
 import { InflightView } from "./reconcile/inflight.js";
 import { type PlanSources, planDeploy } from "./reconcile/plan-op.js";
 import { ReconnectResync } from "./reconcile/reconnect-resync.js";
+import { ScalerVersions } from "./reconcile/scaler-versions.js";
 import { decodeAppStatus, StatusWriter } from "./reconcile/status-writer.js";
 import { Ticker } from "./reconcile/tick.js";
 import { ReconcileWorker } from "./reconcile/worker.js";
@@ -45,6 +47,8 @@ export interface ControllerOptions {
 
 /** Below the CLI's per-attempt request timeout (≥ 2 s, 5 s by default). */
 const API_JETSTREAM_TIMEOUT_MS = 2_000;
+/** How often a replica republishes its custom scalers and versions (and reads the others'). */
+const SCALER_VERSIONS_PERIOD_MS = 5_000;
 
 type Stoppable = { stop(): void | Promise<void> };
 
@@ -107,6 +111,16 @@ export class Controller {
       resync: (lattice, id): Promise<void> => reconcile.resync(lattice, id),
       log,
     });
+    const versions = new ScalerVersions({
+      nc,
+      replica: randomUUID(),
+      scalers: registry.externalVersions(),
+      periodMs: SCALER_VERSIONS_PERIOD_MS,
+      replicas: resources.replicas,
+      log,
+    });
+    await versions.start();
+    this.parts.push(versions);
     const reconcile = new ReconcileWorker({
       ...shared,
       // Host silence while NATS (or JetStream) was unavailable to us is not held against them.
@@ -120,6 +134,7 @@ export class Controller {
       status: new StatusWriter(buckets.status, statuses),
       registry,
       log: log.child({ room: "reconcile" }),
+      scalerWarnings: () => versions.warnings,
       onScalerFailure: (call, scaler, err) => {
         scalerFailures(metrics).inc({ scaler: call.scaler, kind: scaler?.kind ?? "unknown" });
         log.warn(

@@ -60,6 +60,8 @@ export interface DesiredInput {
   suspect?: ReadonlySet<string>;
   /** Outcomes of external scaler calls by component name (absent: not evaluated yet). */
   external?: ReadonlyMap<string, ExternalOutcome>;
+  /** Scaler type → why replicas disagree on it (scaler-versions.ts): told in the component's status. */
+  scalerWarnings?: ReadonlyMap<string, string>;
 }
 
 /** Cached per component object: a stored manifest is immutable until its KV entry changes. */
@@ -147,6 +149,14 @@ function cordoned(
 }
 
 export function planComponent(input: DesiredInput, component: ComponentSpec): ComponentPlan {
+  const plan = placeComponent(input, component);
+  const warning = plan.scaler ? input.scalerWarnings?.get(plan.scaler) : undefined;
+  return warning
+    ? { ...plan, status: { ...plan.status, message: `${plan.status.message} (warning: ${warning})` } }
+    : plan;
+}
+
+function placeComponent(input: DesiredInput, component: ComponentSpec): ComponentPlan {
   const workload = workloadSpecOf(input.app, component);
   const base = { name: component.name, key: workload.key, workload, placements: new Map<string, number>() };
   const trait = component.traits?.find((t) => input.registry.has(t.type));

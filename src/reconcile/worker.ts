@@ -27,7 +27,7 @@ import { Coalescer } from "./coalesce.js";
 import { type ExternalEvaluator, planWithExternal } from "./external.js";
 import type { InflightView } from "./inflight.js";
 import { CommandIssuer } from "./issue.js";
-import type { Revert } from "./plan.js";
+import type { PlanInput, Revert } from "./plan.js";
 import { refusalSource } from "./refusal-source.js";
 import type { StatusWriter } from "./status-writer.js";
 
@@ -77,6 +77,8 @@ export interface ReconcileDeps {
   gate?: () => Promise<void>;
   /** Told when a custom scaler's call fails (log with stack, metric): see external.ts. */
   onScalerFailure?: ExternalEvaluator["onFailure"];
+  /** Scaler type → why replicas disagree on its version (scaler-versions.ts). */
+  scalerWarnings?: () => ReadonlyMap<string, string>;
 }
 
 export class ReconcileWorker {
@@ -265,6 +267,34 @@ export class ReconcileWorker {
     return set;
   }
 
+  private planInput(
+    lattice: string,
+    app: string,
+    stored: PlanInput["stored"],
+    now: number,
+    cause: string | undefined,
+  ): PlanInput {
+    const { view, inflight } = this.deps;
+    const hosts = view.hosts(lattice);
+    return {
+      lattice,
+      app,
+      stored,
+      hosts,
+      hostsById: view.hostMap(lattice),
+      suspect: this.suspects(lattice, hosts, now),
+      workloads: view.workloadsOf(lattice, app),
+      registry: this.deps.registry,
+      pending: (hostId, key) =>
+        inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
+      now,
+      cause,
+      previous: this.deps.statuses.get(keys.status(lattice, app))?.value,
+      refusals: this.deps.refusals && refusalSource(this.deps.refusals, lattice, this.deps.config),
+      scalerWarnings: this.deps.scalerWarnings?.(),
+    };
+  }
+
   private async reconcileApp(
     lattice: string,
     app: string,
@@ -272,35 +302,15 @@ export class ReconcileWorker {
     cause?: string,
   ): Promise<void> {
     const started = performance.now();
-    const { view, inflight } = this.deps;
+    const { view } = this.deps;
     const stored = await this.deps.manifests.state(lattice, app);
     const hostsRevision = view.cache.revision; // what the (synchronous) plan below sees
     const now = Date.now();
-    const hosts = view.hosts(lattice);
-    const external = {
+    const p = await planWithExternal(this.planInput(lattice, app, stored, now, cause), {
       registry: this.deps.registry,
       deadlineMs: this.deps.config.scalerDeadlineMs,
       onFailure: this.deps.onScalerFailure,
-    };
-    const p = await planWithExternal(
-      {
-        lattice,
-        app,
-        stored,
-        hosts,
-        hostsById: view.hostMap(lattice),
-        suspect: this.suspects(lattice, hosts, now),
-        workloads: view.workloadsOf(lattice, app),
-        registry: this.deps.registry,
-        pending: (hostId, key) =>
-          inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
-        now,
-        cause,
-        previous: this.deps.statuses.get(keys.status(lattice, app))?.value,
-        refusals: this.deps.refusals && refusalSource(this.deps.refusals, lattice, this.deps.config),
-      },
-      external,
-    );
+    });
     await this.issuer.publish(lattice, app, p.commands, causationId, now);
     if (p.revert) await this.revert(lattice, p.revert, now);
     const wrote = await this.deps.status.write(lattice, app, p.status, hostsRevision);

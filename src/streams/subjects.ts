@@ -22,6 +22,8 @@ export const BUCKETS = {
   refusals: "nadm_refusals",
   /** Object Store: artifact bytes by digest, names as links (see artifacts/store.ts). */
   artifacts: "nadm_artifacts",
+  /** Per controller replica, the custom scalers and versions it runs; entries expire (TTL). */
+  scalers: "nadm_scalers",
 } as const;
 
 export const API_QUEUE_GROUP = "nadm-api";
@@ -108,6 +110,8 @@ export const keys = {
     return { lattice: parts[0], name: parts[1] };
   },
   latticePrefix: (lattice: string) => `${lattice}.>`,
+  /** A controller replica's entry in `nadm_scalers`. */
+  scalerReplica: (replicaId: string) => replicaId,
 } as const;
 
 const KEY_SAFE = /[A-Za-z0-9_-]/;
