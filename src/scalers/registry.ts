@@ -58,6 +58,11 @@ export class ScalerRegistry {
     return Object.fromEntries([...this.#external.values()].map((s) => [s.type, s.version]).sort());
   }
 
+  /** Closes every external scaler (worker threads): for whoever created the registry, at shutdown. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#external.values()].map((s) => s.close?.()));
+  }
+
   #unique(type: string): void {
     if (this.has(type)) throw new ScalerError(type, "a scaler with this type is already registered");
   }

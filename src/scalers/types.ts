@@ -90,6 +90,8 @@ export interface ExternalScaler<P = unknown> {
    * when the call fails or runs past `deadlineMs`.
    */
   evaluate(input: ScalerInput<P>, deadlineMs: number): Promise<ExternalReply>;
+  /** Releases what it runs on (a worker thread, a subscription). */
+  close?(): Promise<void>;
 }
 
 /** What an external scaler answered: its `reconcile` result and, optionally, its `desiredTotal`. */

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { ApiClient } from "../../../src/api/client.js";
 import { loadScalers } from "../../../src/plugins.js";
 import { startController } from "../../support/controller.js";
@@ -17,8 +17,13 @@ test("status warns when replicas run different versions of a scaler", async () =
   const nats = await testNats();
   const [nc1, nc2] = [await nats.connect(), await nats.connect()];
   const config = { resyncIntervalMs: 1_000, scalerDeadlineMs: 1_000 };
-  await startController(nc1, config, await loadScalers(["examples/scalers/binpack.ts"]));
-  await startController(nc2, config, await loadScalers(["test/fixtures/binpack-v2.ts"]));
+  const registries = [
+    await loadScalers(["examples/scalers/binpack.ts"]),
+    await loadScalers(["test/fixtures/binpack-v2.ts"]),
+  ];
+  after(() => Promise.all(registries.map((r) => r.close())));
+  await startController(nc1, config, registries[0]);
+  await startController(nc2, config, registries[1]);
   spawnNadm("sim", ["host", "--driver", "sim", "--sim-hosts", "2", "--heartbeat-interval", "1s"], {
     NATS_URL: nats.url,
   });

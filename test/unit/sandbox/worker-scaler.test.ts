@@ -6,7 +6,7 @@ import type { ScalerInput } from "../../../src/scalers/index.js";
 
 const registry = await loadScalers(["test/fixtures/misbehaving-scaler.ts"]);
 const scaler = registry.getExternal("misbehaving")!;
-after(() => (scaler as { close?: () => Promise<void> }).close?.());
+after(() => registry.close());
 
 function input(mode: string): ScalerInput<unknown> {
   return {
