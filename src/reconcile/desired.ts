@@ -18,6 +18,7 @@ import {
   type ScalerRegistry,
   type ScalerStatus,
 } from "../scalers/index.js";
+import { deepFreeze } from "../scalers/freeze.js";
 import type { WorkloadSpec } from "../streams/commands.js";
 import { workloadKey } from "../streams/subjects.js";
 
@@ -92,7 +93,7 @@ function hostViews(input: DesiredInput, component: string): HostView[] {
   for (const [hostId, instances] of perHost) {
     const host = input.hostsById.get(hostId);
     if (!host || instances === 0) continue;
-    const view = Object.freeze({ hostId, labels: host.record.labels, instances });
+    const view = Object.freeze({ hostId, labels: deepFreeze(host.record.labels), instances });
     const at = base.at.get(hostId);
     // A suspect host is a candidate only for what it runs already.
     if (at === undefined) views.push(view);
@@ -126,7 +127,7 @@ function emptyHostViews(hosts: readonly HostState[], suspect: ReadonlySet<string
   for (const h of hosts) {
     if (suspect?.has(h.hostId)) continue;
     built.at.set(h.hostId, views.length);
-    views.push(Object.freeze({ hostId: h.hostId, labels: h.record.labels, instances: 0 }));
+    views.push(Object.freeze({ hostId: h.hostId, labels: deepFreeze(h.record.labels), instances: 0 }));
   }
   built.views = views; // not frozen itself: slicing a frozen array is a slow path in V8
   emptyViewCache.set(hosts, built);
@@ -194,6 +195,11 @@ function placeComponent(input: DesiredInput, component: ComponentSpec): Componen
       now: input.now,
     };
     if (!scaler) return externalPlan(input, { ...base, scaler: type }, call);
+    // In-process (built-in) scalers: what is shared between calls is frozen — host labels (in
+    // hostViews), the stored manifest's properties, the parsed properties; the hosts array is a
+    // fresh copy per call, left unfrozen (freezing it cost +25 % per plan at 100 hosts).
+    deepFreeze(component.properties);
+    deepFreeze(properties);
     const result = normalizeResult(scaler.reconcile(call), type);
     const desired = askedTotal(scaler, properties, hosts);
     return placed(
