@@ -9,6 +9,7 @@ import type { HostState, WorkloadOnHost } from "../lattice/view.js";
 import { componentRevision } from "../manifests/index.js";
 import type { ComponentSpec, Manifest } from "../manifests/schema.js";
 import {
+  deepFreeze,
   type ExternalOutcome,
   type HostView,
   normalizeResult,
@@ -18,7 +19,6 @@ import {
   type ScalerRegistry,
   type ScalerStatus,
 } from "../scalers/index.js";
-import { deepFreeze } from "../scalers/freeze.js";
 import type { WorkloadSpec } from "../streams/commands.js";
 import { workloadKey } from "../streams/subjects.js";
 

@@ -4,6 +4,7 @@
  * component is marked failed, instead of silently corrupting what other calls see.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { deepFreeze } from "../scalers/freeze.js";
 
 interface Call {
   id: number;
@@ -13,12 +14,6 @@ interface Call {
 interface Loaded {
   reconcile(input: unknown): unknown;
   desiredTotal?(properties: unknown, hosts: unknown): unknown;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
-  for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
-  return Object.freeze(value);
 }
 
 /** The scaler's own total, or undefined if it has none or it throws (it only feeds the status). */
