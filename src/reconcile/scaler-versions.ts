@@ -60,17 +60,23 @@ export class ScalerVersions {
     return this.#warnings;
   }
 
+  /** Never fails the replica: without the bucket (e.g. NATS permissions) it retries every period. */
   async start(): Promise<void> {
-    this.#kv = await new Kvm(this.opts.nc).create(BUCKETS.scalers, {
-      history: 1,
-      replicas: this.opts.replicas,
-      ttl: 3 * this.opts.periodMs,
-    });
-    await this.refresh();
-    this.#timer = setInterval(
-      () => void this.refresh().catch((err) => this.opts.log.debug({ err }, "scaler versions not refreshed")),
-      this.opts.periodMs,
-    );
+    await this.#tick();
+    this.#timer = setInterval(() => void this.#tick(), this.opts.periodMs);
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      this.#kv ??= await new Kvm(this.opts.nc).create(BUCKETS.scalers, {
+        history: 1,
+        replicas: this.opts.replicas,
+        ttl: 3 * this.opts.periodMs,
+      });
+      await this.refresh();
+    } catch (err) {
+      this.opts.log.warn({ err }, "scaler versions not published (status cannot compare replicas)");
+    }
   }
 
   async stop(): Promise<void> {
