@@ -2,6 +2,7 @@
  * One controller replica: API responder, reconcile worker, dispatch worker and tick timer over a
  * NATS connection. Every replica is the same; run as many as you like (ARCHITECTURE §2).
  */
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
@@ -20,7 +21,7 @@ import { LatticeView } from "./lattice/view.js";
 import type { Logger } from "./log.js";
 import { migrateAll } from "./manifests/migrate.js";
 import { ManifestStore, storableBytes } from "./manifests/store.js";
-import { createMetrics, type Metrics } from "./metrics.js";
+import { createMetrics, type Metrics, scalerFailures } from "./metrics.js";
 import {
   closeServer,
   countReconnects,
@@ -34,6 +35,7 @@ import { InflightView } from "./reconcile/inflight.js";
 import { controllerReadiness, fillControllerGauges } from "./reconcile/observe.js";
 import { type PlanSources, planDeploy } from "./reconcile/plan-op.js";
 import { ReconnectResync } from "./reconcile/reconnect-resync.js";
+import { ScalerVersions } from "./reconcile/scaler-versions.js";
 import { decodeAppStatus, StatusWriter } from "./reconcile/status-writer.js";
 import { Ticker } from "./reconcile/tick.js";
 import { ReconcileWorker } from "./reconcile/worker.js";
@@ -57,6 +59,8 @@ export interface ControllerOptions {
 
 /** Below the CLI's per-attempt request timeout (≥ 2 s, 5 s by default). */
 const API_JETSTREAM_TIMEOUT_MS = 2_000;
+/** How often a replica republishes its custom scalers and versions (and reads the others'). */
+const SCALER_VERSIONS_PERIOD_MS = 5_000;
 
 type Stoppable = { stop(): void | Promise<void> };
 
@@ -128,6 +132,16 @@ export class Controller {
       resync: (lattice, id): Promise<void> => reconcile.resync(lattice, id),
       log,
     });
+    const versions = new ScalerVersions({
+      nc,
+      replica: randomUUID(),
+      scalers: registry.externalVersions(),
+      periodMs: SCALER_VERSIONS_PERIOD_MS,
+      replicas: resources.replicas,
+      log,
+    });
+    await versions.start();
+    this.parts.push(versions);
     const reconcile = new ReconcileWorker({
       ...shared,
       // Host silence while NATS (or JetStream) was unavailable to us is not held against them.
@@ -142,6 +156,14 @@ export class Controller {
       registry,
       scalersOf: (lattice) => remote.lookup(lattice, registry),
       log: log.child({ room: "reconcile" }),
+      scalerWarnings: () => versions.warnings,
+      onScalerFailure: (call, scaler, err) => {
+        scalerFailures(metrics).inc({ scaler: call.scaler, kind: scaler?.kind ?? "unknown" });
+        log.warn(
+          { err, scaler: call.scaler, app: call.input.app.name, component: call.component },
+          "scaler call failed",
+        );
+      },
     });
     const commandsEpoch = (await (await jetstreamManager(nc)).streams.info(STREAMS.commands)).created;
     const dispatch = new DispatchWorker({

@@ -183,3 +183,21 @@ export function createHostMetrics(registry = new Registry(), withProcessSeries =
   };
 }
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
+
+/** Per metrics registry, so two replicas in one process (tests) count apart. */
+const scalerFailureCounters = new WeakMap<Registry, Counter<"scaler" | "kind">>();
+
+/** `nadm_scaler_failures_total{scaler,kind}`: custom scaler calls that threw or ran past their deadline. */
+export function scalerFailures(metrics: Metrics): Counter<"scaler" | "kind"> {
+  let counter = scalerFailureCounters.get(metrics.registry);
+  if (!counter) {
+    counter = new Counter({
+      name: "nadm_scaler_failures_total",
+      help: "Custom scaler calls that failed (threw, ran past the deadline, or its worker died), by scaler",
+      labelNames: ["scaler", "kind"],
+      registers: [metrics.registry],
+    });
+    scalerFailureCounters.set(metrics.registry, counter);
+  }
+  return counter;
+}

@@ -5,14 +5,16 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { Kvm } from "@nats-io/kv";
 import { type Command, Option } from "commander";
 import { stringify } from "yaml";
-import { builtinTraitCatalog } from "../catalog.js";
+import { traitCatalogFor } from "../catalog.js";
 import { MAX_MANIFEST_BYTES, parseManifestText } from "../manifests/index.js";
+import { loadScalers } from "../plugins.js";
 import { appStatusSchema } from "../streams/app-status.js";
 import { BUCKETS, keys } from "../streams/subjects.js";
 import { fail, globals, UsageError, withApi } from "./context.js";
 import { registerEndpoints } from "./endpoints.js";
 import { formatHistory, formatList, formatStatus, formatVersions } from "./format.js";
 import { formatPlanMermaid, formatPlanText } from "./format-plan.js";
+import { collect } from "./options.js";
 import { printJson } from "./output.js";
 import { shutdownSignal } from "./signals.js";
 
@@ -196,10 +198,17 @@ export function registerApp(program: Command): void {
   app
     .command("validate <file>")
     .description("validate a manifest offline (no NATS needed)")
-    .action((file: string, _o, cmd: Command) => {
+    .option(
+      "--scaler <path>",
+      "also accept the traits of this custom scaler module (repeatable)",
+      collect,
+      [],
+    )
+    .action(async (file: string, o: { scaler: string[] }, cmd: Command) => {
       const json = globals(cmd).json === true;
       try {
-        const m = parseManifestText(readManifestInput(file), builtinTraitCatalog());
+        const catalog = traitCatalogFor(await loadScalers(o.scaler));
+        const m = parseManifestText(readManifestInput(file), catalog);
         const result = {
           valid: true,
           name: m.metadata.name,

@@ -24,6 +24,7 @@ import { shutdownSignal } from "./signals.js";
 
 interface ControllerFlags {
   scaler?: string[];
+  scalerDeadline?: number;
   httpPort?: number;
   dashboardActions?: boolean;
   tickInterval?: number;
@@ -44,6 +45,11 @@ function addControllerOptions(cmd: Command): Command {
   return cmd
     .option("--print-config", "print the effective configuration (secrets redacted) and exit")
     .option("--scaler <path>", "load a custom scaler module (repeatable)", collect)
+    .option(
+      "--scaler-deadline <duration>",
+      "how long one custom scaler call may run before it is stopped (default: 50ms)",
+      parseDuration,
+    )
     .option(
       "--remote-scaler-timeout <duration>",
       "how long a remote scaler (nadm.scaler.*) may take to answer (default: 1s)",
@@ -108,6 +114,7 @@ function controllerConfigs(f: ControllerFlags) {
     }),
     controller: resolve(controllerSchema, {
       scalerPaths: f.scaler ?? [],
+      scalerDeadlineMs: f.scalerDeadline,
       httpPort: f.httpPort,
       dashboardActions: f.dashboardActions === true,
       tickIntervalMs: f.tickInterval,

@@ -5,9 +5,11 @@
  */
 import type { Command } from "commander";
 import { apiJsonSchemas } from "../api/contract.js";
-import { builtinTraitCatalog } from "../catalog.js";
+import { traitCatalogFor } from "../catalog.js";
 import { manifestJsonSchema } from "../manifests/index.js";
+import { loadScalers } from "../plugins.js";
 import { scalerIoJsonSchemas } from "../scalers/wire.js";
+import { collect } from "./options.js";
 
 export function registerSchema(program: Command): void {
   program
@@ -15,8 +17,9 @@ export function registerSchema(program: Command): void {
     .description("print the JSON Schema of application manifests (for editors and CI)")
     .option("--api", "print the JSON Schemas of every API request and reply instead")
     .option("--scaler-io", "print the JSON Schemas of what remote scalers receive, answer and register")
-    .action((o: { api?: boolean; scalerIo?: boolean }) => {
-      const catalog = builtinTraitCatalog();
+    .option("--scaler <path>", "include the traits of this custom scaler module (repeatable)", collect, [])
+    .action(async (o: { api?: boolean; scalerIo?: boolean; scaler: string[] }) => {
+      const catalog = traitCatalogFor(await loadScalers(o.scaler));
       const schema = o.scalerIo
         ? scalerIoJsonSchemas()
         : o.api

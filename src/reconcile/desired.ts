@@ -9,10 +9,12 @@ import type { HostState, WorkloadOnHost } from "../lattice/view.js";
 import { componentRevision } from "../manifests/index.js";
 import type { ComponentSpec, Manifest } from "../manifests/schema.js";
 import {
+  deepFreeze,
   type ExternalOutcome,
   type HostView,
   normalizeResult,
   type Scaler,
+  ScalerError,
   type ScalerInput,
   type ScalerLookup,
   type ScalerStatus,
@@ -59,6 +61,8 @@ export interface DesiredInput {
   suspect?: ReadonlySet<string>;
   /** Outcomes of external scaler calls by component name (absent: not evaluated yet). */
   external?: ReadonlyMap<string, ExternalOutcome>;
+  /** Scaler type → why replicas disagree on it (scaler-versions.ts): told in the component's status. */
+  scalerWarnings?: ReadonlyMap<string, string>;
 }
 
 /** Cached per component object: a stored manifest is immutable until its KV entry changes. */
@@ -89,7 +93,7 @@ function hostViews(input: DesiredInput, component: string): HostView[] {
   for (const [hostId, instances] of perHost) {
     const host = input.hostsById.get(hostId);
     if (!host || instances === 0) continue;
-    const view = Object.freeze({ hostId, labels: host.record.labels, instances });
+    const view = Object.freeze({ hostId, labels: deepFreeze(host.record.labels), instances });
     const at = base.at.get(hostId);
     // A suspect host is a candidate only for what it runs already.
     if (at === undefined) views.push(view);
@@ -123,7 +127,7 @@ function emptyHostViews(hosts: readonly HostState[], suspect: ReadonlySet<string
   for (const h of hosts) {
     if (suspect?.has(h.hostId)) continue;
     built.at.set(h.hostId, views.length);
-    views.push(Object.freeze({ hostId: h.hostId, labels: h.record.labels, instances: 0 }));
+    views.push(Object.freeze({ hostId: h.hostId, labels: deepFreeze(h.record.labels), instances: 0 }));
   }
   built.views = views; // not frozen itself: slicing a frozen array is a slow path in V8
   emptyViewCache.set(hosts, built);
@@ -146,6 +150,14 @@ function cordoned(
 }
 
 export function planComponent(input: DesiredInput, component: ComponentSpec): ComponentPlan {
+  const plan = placeComponent(input, component);
+  const warning = plan.scaler ? input.scalerWarnings?.get(plan.scaler) : undefined;
+  return warning
+    ? { ...plan, status: { ...plan.status, message: `${plan.status.message} (warning: ${warning})` } }
+    : plan;
+}
+
+function placeComponent(input: DesiredInput, component: ComponentSpec): ComponentPlan {
   const workload = workloadSpecOf(input.app, component);
   const base = { name: component.name, key: workload.key, workload, placements: new Map<string, number>() };
   const trait = component.traits?.find((t) => input.registry.has(t.type));
@@ -183,9 +195,19 @@ export function planComponent(input: DesiredInput, component: ComponentSpec): Co
       now: input.now,
     };
     if (!scaler) return externalPlan(input, { ...base, scaler: type }, call);
+    // In-process (built-in) scalers: what is shared between calls is frozen — host labels (in
+    // hostViews), the stored manifest's properties, the parsed properties; the hosts array is a
+    // fresh copy per call, left unfrozen (freezing it cost +25 % per plan at 100 hosts).
+    deepFreeze(component.properties);
+    deepFreeze(properties);
     const result = normalizeResult(scaler.reconcile(call), type);
     const desired = askedTotal(scaler, properties, hosts);
-    return placed(input, { ...base, scaler: type, desired, status: result.status }, result.placements, hosts);
+    return placed(
+      { ...base, scaler: type, desired, status: result.status },
+      result.placements,
+      hosts,
+      input.suspect,
+    );
   } catch (err) {
     return failed(base, type, (err as Error).message);
   }
@@ -198,15 +220,25 @@ function failed(base: Omit<Base, "scaler">, type: string, message: string): Comp
   return { ...base, scaler: type, status, unmanaged: true };
 }
 
-/** Only live hosts keep a placement, and suspect ones gain nothing. */
+/**
+ * A placement may name only hosts the scaler was given (a host it made up, or one left out as
+ * suspect, is a broken result: the component fails rather than half-following it); suspect
+ * hosts it runs on already gain nothing.
+ */
 function placed(
-  input: DesiredInput,
   plan: Base & { status: ScalerStatus },
   result: Map<string, number>,
   hosts: readonly HostView[],
+  suspect: ReadonlySet<string> | undefined,
 ): ComponentPlan {
-  const live = new Map([...result].filter(([hostId]) => input.hostsById.has(hostId)));
-  return { ...plan, placements: cordoned(live, hosts, input.suspect), unmanaged: false };
+  const given = new Set(hosts.map((h) => h.hostId));
+  const unknown = [...result.keys()].find((hostId) => !given.has(hostId));
+  if (unknown !== undefined)
+    throw new ScalerError(
+      plan.scaler ?? "",
+      `placed on host "${unknown}", which is not among the hosts it was given`,
+    );
+  return { ...plan, placements: cordoned(result, hosts, suspect), unmanaged: false };
 }
 
 /**
@@ -224,7 +256,7 @@ function externalPlan(input: DesiredInput, base: Base, call: ScalerInput<unknown
   const result = normalizeResult(outcome.result, type);
   const d = outcome.desired;
   const desired = typeof d === "number" && Number.isSafeInteger(d) && d >= 0 ? d : undefined;
-  return placed(input, { ...base, desired, status: result.status }, result.placements, call.hosts);
+  return placed({ ...base, desired, status: result.status }, result.placements, call.hosts, input.suspect);
 }
 /** The scaler's own total, if it gives a sane one; it only feeds the status, so a bad one is ignored. */
 function askedTotal(scaler: Scaler, properties: unknown, hosts: readonly HostView[]): number | undefined {

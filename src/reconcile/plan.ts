@@ -44,6 +44,8 @@ export interface PlanInput {
   suspect?: ReadonlySet<string>;
   /** Outcomes of the external scaler calls a previous pass asked for (`Plan.calls`), by component. */
   external?: ReadonlyMap<string, ExternalOutcome>;
+  /** Scaler type → why replicas disagree on its version (scaler-versions.ts). */
+  scalerWarnings?: ReadonlyMap<string, string>;
 }
 
 export interface PlannedCommand {
@@ -128,6 +130,7 @@ function planComponents(
             now: input.now,
             suspect: input.suspect,
             external: input.external,
+            scalerWarnings: input.scalerWarnings,
           },
           c,
         ),

@@ -27,7 +27,7 @@ import { Coalescer } from "./coalesce.js";
 import { type ExternalEvaluator, planWithExternal } from "./external.js";
 import type { InflightView } from "./inflight.js";
 import { CommandIssuer } from "./issue.js";
-import type { Revert } from "./plan.js";
+import type { PlanInput, Revert } from "./plan.js";
 import { refusalSource } from "./refusal-source.js";
 import type { StatusWriter } from "./status-writer.js";
 
@@ -79,6 +79,8 @@ export interface ReconcileDeps {
   gate?: () => Promise<void>;
   /** Told when a custom scaler's call fails (log with stack, metric): see external.ts. */
   onScalerFailure?: ExternalEvaluator["onFailure"];
+  /** Scaler type → why replicas disagree on its version (scaler-versions.ts). */
+  scalerWarnings?: () => ReadonlyMap<string, string>;
 }
 
 export class ReconcileWorker {
@@ -273,6 +275,39 @@ export class ReconcileWorker {
     return set;
   }
 
+  /** The scalers of `lattice`: this replica's, plus the lattice's remote scalers. */
+  private scalersOf(lattice: string): ScalerLookup {
+    return this.deps.scalersOf?.(lattice) ?? this.deps.registry;
+  }
+
+  private planInput(
+    lattice: string,
+    app: string,
+    stored: PlanInput["stored"],
+    now: number,
+    cause: string | undefined,
+  ): PlanInput {
+    const { view, inflight } = this.deps;
+    const hosts = view.hosts(lattice);
+    return {
+      lattice,
+      app,
+      stored,
+      hosts,
+      hostsById: view.hostMap(lattice),
+      suspect: this.suspects(lattice, hosts, now),
+      workloads: view.workloadsOf(lattice, app),
+      registry: this.scalersOf(lattice),
+      pending: (hostId, key) =>
+        inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
+      now,
+      cause,
+      previous: this.deps.statuses.get(keys.status(lattice, app))?.value,
+      refusals: this.deps.refusals && refusalSource(this.deps.refusals, lattice, this.deps.config),
+      scalerWarnings: this.deps.scalerWarnings?.(),
+    };
+  }
+
   private async reconcileApp(
     lattice: string,
     app: string,
@@ -280,36 +315,16 @@ export class ReconcileWorker {
     cause?: string,
   ): Promise<void> {
     const started = performance.now();
-    const { view, inflight } = this.deps;
+    const { view } = this.deps;
     const stored = await this.deps.manifests.state(lattice, app);
     const hostsRevision = view.cache.revision; // what the (synchronous) plan below sees
     const now = Date.now();
-    const hosts = view.hosts(lattice);
-    const registry = this.deps.scalersOf?.(lattice) ?? this.deps.registry;
-    const external = {
+    const registry = this.scalersOf(lattice);
+    const p = await planWithExternal(this.planInput(lattice, app, stored, now, cause), {
       registry,
       deadlineMs: this.deps.config.scalerDeadlineMs,
       onFailure: this.deps.onScalerFailure,
-    };
-    const p = await planWithExternal(
-      {
-        lattice,
-        app,
-        stored,
-        hosts,
-        hostsById: view.hostMap(lattice),
-        suspect: this.suspects(lattice, hosts, now),
-        workloads: view.workloadsOf(lattice, app),
-        registry,
-        pending: (hostId, key) =>
-          inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
-        now,
-        cause,
-        previous: this.deps.statuses.get(keys.status(lattice, app))?.value,
-        refusals: this.deps.refusals && refusalSource(this.deps.refusals, lattice, this.deps.config),
-      },
-      external,
-    );
+    });
     await this.issuer.publish(lattice, app, p.commands, causationId, now);
     if (p.revert) await this.revert(lattice, p.revert, now);
     const wrote = await this.deps.status.write(lattice, app, p.status, hostsRevision);

@@ -6,6 +6,7 @@ export {
   daemonScalerProperties,
 } from "./daemonscaler.js";
 export { ScalerError } from "./errors.js";
+export { deepFreeze } from "./freeze.js";
 export {
   assertScaler,
   builtinScalers,

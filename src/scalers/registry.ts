@@ -58,6 +58,11 @@ export class ScalerRegistry {
     return Object.fromEntries([...this.#external.values()].map((s) => [s.type, s.version]).sort());
   }
 
+  /** Closes every external scaler (worker threads): for whoever created the registry, at shutdown. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#external.values()].map((s) => s.close?.()));
+  }
+
   #unique(type: string): void {
     if (this.has(type)) throw new ScalerError(type, "a scaler with this type is already registered");
   }
@@ -98,6 +103,9 @@ export function assertScaler(value: unknown, source: string): Scaler {
     throw new ScalerError(type, "`properties` must be a zod schema");
   }
   if (typeof value.reconcile !== "function") throw new ScalerError(type, "`reconcile` must be a function");
+  if (typeof value.version !== "string" || value.version.length === 0) {
+    throw new ScalerError(type, '`version` must be a non-empty string (e.g. "1.0.0")');
+  }
   if (value.desiredTotal !== undefined && typeof value.desiredTotal !== "function") {
     throw new ScalerError(type, "`desiredTotal` must be a function when given");
   }

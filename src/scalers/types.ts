@@ -60,6 +60,11 @@ export interface ScalerResult {
 export interface Scaler<P = unknown> {
   /** Trait `type` in manifests, e.g. "spreadscaler". */
   readonly type: string;
+  /**
+   * The scaler's own version (e.g. "1.2.0"), required of custom scalers: replicas publish the
+   * versions they run and status warns when they differ. Built-ins go with nadm's version.
+   */
+  readonly version?: string;
   /** Validated at put time; errors point at the field. */
   readonly properties: z.ZodType<P>;
   /** The total number of instances the properties ask for (for status "2/5 ready"), if known. */
@@ -85,6 +90,8 @@ export interface ExternalScaler<P = unknown> {
    * when the call fails or runs past `deadlineMs`.
    */
   evaluate(input: ScalerInput<P>, deadlineMs: number): Promise<ExternalReply>;
+  /** Releases what it runs on (a worker thread, a subscription). */
+  close?(): Promise<void>;
 }
 
 /** What an external scaler answered: its `reconcile` result and, optionally, its `desiredTotal`. */
@@ -96,7 +103,11 @@ export interface ExternalReply {
 /** One external call's outcome as handed to the pure planner, keyed by component name. */
 export type ExternalOutcome = ({ ok: true } & ExternalReply) | { ok: false; error: string };
 
-/** Identity helper that gives custom scalers type inference: `export default defineScaler({...})`. */
-export function defineScaler<P>(scaler: Scaler<P>): Scaler<P> {
+/**
+ * Identity helper that gives custom scalers type inference: `export default defineScaler({...})`.
+ * `version` is required: two replicas running different builds of one scaler would place
+ * differently, and the version is how that is seen.
+ */
+export function defineScaler<P>(scaler: Scaler<P> & { version: string }): Scaler<P> & { version: string } {
   return scaler;
 }

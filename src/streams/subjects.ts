@@ -23,6 +23,8 @@ export const BUCKETS = {
   /** Object Store: artifact bytes by digest, names as links (see artifacts/store.ts). */
   artifacts: "nadm_artifacts",
   /** Remote scaler registrations: `{lattice}.{type}` → type, version, properties JSON Schema. */
+  /** Per controller replica, the custom scalers and versions it runs; entries expire (TTL). */
+  scalerReplicas: "nadm_scaler_replicas",
   scalers: "nadm_scalers",
 } as const;
 
@@ -153,6 +155,8 @@ export const keys = {
   latticePrefix: (lattice: string) => `${lattice}.>`,
   /** A remote scaler's registration in `nadm_scalers`. */
   scaler: (lattice: string, type: string) => `${lattice}.${type}`,
+  /** A controller replica's entry in `nadm_scaler_replicas`. */
+  scalerReplica: (replicaId: string) => replicaId,
 } as const;
 
 const KEY_SAFE = /[A-Za-z0-9_-]/;

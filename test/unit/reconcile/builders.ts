@@ -199,6 +199,7 @@ export function lines(p: Plan): string[] {
 export function fixedScaler(type: string, placements: Record<string, number>): Scaler<unknown> {
   return defineScaler({
     type,
+    version: "1.0.0",
     properties: z.object({}),
     reconcile: () => ({
       placements: new Map(Object.entries(placements)),
@@ -211,6 +212,7 @@ export function fixedScaler(type: string, placements: Record<string, number>): S
 export function throwingScaler(type: string, message: string): Scaler<unknown> {
   return defineScaler({
     type,
+    version: "1.0.0",
     properties: z.object({}),
     reconcile: () => {
       throw new Error(message);

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { z } from "zod";
 import { traitCatalogFor } from "../../../src/catalog.js";
 import { planWithExternal } from "../../../src/reconcile/external.js";
+import { plan as run } from "../../../src/reconcile/plan.js";
 import {
   builtinScalers,
   type ExternalReply,
@@ -45,10 +46,10 @@ const rows: Array<{ name: string; reply: ExternalReply | Error; commands: number
     status: /deadline/,
   },
   {
-    name: "an unknown host is ignored",
+    name: "an unknown host fails",
     reply: ok([{ hostId: "zz", count: 2 }]),
     commands: 0,
-    status: /0\/0 ready/,
+    status: /"zz", which is not among the hosts/,
   },
   {
     name: "a negative count fails",
@@ -92,3 +93,33 @@ for (const row of rows) {
     assert.equal(failures.length, row.reply instanceof Error ? 1 : 0);
   });
 }
+
+test("in-process: a scaler writing to host labels or properties fails its component; the shared state is unchanged", () => {
+  const writers = {
+    labels: (i: ScalerInput<unknown>) => {
+      (i.hosts[0]!.labels as Record<string, string>).zone = "hacked";
+    },
+    properties: (i: ScalerInput<unknown>) => {
+      (i.component.properties as Record<string, unknown>).command = "hacked";
+    },
+  };
+  for (const [what, write] of Object.entries(writers)) {
+    const registry = new ScalerRegistry(builtinScalers);
+    registry.register({
+      type: "writer",
+      properties: z.object({}),
+      reconcile: (i) => {
+        write(i);
+        return { placements: [], status: { phase: "ok", message: "" } };
+      },
+    });
+    const m = manifest(webApp("v1", "- type: writer"), traitCatalogFor(registry));
+    const hosts = [host("e1", "zone=east")];
+    const p = run(input({ stored: storedApp(m), hosts, registry }));
+    const web = p.status?.components.find((c) => c.name === "web");
+    assert.equal(web?.phase, "failed", what);
+    assert.match(web?.message ?? "", /read.only|Cannot assign|not extensible/, what);
+    assert.equal(hosts[0]?.record.labels.zone, "east", what);
+    assert.equal(m.spec.components[0]?.properties.command, "node", what);
+  }
+});

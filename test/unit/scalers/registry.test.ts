@@ -16,6 +16,7 @@ import {
 function fakeScaler(type: string): Scaler<{ n: number }> {
   return defineScaler({
     type,
+    version: "1.0.0",
     properties: z.strictObject({ n: z.number() }),
     reconcile: () => ({ placements: [], status: { phase: "ok", message: "" } }),
   });
@@ -168,6 +169,7 @@ describe("untrusted scaler output and modules", () => {
       match: /scaler "t": `properties`/,
     },
     { name: "no reconcile", value: { type: "t", properties: z.object({}) }, match: /`reconcile`/ },
+    { name: "no version", value: { ...fakeScaler("t"), version: undefined }, match: /`version`/ },
   ];
   for (const row of modules) {
     test(`assertScaler: ${row.name}`, () => {
