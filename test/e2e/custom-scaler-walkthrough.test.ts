@@ -8,40 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { freePort } from "../../src/system.js";
-import { ROOT } from "../support/processes.js";
 import { waitFor } from "../support/wait.js";
-
-interface Block {
-  lang: string;
-  file?: string;
-  body: string;
-}
-
-/** The fenced blocks of the walkthrough section, in order. */
-function walkthrough(): Block[] {
-  const doc = readFileSync(join(ROOT, "docs/custom-scalers.md"), "utf8");
-  const section = doc.split(/^## /m).find((s) => s.startsWith("From an empty folder"));
-  assert.ok(section, "the walkthrough section exists");
-  return [...section.matchAll(/^```(\w+)(?: file=(\S+))?\n([\s\S]*?)^```$/gm)].map((m) => ({
-    lang: m[1]!,
-    file: m[2],
-    body: m[3]!,
-  }));
-}
+import { buildPackage, commandLines, installFrom, walkthrough } from "../support/walkthrough.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "nadm-walkthrough-"));
 let up: ChildProcess | undefined;
@@ -54,30 +27,8 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** nadm as a package: compiled dist, package.json, and this checkout's dependencies. */
-function buildPackage(): string {
-  const pkg = join(tmp, "nadm-package");
-  mkdirSync(pkg);
-  execFileSync(join(ROOT, "node_modules/.bin/tsc"), [
-    "-p",
-    join(ROOT, "tsconfig.build.json"),
-    "--outDir",
-    join(pkg, "dist"),
-  ]);
-  copyFileSync(join(ROOT, "package.json"), join(pkg, "package.json"));
-  symlinkSync(join(ROOT, "node_modules"), join(pkg, "node_modules"));
-  chmodSync(join(pkg, "dist/cli/main.js"), 0o755);
-  return pkg;
-}
-
-function installFrom(pkg: string, cwd: string): void {
-  mkdirSync(join(cwd, "node_modules/.bin"), { recursive: true });
-  symlinkSync(pkg, join(cwd, "node_modules/nadm"));
-  symlinkSync(join(pkg, "dist/cli/main.js"), join(cwd, "node_modules/.bin/nadm"));
-}
-
 test("the custom scaler walkthrough runs as written and deploys the app", async () => {
-  const pkg = buildPackage();
+  const pkg = buildPackage(tmp);
   const port = await freePort();
   const env = {
     ...process.env,
@@ -89,18 +40,18 @@ test("the custom scaler walkthrough runs as written and deploys the app", async 
   const run = (line: string) =>
     execFileSync("sh", ["-c", line], { cwd, env, encoding: "utf8", stdio: "pipe" });
   let deployed = false;
-  for (const block of walkthrough()) {
+  for (const block of walkthrough("docs/custom-scalers.md", "From an empty folder to a deployed app")) {
     if (block.file) {
       writeFileSync(join(cwd, block.file), block.body);
       continue;
     }
-    for (const line of block.body.split("\n").filter((l) => l.trim() && !l.startsWith("#"))) {
+    for (const line of commandLines(block)) {
       const mk = /^mkdir (\S+) && cd \1$/.exec(line);
       if (mk) {
         cwd = join(cwd, mk[1]!);
         mkdirSync(cwd);
-      } else if (line === "npm install nadm") {
-        installFrom(pkg, cwd);
+      } else if (line.startsWith("npm install ")) {
+        installFrom(pkg, cwd, line.split(" ").slice(2));
       } else if (line.startsWith("npx nadm up ")) {
         const full = `exec ${line} --port ${port} --data-dir ${join(tmp, "up")}`;
         up = spawn("sh", ["-c", full], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
