@@ -319,9 +319,9 @@ export class ReconcileWorker {
     const stored = await this.deps.manifests.state(lattice, app);
     const hostsRevision = view.cache.revision; // what the (synchronous) plan below sees
     const now = Date.now();
-    const registry = this.scalersOf(lattice);
-    const p = await planWithExternal(this.planInput(lattice, app, stored, now, cause), {
-      registry,
+    const input = this.planInput(lattice, app, stored, now, cause);
+    const p = await planWithExternal(input, {
+      registry: input.registry,
       deadlineMs: this.deps.config.scalerDeadlineMs,
       onFailure: this.deps.onScalerFailure,
     });

@@ -2,6 +2,7 @@
  * Fixtures for scaler authors' tests (`import { … } from "nadm/testing"`): hosts, components and
  * inputs as plain data, plus fleets generated from a seed so property checks are repeatable.
  */
+import { seededRandom } from "../random.js";
 import type { HostView, ScalerInput } from "../scalers/types.js";
 
 /** `host("a", "zone=east,arch=arm64", 2)`: labels as a selector string, current instances last. */
@@ -43,18 +44,6 @@ export function scalerInput<P>(
   };
 }
 
-/** A tiny seeded PRNG (mulberry32): the same seed gives the same fleets on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const LABEL_VALUES: Record<string, readonly string[]> = {
   zone: ["east", "west", "north"],
   arch: ["amd64", "arm64"],
@@ -63,7 +52,7 @@ const LABEL_VALUES: Record<string, readonly string[]> = {
 
 /** `count` fleets of 0–8 hosts with labels from a small pool (so groups overlap) and 0–4 instances each. */
 export function generatedFleets(count: number, seed = 1): HostView[][] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const fleets: HostView[][] = [];
   for (let f = 0; f < count; f++) {

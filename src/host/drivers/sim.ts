@@ -5,6 +5,7 @@
  * process can host thousands of sim hosts.
  */
 import { parseWorkload } from "../../components/catalog.js";
+import { seededRandom } from "../../random.js";
 import type { Driver, InstanceEvents, InstanceHandle, InstanceSpec, WorkloadRef } from "./types.js";
 
 export interface SimDriverOptions {
@@ -18,18 +19,6 @@ export interface SimDriverOptions {
 
 export class SimStartError extends Error {
   override name = "SimStartError";
-}
-
-/** mulberry32: tiny, fast and good enough to pick which starts fail. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export class SimDriver implements Driver<null> {
