@@ -86,3 +86,41 @@ for (const [i, row] of rows.entries()) {
     assert.equal(stored.message, row.stored);
   });
 }
+
+/** A writer whose cache follows the bucket, as a replica that has seen every write so far. */
+async function following(): Promise<{ writer: StatusWriter; cache: KvCache<AppStatus> }> {
+  const cache = new KvCache(kv, decodeAppStatus, silentLogger());
+  await cache.start();
+  return { writer: new StatusWriter(kv, cache), cache };
+}
+
+test("a writer whose cache holds the current status writes over it, and the staleness check still holds", async () => {
+  const { writer, cache } = await following();
+  try {
+    assert.equal(await writer.write("default", "cached", status("2/3 ready"), 10), true);
+    await cache.reach((await kv.get("default.cached"))!.revision, 5_000);
+    assert.equal(await writer.write("default", "cached", status("3/3 ready"), 20), true);
+    await cache.reach((await kv.get("default.cached"))!.revision, 5_000);
+    // Computed from older host reports than the stored status: kept out.
+    assert.equal(await writer.write("default", "cached", status("1/3 ready"), 15), false);
+    assert.equal(decodeAppStatus((await kv.get("default.cached"))!).message, "3/3 ready");
+  } finally {
+    cache.stop();
+  }
+});
+
+test("a writer whose cache is behind falls back to reading the key, and an older view still loses", async () => {
+  const behind = await following();
+  try {
+    await behind.writer.write("default", "behind", status("2/3 ready"), 10);
+    await behind.cache.reach((await kv.get("default.behind"))!.revision, 5_000);
+    behind.cache.stop(); // from here its copy (2/3 at 10) is stale
+    await (await replica()).write("default", "behind", status("3/3 ready"), 30);
+    assert.equal(await behind.writer.write("default", "behind", status("1/3 ready"), 20), false);
+    assert.equal(decodeAppStatus((await kv.get("default.behind"))!).message, "3/3 ready");
+    assert.equal(await behind.writer.write("default", "behind", status("0/3 ready"), 40), true);
+    assert.equal(decodeAppStatus((await kv.get("default.behind"))!).message, "0/3 ready");
+  } finally {
+    behind.cache.stop();
+  }
+});
