@@ -2,14 +2,18 @@
  * M1 pipeline and M6 latency (`npm run bench -- pipeline`), every role its own process.
  *
  * M1: a backlog of N `app_deployed` events, each for a new one-instance app, so each needs
- *   exactly one command; one controller replica (with SIM sim hosts in another process) drains
- *   it → commands persisted per second, between the first and last command's server timestamps.
- *   Floor: the same number of messages drained by the bare loop consume → publish(msgID) →
- *   PubAck → ackAck (64 in flight), measured the same way on the same nats-server.
+ *   exactly one command; one controller replica drains it → commands persisted per second,
+ *   between the first and last command's server timestamps. The hosts are QUIET hosts (another
+ *   process, `agents.ts quiet-hosts`): they accept every command and report nothing, so the
+ *   stream holds only events that each need exactly one command, as the floor's does (the
+ *   controller still dispatches every command to its host). Floor: the same number of messages
+ *   drained by the bare loop consume → publish(msgID) → PubAck → ackAck (64 in flight),
+ *   measured the same way on the same nats-server.
  * M6: events at 50 % of the M1 rate nadm reached → event stored → command stored (server
- *   timestamps of both streams), p50/p99/p99.9, beside the floor loop at the same rate; then the
- *   same at 50 % of the *sustained* rate: deploys per second until the follow-up events (the
- *   hosts' reports of each new instance) were handled too.
+ *   timestamps of both streams), p50/p99/p99.9, beside the floor loop at the same rate.
+ * Sustained (reported, no target): the same backlog in lattice `sim` whose SIM sim hosts report
+ *   each new instance (started, then ready) → deploys per second until every follow-up event was
+ *   handled too, and the latency at half that rate. What a deploy's reports cost is M2's subject.
  * Params (env): BENCH_EVENTS (5000), BENCH_LATENCY_EVENTS (3000), BENCH_SIM_HOSTS (100).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -36,9 +40,16 @@ export interface PipelineResult {
   metrics: Metric[];
   /** Commands the M1 backlog produced (must equal `events`: exactly one each). */
   commands: number;
+  /** Commands the sustained backlog (sim hosts) produced (must equal `events` too). */
+  sustainedCommands: number;
   /** Events of the M6 run whose command was found. */
   latencySamples: number;
 }
+
+/** Hosts that report nothing (M1, M6). */
+const QUIET_HOSTS = 100;
+/** The lattice of the sustained run, whose sim hosts report like real ones. */
+const SIM_LATTICE = "sim";
 
 export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
   const nats = await startBenchNats();
@@ -58,30 +69,20 @@ export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
     progress(`floor loop: ${floorRate.toFixed(0)} msg/s`);
 
     // nadm, M1: stored apps, a backlog of their deploys, then one controller drains it.
-    procs.push(
-      spawnNadm(
-        "sim",
-        ["host", "--driver", "sim", "--sim-hosts", String(p.simHosts), "--heartbeat-interval", "5s"],
-        env,
-      ),
-    );
-    await obs.waitHosts(p.simHosts);
-    await storeApps(nc, "m1", p.events);
-    await storeApps(nc, "m6m1", p.latencyEvents);
-    await storeApps(nc, "m6sustained", p.latencyEvents);
+    const quiet = spawnScript("quiet-hosts", "lib/agents.ts", ["quiet-hosts", String(QUIET_HOSTS)], env);
+    procs.push(quiet);
+    await until(() => quiet.output().includes('"ready"'), "quiet hosts", 60_000);
+    await storeApps(nc, LATTICE, "m1", p.events);
+    await storeApps(nc, LATTICE, "m6", p.latencyEvents);
     const cmdSeq0 = await lastSeq(nc, STREAMS.commands);
     await finished(spawnScript("deploy", "lib/agents.ts", ["deploy", String(p.events), "m1", "0"], env));
     progress(`${p.events} app_deployed events waiting; starting the controller`);
-    procs.push(spawnNadm("controller", ["controller"], env));
-    await until(
-      async () => (await lastSeq(nc!, STREAMS.commands)) - cmdSeq0 >= p.events,
-      "M1 commands",
-      600_000,
-      50,
-    );
-    const m1 = await readAfter(nc, STREAMS.commands, subjects.commandsAll, cmdSeq0);
+    // Quiet hosts never confirm a command: without a long in-flight timeout, a tick would send
+    // the M1 commands again 30 s later, in the middle of M6.
+    procs.push(spawnNadm("controller", ["controller", "--inflight-timeout", "1h"], env));
+    const m1 = await commandsFor(nc, cmdSeq0, p.events, "M1 commands");
     const nadmRate = ratePerS(m1.map((m) => m.time));
-    const params = { events: p.events, simHosts: p.simHosts, inFlight: 64 };
+    const params = { events: p.events, quietHosts: QUIET_HOSTS, inFlight: 64 };
     const metrics = [
       emit({
         metric: "pipeline_events_per_s",
@@ -94,62 +95,130 @@ export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
       }),
     ];
     await reconcileIdle(nc);
-    const idleAt = Date.now();
-    // Each deploy is followed by its host's reports (instance started, ready): events that need
-    // no command but cost a reconcile. The rate nadm keeps up with, follow-ups included:
-    const sustained = ((m1.length - 1) * 1000) / Math.max(1, idleAt - Math.min(...m1.map((m) => m.time)));
+
+    // M6: the same rate into both, half of what M1 reached.
+    const rate = Math.max(10, Math.round(nadmRate / 2));
+    progress(`latency at ${rate} events/s (half the M1 rate)`);
+    const floor = await floorLatency(nc, env, p.latencyEvents, rate, p.events);
+    const nadm = await nadmLatency(nc, env, LATTICE, "m6", p.latencyEvents, rate);
     metrics.push(
-      emit({
-        metric: "pipeline_deploys_sustained_per_s",
-        value: sustained,
-        unit: "events/s",
-        params: {
-          ...params,
-          note: "app_deployed events per second until every follow-up event was handled too",
-        },
+      ...latencyMetrics("latency", nadm, floor, {
+        rate,
+        rateIs: "half the M1 rate",
+        events: p.latencyEvents,
       }),
     );
-    await obs.waitDeployed(Array.from({ length: p.events }, (_, i) => `m1-${i}`));
 
-    // M6: the same rate into both; half of what M1 reached (as the issue asks), then half of the
-    // sustained rate.
-    let offset = p.events;
-    let samples = 0;
-    for (const [label, of] of [
-      ["m1", nadmRate],
-      ["sustained", sustained],
-    ] as const) {
-      const rate = Math.max(10, Math.round(of / 2));
-      progress(`latency at ${rate} events/s (half the ${label} rate)`);
-      const floor = await floorLatency(nc, env, p.latencyEvents, rate, offset);
-      offset += p.latencyEvents;
-      const nadm = await nadmLatency(nc, env, `m6${label}`, p.latencyEvents, rate);
-      samples = nadm.length;
-      const lp = { rate, rateIs: `half the ${label} rate`, events: p.latencyEvents, simHosts: p.simHosts };
-      for (const q of [50, 99, 99.9]) {
-        const v = percentile(nadm, q);
-        const f = percentile(floor, q);
-        const name = `latency_${label === "m1" ? "" : "sustained_"}p${q}_ms`;
-        metrics.push(
-          emit({
-            metric: name,
-            value: v,
-            unit: "ms",
-            baseline: f,
-            ratio: v / Math.max(f, 0.001),
-            target: q === 99 ? "ratio <= 1.5" : undefined,
-            params: lp,
-          }),
-        );
-      }
-    }
+    const sustained = await sustainedRun(nc, obs, env, p, procs, p.events + p.latencyEvents);
     obs.stop();
-    return { metrics, commands: m1.length, latencySamples: samples };
+    metrics.push(...sustained.metrics);
+    return {
+      metrics,
+      commands: m1.length,
+      sustainedCommands: sustained.commands,
+      latencySamples: nadm.length,
+    };
   } finally {
     await nc?.close();
     await Promise.all(procs.map((pr) => pr.kill()));
     await nats.stop();
   }
+}
+
+/**
+ * Deploys followed by their hosts' reports: a backlog of one-instance deploys in lattice `sim`,
+ * whose sim hosts start each instance and report it (started, ready) → deploys per second until
+ * the reconcile consumer is idle again, then the latency at half that rate.
+ */
+async function sustainedRun(
+  nc: NatsConnection,
+  obs: LatticeObserver,
+  env: Record<string, string>,
+  p: PipelineParams,
+  procs: Proc[],
+  idOffset: number,
+): Promise<{ metrics: Metric[]; commands: number }> {
+  procs.push(
+    spawnNadm(
+      "sim",
+      [
+        "host",
+        "--lattice",
+        SIM_LATTICE,
+        "--driver",
+        "sim",
+        "--sim-hosts",
+        String(p.simHosts),
+        "--heartbeat-interval",
+        "5s",
+      ],
+      env,
+    ),
+  );
+  await storeApps(nc, SIM_LATTICE, "s", p.events);
+  await storeApps(nc, SIM_LATTICE, "s6", p.latencyEvents);
+  await obs.waitHosts(QUIET_HOSTS + p.simHosts);
+  const cmdSeq0 = await lastSeq(nc, STREAMS.commands);
+  const deployer = spawnScript(
+    "deploy",
+    "lib/agents.ts",
+    ["deploy", String(p.events), "s", "0", SIM_LATTICE],
+    env,
+  );
+  const cmds = await commandsFor(nc, cmdSeq0, p.events, "sustained commands");
+  await finished(deployer);
+  await reconcileIdle(nc);
+  const first = Math.min(...cmds.map((m) => m.time));
+  const sustained = ((cmds.length - 1) * 1000) / Math.max(1, Date.now() - first);
+  const params = { events: p.events, simHosts: p.simHosts };
+  const metrics = [
+    emit({
+      metric: "pipeline_deploys_sustained_per_s",
+      value: sustained,
+      unit: "events/s",
+      params: { ...params, note: "deploys per second until every follow-up event was handled too" },
+    }),
+  ];
+  const rate = Math.max(10, Math.round(sustained / 2));
+  progress(`latency at ${rate} events/s (half the sustained rate)`);
+  const floor = await floorLatency(nc, env, p.latencyEvents, rate, idOffset);
+  const nadm = await nadmLatency(nc, env, SIM_LATTICE, "s6", p.latencyEvents, rate);
+  metrics.push(
+    ...latencyMetrics("latency_sustained", nadm, floor, {
+      rate,
+      rateIs: "half the sustained rate",
+      events: p.latencyEvents,
+      simHosts: p.simHosts,
+    }),
+  );
+  return { metrics, commands: cmds.length };
+}
+
+/** Waits for `n` commands after `seq0` and reads them. */
+async function commandsFor(nc: NatsConnection, seq0: number, n: number, what: string) {
+  await until(async () => (await lastSeq(nc, STREAMS.commands)) - seq0 >= n, what, 600_000, 50);
+  return readAfter(nc, STREAMS.commands, subjects.commandsAll, seq0);
+}
+
+function latencyMetrics(
+  prefix: string,
+  nadm: number[],
+  floor: number[],
+  params: Record<string, unknown>,
+): Metric[] {
+  return [50, 99, 99.9].map((q) => {
+    const v = percentile(nadm, q);
+    const f = percentile(floor, q);
+    return emit({
+      metric: `${prefix}_p${q}_ms`,
+      value: v,
+      unit: "ms",
+      baseline: f,
+      ratio: v / Math.max(f, 0.001),
+      target: q === 99 && prefix === "latency" ? "ratio <= 1.5" : undefined,
+      params,
+    });
+  });
 }
 
 /** Floor loop at `rate`: ms from each message stored to its output stored. */
@@ -183,16 +252,19 @@ async function floorLatency(
 async function nadmLatency(
   nc: NatsConnection,
   env: Record<string, string>,
+  lattice: string,
   prefix: string,
   n: number,
   rate: number,
 ) {
   const evtSeq0 = await lastSeq(nc, STREAMS.events);
   const cmdSeq0 = await lastSeq(nc, STREAMS.commands);
-  await finished(spawnScript("deploy", "lib/agents.ts", ["deploy", String(n), prefix, String(rate)], env));
+  await finished(
+    spawnScript("deploy", "lib/agents.ts", ["deploy", String(n), prefix, String(rate), lattice], env),
+  );
   await until(async () => (await lastSeq(nc, STREAMS.commands)) - cmdSeq0 >= n, "M6 commands", 600_000, 50);
   const latencies = joinLatency(
-    await readAfter(nc, STREAMS.events, subjects.event(LATTICE, "app_deployed"), evtSeq0),
+    await readAfter(nc, STREAMS.events, subjects.event(lattice, "app_deployed"), evtSeq0),
     await readAfter(nc, STREAMS.commands, subjects.commandsAll, cmdSeq0),
     (data) => (JSON.parse(new TextDecoder().decode(data)) as { id: string }).id,
     (data) => (JSON.parse(new TextDecoder().decode(data)) as { causationId: string }).causationId,
@@ -225,7 +297,7 @@ function joinLatency(
 }
 
 /** Stores PREFIX-0…count-1 (one instance each), not deployed: the deploys are the load. */
-async function storeApps(nc: NatsConnection, prefix: string, count: number): Promise<void> {
+async function storeApps(nc: NatsConnection, lattice: string, prefix: string, count: number): Promise<void> {
   const buckets = await openBuckets(nc, resolve(resourcesSchema, {}));
   const store = new ManifestStore(buckets.manifests, {});
   const catalog = builtinTraitCatalog();
@@ -233,7 +305,7 @@ async function storeApps(nc: NatsConnection, prefix: string, count: number): Pro
     await Promise.all(
       Array.from({ length: Math.min(64, count - i) }, (_, j) =>
         store.put(
-          LATTICE,
+          lattice,
           parseManifestText(spreadApp(`${prefix}-${i + j}`, { instances: 1 }), catalog),
           new Date(),
         ),

@@ -13,12 +13,14 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../src/streams/connection.js";
 import { STREAMS } from "../src/streams/subjects.js";
+import { freePort } from "../src/system.js";
 import { provisionFloor } from "./lib/floor.js";
 import { commandsStored, LATTICE, LatticeObserver, lastSeq } from "./lib/lattice.js";
 import {
   cpuTicks,
   finished,
   type Proc,
+  scrapeMetric,
   spawnNadm,
   spawnScript,
   spawnSims,
@@ -67,7 +69,11 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
     await responders.kill();
     progress(`placement floor: ${floorRate.toFixed(0)} placements/s`);
 
-    procs.push(spawnNadm("controller", ["controller"], env), ...spawnSims(p.hosts, 2, env));
+    const port = await freePort();
+    procs.push(
+      spawnNadm("controller", ["controller", "--http-port", String(port)], env),
+      ...spawnSims(p.hosts, 2, env),
+    );
     await obs.waitHosts(p.hosts);
     const names = Array.from({ length: p.apps }, (_, i) => `app-${i}`);
     const commands0 = await commandsStored(nc);
@@ -79,6 +85,7 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
       nats: nats.server.pid,
     };
     const ticks0 = cpuSnapshot(cpuPids);
+    const reconciles0 = await reconciles(port);
     const t1 = performance.now();
     const burst = spawnScript(
       "burst",
@@ -97,6 +104,7 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
     const rate = (placements * 1000) / ms;
     const commands = (await commandsStored(nc)) - commands0;
     const events = (await lastSeq(nc, STREAMS.events)) - events0;
+    const runs = (await reconciles(port)) - reconciles0;
     const minimum = obs.placedPairs();
     const params = { hosts: p.hosts, apps: p.apps, instances: p.instances, floorPlacements: p.placements };
     const metrics = [
@@ -113,6 +121,8 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
           seconds: ms / 1000,
           cpuPercentOfOneCore: cpu,
           events,
+          reconciles: runs,
+          controllerCpuMsPerPlacement: ((cpu.controller ?? 0) * ms) / 100 / placements,
           apiSeconds: apiSeconds / 1000,
         },
       }),
@@ -133,6 +143,20 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
     await Promise.all(procs.map((pr) => pr.kill()));
     await nats.stop();
   }
+}
+
+/** Reconciles the controller has run (the count of its `nadm_reconcile_seconds` histogram). */
+async function reconciles(port: number): Promise<number> {
+  const sample = await until(
+    () =>
+      scrapeMetric(port, "nadm_reconcile_seconds_count").then(
+        (n) => ({ n }),
+        () => undefined,
+      ),
+    "controller /metrics",
+    60_000,
+  );
+  return sample.n;
 }
 
 type CpuPids = { controller: number; sims: number[]; nats: number };

@@ -63,6 +63,11 @@ export const controllerSchema = z.object({
   inflightTimeoutMs: z.number().int().min(100).default(30_000),
   /** Events reconciled at once by one replica. */
   concurrency: z.number().int().min(1).max(1024).default(64),
+  /**
+   * Least time between the starts of two reconciles of one app in a replica (coalesce.ts): the
+   * host reports that follow a placement, arriving within this of each other, share one run.
+   */
+  reconcileGapMs: z.number().int().min(0).max(1_000).default(20),
   /** Ack wait of the dispatch consumer: longer than a host's reply may take. */
   ackWaitMs: z.number().int().min(1_000).default(10_000),
   /**

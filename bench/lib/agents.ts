@@ -2,11 +2,15 @@
  * The processes benchmarks run besides nadm's own (`tsx bench/lib/agents.ts ROLE ARGS…`), each
  * alone in its event loop so it measures neither nadm nor its load generator:
  *
- * - `deploy N PREFIX RATE`: deploys the stored apps PREFIX-0…N-1 as the API would (index
- *   compare-and-set, then `app_deployed`), RATE per second (0: as fast as possible).
+ * - `deploy N PREFIX RATE [LATTICE]`: deploys the stored apps PREFIX-0…N-1 as the API would
+ *   (index compare-and-set, then `app_deployed`), RATE per second (0: as fast as possible).
  * - `api-burst N INSTANCES PREFIX`: puts and deploys N apps through the API, 64 at a time.
  * - `publish N RATE`: the floor's load, N messages on `bench.in.x` with msg ids.
  * - `pipeline-loop N`: the floor of M1/M6: consume → publish(msgID) → PubAck → ackAck, 64 in flight.
+ * - `quiet-hosts N`: N hosts of lattice `default` that accept every command and report nothing:
+ *   a record each (heartbeat interval one hour, so none is ever suspect) and an answer
+ *   `{ok: true}` to each control request, with no record write and no event. Behind them an
+ *   `app_deployed` needs exactly one command and is followed by nothing (pipeline.ts).
  * - `responders N`: N placement-floor hosts: each answers its control request with a KV
  *   compare-and-set of its own key and an event, like a host applying a command.
  * - `placement-driver N HOSTS`: the rest of the placement floor (see placement.ts).
@@ -20,7 +24,9 @@ import { resolve, resourcesSchema } from "../../src/config.js";
 import { deployAndAnnounce } from "../../src/manifests/deploy.js";
 import { ManifestStore } from "../../src/manifests/store.js";
 import { connectNats } from "../../src/streams/connection.js";
+import { BUILTIN_LABELS, type HostRecord } from "../../src/streams/host-record.js";
 import { openBuckets } from "../../src/streams/provision.js";
+import { keys, subjects } from "../../src/streams/subjects.js";
 import { spreadApp } from "../../test/support/manifests.js";
 import { FLOOR } from "./floor.js";
 
@@ -37,7 +43,7 @@ await nc.drain();
 async function run(role: string, nc: NatsConnection): Promise<number> {
   switch (role) {
     case "deploy":
-      return deploy(nc, n, args[1] ?? "app", Number(args[2] ?? 0));
+      return deploy(nc, n, args[1] ?? "app", Number(args[2] ?? 0), args[3] ?? "default");
     case "publish":
       return paced(n, Number(args[1] ?? 0), (j) => {
         const i = j + ID_OFFSET;
@@ -50,6 +56,8 @@ async function run(role: string, nc: NatsConnection): Promise<number> {
       return pipelineLoop(nc, n);
     case "api-burst":
       return apiBurst(nc, n, Number(args[1] ?? 10), args[2] ?? "app");
+    case "quiet-hosts":
+      return quietHosts(nc, n);
     case "responders":
       return responders(nc, n);
     case "placement-driver":
@@ -81,12 +89,18 @@ async function paced(count: number, rate: number, task: (i: number) => Promise<v
   return count;
 }
 
-async function deploy(nc: NatsConnection, count: number, prefix: string, rate: number): Promise<number> {
+async function deploy(
+  nc: NatsConnection,
+  count: number,
+  prefix: string,
+  rate: number,
+  lattice: string,
+): Promise<number> {
   const buckets = await openBuckets(nc, resolve(resourcesSchema, {}));
   const store = new ManifestStore(buckets.manifests, {});
   const js = jetstream(nc);
   return paced(count, rate, async (i) => {
-    await deployAndAnnounce(store, js, "default", `${prefix}-${i}`, "v1");
+    await deployAndAnnounce(store, js, lattice, `${prefix}-${i}`, "v1");
   });
 }
 
@@ -153,6 +167,37 @@ async function drainConsumer(
  * Hosts of the placement floor: each applies a command as a host does — compare-and-set of its
  * own record, an event published with a msg id — and replies. Runs until killed.
  */
+async function quietHosts(nc: NatsConnection, count: number): Promise<number> {
+  const buckets = await openBuckets(nc, resolve(resourcesSchema, {}));
+  const now = new Date().toISOString();
+  const ok = new TextEncoder().encode('{"ok":true,"running":1}');
+  for (let h = 0; h < count; h++) {
+    const hostId = `quiet-${h}`;
+    const record: HostRecord = {
+      hostId,
+      lattice: "default",
+      labels: { [BUILTIN_LABELS.hostname]: hostId, zone: `z${h % 3}` },
+      driver: "sim",
+      version: "bench",
+      startedAt: now,
+      updatedAt: now,
+      heartbeatIntervalMs: 3_600_000,
+      heartbeatSeq: 0,
+      inventory: {},
+    };
+    await buckets.hosts.create(keys.host("default", hostId), JSON.stringify(record));
+    nc.subscribe(subjects.control("default", hostId), {
+      callback: (_e, m) => {
+        m.respond(ok);
+      },
+    });
+  }
+  await nc.flush();
+  process.stdout.write(`${JSON.stringify({ ready: count })}\n`);
+  await new Promise(() => undefined);
+  return count;
+}
+
 async function responders(nc: NatsConnection, count: number): Promise<number> {
   const kv = await new Kvm(nc).open(FLOOR.bucket);
   const js = jetstream(nc);

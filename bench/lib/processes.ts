@@ -210,3 +210,11 @@ export function spawnSims(
     return spawnNadm(`sim-${prefix}${i}`, args, env);
   });
 }
+
+/** One sample of a Prometheus series from a controller's /metrics (the first line that matches). */
+export async function scrapeMetric(port: number, series: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  if (!line) throw new Error(`no ${series} in /metrics`);
+  return Number(line.slice(series.length + 1));
+}

@@ -35,6 +35,7 @@ const controllerSection = z.strictObject({
   resyncInterval: duration.optional(),
   inflightTimeout: duration.optional(),
   concurrency: count.optional(),
+  reconcileGap: duration.optional(),
   retryBase: duration.optional(),
   retryMax: duration.optional(),
   remoteScalerTimeout: duration.optional(),

@@ -31,6 +31,7 @@ interface ControllerFlags {
   resyncInterval?: number;
   inflightTimeout?: number;
   concurrency?: number;
+  reconcileGap?: number;
   replicas?: number;
   statusHistory?: number;
   streamMaxAge?: number;
@@ -77,6 +78,11 @@ function addControllerOptions(cmd: Command): Command {
     )
     .option("--concurrency <n>", "events reconciled at once by this replica (default: 64)", parseInteger)
     .option(
+      "--reconcile-gap <duration>",
+      "least time between two reconciles of one app; reports arriving within it share one (default: 20ms)",
+      parseDuration,
+    )
+    .option(
       "--retry-base <duration>",
       "wait before retrying a refused command, doubled per attempt (default: 1s)",
       parseDuration,
@@ -121,6 +127,7 @@ function controllerConfigs(f: ControllerFlags) {
       resyncIntervalMs: f.resyncInterval,
       inflightTimeoutMs: f.inflightTimeout,
       concurrency: f.concurrency,
+      reconcileGapMs: f.reconcileGap,
       retryBaseMs: f.retryBase,
       retryMaxMs: f.retryMax,
       remoteScalerTimeoutMs: f.remoteScalerTimeout,

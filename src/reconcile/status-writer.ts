@@ -6,7 +6,13 @@ import { isDeepStrictEqual } from "node:util";
 import type { KV, KvEntry } from "@nats-io/kv";
 import type { Cached, KvCache } from "../lattice/kv-cache.js";
 import { type AppStatus, appStatusSchema } from "../streams/app-status.js";
-import { type CasDecision, type Current, casUpdate, isWrongLastSequence, jsonEncode } from "../streams/kv-cas.js";
+import {
+  type CasDecision,
+  type Current,
+  casUpdate,
+  isWrongLastSequence,
+  jsonEncode,
+} from "../streams/kv-cas.js";
 import { keys } from "../streams/subjects.js";
 
 /**

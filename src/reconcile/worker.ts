@@ -84,7 +84,7 @@ export interface ReconcileDeps {
 }
 
 export class ReconcileWorker {
-  private readonly coalescer = new Coalescer();
+  private readonly coalescer: Coalescer;
   private readonly suspectCache = new Map<
     string,
     { at: number; hosts: readonly HostState[]; set: ReadonlySet<string> }
@@ -93,6 +93,7 @@ export class ReconcileWorker {
   private readonly loop: ConsumerLoop;
 
   constructor(private readonly deps: ReconcileDeps) {
+    this.coalescer = new Coalescer(deps.config.reconcileGapMs);
     this.issuer = new CommandIssuer(deps.js, deps.inflight, deps.metrics);
     this.loop = new ConsumerLoop({
       js: deps.js,

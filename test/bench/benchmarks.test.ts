@@ -38,6 +38,7 @@ test("placement (M2): the floor loop runs and a burst deploys every app with com
 test("pipeline (M1, M6): one command per event, a latency sample per event", async () => {
   const r = await pipeline({ events: 60, latencyEvents: 40, simHosts: 4 });
   assert.equal(r.commands, 60);
+  assert.equal(r.sustainedCommands, 60);
   assert.equal(r.latencySamples, 40);
   assert.ok(r.metrics.every((m) => Number.isFinite(m.value)));
 });

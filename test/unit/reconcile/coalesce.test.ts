@@ -115,4 +115,35 @@ describe("Coalescer", () => {
     await g.release("a");
     assert.equal(slots(c).size, 0);
   });
+
+  test("with a minimum gap, calls soon after a run share one later run, started no sooner than the gap", async () => {
+    const gapMs = 40;
+    const c = new Coalescer(gapMs);
+    const starts: number[] = [];
+    const run = () => c.run("a", async () => void starts.push(performance.now()));
+    await run();
+    // The reports that follow a placement: several, right after the first run.
+    const reports = [run(), run(), run()];
+    for (const r of reports) assert.equal(r, reports[0], "calls in the gap share one run");
+    await Promise.all(reports);
+    assert.equal(starts.length, 2);
+    assert.ok(
+      starts[1]! - starts[0]! >= gapMs - 1,
+      `second run ${starts[1]! - starts[0]!} ms after the first`,
+    );
+  });
+
+  test("with a minimum gap, a quiet key's first call is not held back, and other keys are not either", async () => {
+    const c = new Coalescer(10_000);
+    const g = new Gates();
+    const a = c.run("a", g.fn("a"));
+    await flush();
+    await g.release("a");
+    await a;
+    const b = c.run("b", g.fn("b"));
+    await flush();
+    assert.equal(g.running("b"), 1, "key b waits for nothing: only a ran recently");
+    await g.release("b");
+    await b;
+  });
 });
