@@ -39,7 +39,7 @@ type Host = Awaited<ReturnType<typeof simHost>>;
 /** The workload's counts in each event, checked against the record each event names. */
 function scaled(host: Host): string[] {
   return host.events.of("workload_scaled", host.hostId).map((e) => {
-    const inv = host.writes.byRevision.get(e.data.stateRevision)?.record.inventory[WORKLOAD];
+    const inv = host.writes.byRevision.get(e.data.stateRevision ?? 0)?.record.inventory[WORKLOAD];
     assert.deepEqual(
       [inv?.desired, inv?.running, inv?.ready],
       [e.data.desired, e.data.running, e.data.ready],
