@@ -206,7 +206,12 @@ export function registerHosts(program: Command): void {
     .option("--http-port <port>", "serve /livez, /readyz and /metrics on this port", parseInteger)
     .option("--sim-hosts <n>", "with --driver sim: number of simulated hosts", parseInteger, 1)
     .option("--sim-zones <list>", "with --driver sim: zone labels, round-robin", "a,b,c")
-    .option("--sim-start-ms <ms>", "with --driver sim: time until an instance is ready", parseInteger, 50)
+    .option(
+      "--sim-start-ms <ms>",
+      "with --driver sim: time until an instance is ready (0: at once)",
+      parseInteger,
+      50,
+    )
     .option(
       "--sim-fail-rate <rate>",
       "with --driver sim: fraction of instance starts that fail",

@@ -4,6 +4,10 @@
  *
  * - One write in flight per host; changes that arrive meanwhile are coalesced into the next
  *   write, so revisions are monotonic and events leave in the order of the writes.
+ * - A write starts one macrotask after it was requested (`setImmediate`): what the same turn
+ *   of the event loop changes lands in one write. A command's "desired" and the synchronous
+ *   start of its instances, or several commands read from one socket chunk, are one write and
+ *   one event per workload instead of one per step.
  * - Every write is compare-and-set against the last revision this writer saw; on a
  *   wrong-last-sequence (a previous life's record, or the liveness sweep deleted us) it re-reads
  *   the revision and retries, a bounded number of times.
@@ -131,6 +135,8 @@ export class RecordWriter {
   }
 
   private async writeOnce(): Promise<void> {
+    await nextTurn();
+    if (this.frozen) return; // closed meanwhile: its callers get the last revision
     // Sent while NATS is down, a write would be discarded and wait out its timeout after the
     // reconnect (see streams/link.ts): wait for the connection, then build a fresh record.
     await this.opts.link?.whenConnected();
@@ -285,6 +291,11 @@ function artifactMoved(prev: ArtifactState | undefined, next: ArtifactState | un
   if (!prev || !next) return prev !== next;
   const tenth = (a: ArtifactState) => (a.size > 0 ? Math.floor((a.bytes * 10) / a.size) : 0);
   return prev.state !== next.state || tenth(prev) !== tenth(next);
+}
+
+/** Resolves after the rest of this turn of the event loop (its microtasks and I/O callbacks). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function workloadData(hostId: string, workloadKey: string, inv: WorkloadInventory) {

@@ -7,11 +7,13 @@
  * host's previous one only in `updatedAt` and `heartbeatSeq` reuses the previous parse, with
  * those two fields replaced and the same `labels` and `inventory` objects (so the lattice view
  * sees nothing to re-index). Anything else — or a record laid out differently, e.g. by another
- * implementation — is parsed and validated in full.
+ * implementation — is parsed in full, and checked by a hand-written validator that agrees with
+ * the schema (host-record-check.ts), the schema itself deciding whatever that one does not pass.
  */
 import { createHash } from "node:crypto";
 import type { KvEntry } from "@nats-io/kv";
-import { type HostRecord, hostRecordSchema } from "../streams/host-record.js";
+import type { HostRecord } from "../streams/host-record.js";
+import { parseHostRecordText } from "./host-record-check.js";
 
 /** The heartbeat fields as a host agent writes them, in its key order (labels cannot match: their values are strings). */
 const HEARTBEAT = /"updatedAt":"([^"\\]*)","heartbeatIntervalMs":(\d+),"heartbeatSeq":(\d+),/;
@@ -25,7 +27,7 @@ export class HostRecordDecoder {
     const beat = HEARTBEAT.exec(text);
     if (!beat) {
       this.last.delete(entry.key);
-      return hostRecordSchema.parse(JSON.parse(text));
+      return parseHostRecordText(text);
     }
     const rest = text.slice(0, beat.index) + beat[2] + text.slice(beat.index + beat[0].length);
     const digest = createHash("md5").update(rest).digest("base64");
@@ -33,7 +35,7 @@ export class HostRecordDecoder {
     const record =
       prev?.digest === digest
         ? { ...prev.record, updatedAt: beat[1]!, heartbeatSeq: Number(beat[3]) }
-        : hostRecordSchema.parse(JSON.parse(text));
+        : parseHostRecordText(text);
     this.last.set(entry.key, { digest, record });
     return record;
   }

@@ -118,19 +118,18 @@ export class LatticeView {
     const parsed = keys.parse(key);
     if (!parsed) return;
     const { lattice, name: hostId } = parsed;
-    // A heartbeat (host-decoder.ts) keeps the same labels and inventory objects: nothing to re-index.
-    const same =
-      prev &&
-      next &&
-      prev.value.labels === next.value.labels &&
-      prev.value.inventory === next.value.inventory;
-    if (prev && !same) this.unindex(lattice, hostId, prev.value);
+    const fits = (r: HostRecord | undefined) => r?.hostId === hostId && r.lattice === lattice;
+    // Only what differs is re-indexed: a heartbeat keeps labels and workloads, and so does a
+    // change of counts (most writes of a burst).
+    const keep =
+      prev && next && fits(prev.value) && fits(next.value) ? kept(prev.value, next.value) : NOTHING_KEPT;
+    if (prev && fits(prev.value)) this.unindex(lattice, hostId, prev.value, keep);
     if (!next) {
       if (this.byLattice.get(lattice)?.delete(hostId)) this.sorted.delete(lattice);
       if (prev) this.remember(key, prev.value);
       return;
     }
-    if (next.value.hostId !== hostId || next.value.lattice !== lattice) {
+    if (!fits(next.value)) {
       this.log.warn({ key }, "host record's id or lattice does not match its key; ignored");
       return;
     }
@@ -142,7 +141,7 @@ export class LatticeView {
       !hosts.has(hostId) || (prev !== undefined && !sameLabels(prev.value.labels, next.value.labels));
     hosts.set(hostId, state);
     this.resort(lattice, state, joined);
-    if (!same) this.index(lattice, hostId, next.value);
+    this.index(lattice, hostId, next.value, keep);
   }
 
   /** A heartbeat replaces one element in place; a join invalidates the sorted list. */
@@ -173,18 +172,48 @@ export class LatticeView {
     if (this.departed.size > DEPARTED_KEPT) this.departed.delete(this.departed.keys().next().value!);
   }
 
-  private index(lattice: string, hostId: string, record: HostRecord): void {
-    for (const inv of Object.values(record.inventory)) addTo(this.appIndex, `${lattice}.${inv.app}`, hostId);
-    for (const [k, v] of Object.entries(record.labels))
-      addTo(this.labelIndex, `${lattice}\n${k}\n${v}`, hostId);
+  private index(lattice: string, hostId: string, record: HostRecord, keep: Kept): void {
+    if (!keep.apps)
+      for (const inv of Object.values(record.inventory))
+        addTo(this.appIndex, `${lattice}.${inv.app}`, hostId);
+    if (!keep.labels)
+      for (const [k, v] of Object.entries(record.labels))
+        addTo(this.labelIndex, `${lattice}\n${k}\n${v}`, hostId);
   }
 
-  private unindex(lattice: string, hostId: string, record: HostRecord): void {
-    for (const inv of Object.values(record.inventory))
-      removeFrom(this.appIndex, `${lattice}.${inv.app}`, hostId);
-    for (const [k, v] of Object.entries(record.labels))
-      removeFrom(this.labelIndex, `${lattice}\n${k}\n${v}`, hostId);
+  private unindex(lattice: string, hostId: string, record: HostRecord, keep: Kept): void {
+    if (!keep.apps)
+      for (const inv of Object.values(record.inventory))
+        removeFrom(this.appIndex, `${lattice}.${inv.app}`, hostId);
+    if (!keep.labels)
+      for (const [k, v] of Object.entries(record.labels))
+        removeFrom(this.labelIndex, `${lattice}\n${k}\n${v}`, hostId);
   }
+}
+
+/** Which of a host's index entries a new record leaves as they are. */
+type Kept = { apps: boolean; labels: boolean };
+const NOTHING_KEPT: Kept = { apps: false, labels: false };
+
+function kept(prev: HostRecord, next: HostRecord): Kept {
+  return {
+    apps: sameWorkloads(prev.inventory, next.inventory),
+    labels: sameLabels(prev.labels, next.labels),
+  };
+}
+
+/** Same workload keys, each of the same app: the host's apps did not change. */
+function sameWorkloads(
+  a: Readonly<Record<string, WorkloadInventory>>,
+  b: Readonly<Record<string, WorkloadInventory>>,
+): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const key in b) {
+    if (!Object.hasOwn(a, key) || a[key]!.app !== b[key]!.app) return false;
+    n++;
+  }
+  return n === Object.keys(a).length;
 }
 
 function addTo(index: Map<string, Set<string>>, key: string, id: string): void {

@@ -1,6 +1,6 @@
 /**
  * The `sim` driver: simulated instances for tests and benchmarks. An instance runs as soon as
- * it is started and becomes ready `startMs` later; a seeded fraction `failRate` of starts fail,
+ * it is started and becomes ready `startMs` later (at once with 0); a seeded fraction `failRate` of starts fail,
  * and go through the same supervision and backoff as a crashing process. No OS resources: one
  * process can host thousands of sim hosts.
  */
@@ -9,7 +9,10 @@ import { seededRandom } from "../../random.js";
 import type { Driver, InstanceEvents, InstanceHandle, InstanceSpec, WorkloadRef } from "./types.js";
 
 export interface SimDriverOptions {
-  /** Time from start to ready. Default 50 ms. */
+  /**
+   * Time from start to ready. Default 50 ms. 0: ready as soon as it runs (no "running but not
+   * ready" phase), so the record write that reports the start already reports it ready.
+   */
   startMs?: number;
   /** Fraction (0..1) of instance starts that fail. Default 0. */
   failRate?: number;
@@ -46,7 +49,9 @@ export class SimDriver implements Driver<null> {
     if (this.failRate > 0 && this.random() < this.failRate)
       throw new SimStartError("simulated start failure");
     let stopped = false;
-    const timer = setTimeout(() => events.onReady(), this.startMs);
+    // Before the handle exists: the supervisor applies it once start() resolves (straight to ready).
+    if (this.startMs === 0) events.onReady();
+    const timer = this.startMs > 0 ? setTimeout(() => events.onReady(), this.startMs) : undefined;
     return {
       stop: async () => {
         if (stopped) return;

@@ -22,7 +22,13 @@ class Feed {
     } as unknown as KvCache<HostRecord>;
   }
 
-  put(hostId: string, labels: Record<string, string> = {}, apps: string[] = [], lattice = "default"): void {
+  put(
+    hostId: string,
+    labels: Record<string, string> = {},
+    apps: string[] = [],
+    lattice = "default",
+    over: Partial<HostRecord> = {},
+  ): void {
     const key = `${lattice}.${hostId}`;
     const inventory = Object.fromEntries(
       apps.map((app) => [
@@ -51,6 +57,7 @@ class Feed {
       heartbeatIntervalMs: 1000,
       heartbeatSeq: ++this.rev,
       inventory,
+      ...over,
     };
     const next = { key, value, revision: this.rev, created: new Date() };
     const prev = this.entries.get(key);
@@ -137,4 +144,24 @@ test("a departed host's apps are remembered for the host_lost that follows", () 
   assert.deepEqual(view.departedApps("default", "h1")?.sort(), ["blog", "shop"]);
   assert.deepEqual(view.departedApps("default", "h2"), []);
   assert.equal(view.departedApps("prod", "h1"), undefined);
+});
+
+test("indexes stay right when a write keeps the host's workloads or labels, or names another host", () => {
+  const feed = new Feed();
+  const view = new LatticeView(feed.asCache(), silentLogger());
+  const shopHosts = () => view.workloadsOf("default", "shop").map((w) => w.host.hostId);
+  feed.put("h1", { zone: "east" }, ["shop"]);
+  feed.put("h1", { zone: "east" }, ["shop"]); // new objects, same workloads and labels (counts moved)
+  assert.deepEqual(shopHosts(), ["h1"]);
+  assert.deepEqual(view.hostsWithLabel("default", "zone", "east"), ["h1"]);
+  const moved = { "shop.web.r1": { ...view.workloadsOf("default", "shop")[0]!.inventory, app: "blog" } };
+  feed.put("h1", { zone: "east" }, [], "default", { inventory: moved }); // same key, another app
+  assert.deepEqual(shopHosts(), []);
+  assert.deepEqual(view.appsWithWorkloads("default"), ["blog"]);
+  feed.put("h1", { zone: "east" }, ["shop"], "default", { hostId: "h9" }); // names another host: ignored
+  assert.deepEqual(view.appsWithWorkloads("default"), []);
+  assert.deepEqual(view.hostsWithLabel("default", "zone", "east"), []);
+  feed.put("h1", { zone: "east" }, ["shop"]); // itself again: indexed in full
+  assert.deepEqual(shopHosts(), ["h1"]);
+  assert.deepEqual(view.hostsWithLabel("default", "zone", "east"), ["h1"]);
 });
