@@ -5,9 +5,10 @@
  *   await its PubAck; consume it, request/reply to the host, ack; the host's KV compare-and-set
  *   and its event publish; consume and ack the event — for PLACEMENTS commands over HOSTS
  *   responders (three processes: driver, responders, nats-server).
- * Burst: HOSTS sim hosts (3 zones, two sim processes), one controller, APPS apps × INSTANCES put
- *   and deployed at once through the API by a load-generator process → placements per second
- *   until every app is `deployed`; commands ÷ the minimum ((host, workload) pairs placed).
+ * Burst: HOSTS sim hosts (3 zones, two sim processes; instances ready as soon as started, so
+ *   one record write and one event per placement, as in the floor), one controller, APPS apps ×
+ *   INSTANCES put and deployed at once through the API by a load-generator process → placements
+ *   per second until every app is `deployed`; commands ÷ the minimum ((host, workload) pairs).
  * Params (env): BENCH_HOSTS (1000), BENCH_APPS (1000), BENCH_INSTANCES (10), BENCH_PLACEMENTS (10000).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -72,7 +73,9 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
     const port = await freePort();
     procs.push(
       spawnNadm("controller", ["controller", "--http-port", String(port)], env),
-      ...spawnSims(p.hosts, 2, env),
+      // Ready as soon as started, like the floor's host: one record write and one event per
+      // placement (a start delay would add a second write and event per placement, and time).
+      ...spawnSims(p.hosts, 2, env, { startMs: 0 }),
     );
     await obs.waitHosts(p.hosts);
     const names = Array.from({ length: p.apps }, (_, i) => `app-${i}`);

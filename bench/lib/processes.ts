@@ -200,13 +200,14 @@ export function spawnSims(
   hosts: number,
   processes: number,
   env: Record<string, string>,
-  opts: { prefix?: string; heartbeatMs?: number } = {},
+  opts: { prefix?: string; heartbeatMs?: number; startMs?: number } = {},
 ): Proc[] {
   const prefix = opts.prefix ?? "s";
   return Array.from({ length: processes }, (_, i) => {
     const n = Math.floor(hosts / processes) + (i < hosts % processes ? 1 : 0);
     const args = ["host", "--driver", "sim", "--sim-hosts", String(n), "--host-id", `${prefix}${i}`];
     args.push("--heartbeat-interval", `${opts.heartbeatMs ?? 5000}ms`, "--sim-zones", "a,b,c");
+    if (opts.startMs !== undefined) args.push("--sim-start-ms", String(opts.startMs));
     return spawnNadm(`sim-${prefix}${i}`, args, env);
   });
 }
