@@ -28,11 +28,18 @@ export async function readVersion(
   lattice: string,
   app: string,
   version: string,
+  /** The version's digest and KV revision as an index records them, when known. */
+  expected?: { digest: string; revision?: number },
 ): Promise<StoredManifest | undefined> {
   const entry = await kv.get(keys.manifestVersion(lattice, app, version));
   if (entry?.operation !== "PUT") return undefined;
   const manifest = entry.json<Manifest>();
-  return { manifest, digest: manifestDigest(manifest), revision: entry.revision };
+  // A key's revision names one value: the one the index recorded needs no digest to tell it.
+  const digest =
+    expected?.revision !== undefined && expected.revision === entry.revision
+      ? expected.digest
+      : manifestDigest(manifest);
+  return { manifest, digest, revision: entry.revision };
 }
 
 /**

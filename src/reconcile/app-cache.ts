@@ -23,6 +23,8 @@ export interface IndexSummary {
   paused: boolean;
   /** Digest of the deployed version's manifest, so a cached copy is known to be the right one. */
   deployedDigest: string | null;
+  /** KV revision of the deployed version's key, when the index records it (a cheaper check). */
+  deployedRevision?: number;
   /** The last auto-revert, while the version it went back to is deployed. */
   revert?: { from: string; to: string; reason: string };
 }
@@ -42,6 +44,7 @@ export function decodeIndexSummary(entry: KvEntry): IndexSummary {
     generation: index.generation,
     paused: index.paused,
     deployedDigest: deployed?.digest ?? null,
+    ...(deployed?.revision === undefined ? {} : { deployedRevision: deployed.revision }),
     ...(index.revert && index.revert.to === index.deployedVersion
       ? { revert: { from: index.revert.from, to: index.revert.to, reason: index.revert.reason } }
       : {}),
@@ -116,7 +119,15 @@ export class AppCache {
     if (index.deployedVersion === null) return undefined;
     const held = this.deployed.get(key);
     if (held && matches(held, index)) return held;
-    const stored = await readVersion(this.kv, lattice, app, index.deployedVersion);
+    const stored = await readVersion(
+      this.kv,
+      lattice,
+      app,
+      index.deployedVersion,
+      index.deployedDigest === null
+        ? undefined
+        : { digest: index.deployedDigest, revision: index.deployedRevision },
+    );
     if (!stored || stored.digest !== index.deployedDigest) {
       // Never plan with a wrong or missing manifest (that would stop the app): fail, so the
       // event is retried once the store is consistent again.

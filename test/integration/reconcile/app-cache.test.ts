@@ -1,0 +1,90 @@
+/**
+ * The reconciler never plans with a manifest other than the one the app's index deploys: the
+ * deployed version's key is checked against the index, by its KV revision when the index
+ * records it (no digest to compute) and by digest otherwise, and a key rewritten behind the
+ * index's back is refused either way.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { builtinTraitCatalog } from "../../../src/catalog.js";
+import { resolve, resourcesSchema } from "../../../src/config.js";
+import { silentLogger } from "../../../src/log.js";
+import { parseManifestText } from "../../../src/manifests/index.js";
+import { ManifestStore } from "../../../src/manifests/store.js";
+import { AppCache } from "../../../src/reconcile/app-cache.js";
+import { openBuckets } from "../../../src/streams/provision.js";
+import { keys } from "../../../src/streams/subjects.js";
+import { spreadApp } from "../../support/manifests.js";
+import { testNats } from "../../support/nats.js";
+
+const nats = await testNats();
+const nc = await nats.connect();
+const { manifests: kv } = await openBuckets(nc, resolve(resourcesSchema, {}));
+const store = new ManifestStore(kv, {});
+
+async function deployed(app: string, instances: number): Promise<void> {
+  await store.put(
+    "default",
+    parseManifestText(spreadApp(app, { instances }), builtinTraitCatalog()),
+    new Date(),
+  );
+  await store.deploy("default", app, "v1");
+}
+
+/** A replica's fresh cache, caught up with the bucket. */
+async function cache(): Promise<AppCache> {
+  const apps = new AppCache(kv, silentLogger());
+  await apps.start();
+  await apps.indexes.reach((await kv.status()).values, 5_000);
+  return apps;
+}
+
+/** Rewrites the index of `app` without the version keys' revisions (as older nadm wrote it). */
+async function dropRevisions(app: string): Promise<void> {
+  const entry = (await kv.get(keys.manifest("default", app)))!;
+  const index = entry.json<{ versions: Array<{ revision?: number }> }>();
+  for (const v of index.versions) delete v.revision;
+  await kv.update(keys.manifest("default", app), JSON.stringify(index), entry.revision);
+}
+
+const rows: Array<{ name: string; app: string; revisions: boolean; tampered: boolean }> = [
+  { name: "the index records the key's revision", app: "rev", revisions: true, tampered: false },
+  { name: "the index has no revisions: checked by digest", app: "digest", revisions: false, tampered: false },
+  {
+    name: "a key rewritten behind the index (revision differs)",
+    app: "rev-bad",
+    revisions: true,
+    tampered: true,
+  },
+  {
+    name: "a key rewritten behind an index without revisions",
+    app: "digest-bad",
+    revisions: false,
+    tampered: true,
+  },
+];
+
+for (const row of rows) {
+  test(row.name, async () => {
+    await deployed(row.app, 2);
+    if (!row.revisions) await dropRevisions(row.app);
+    if (row.tampered) {
+      const other = parseManifestText(spreadApp(row.app, { instances: 7 }), builtinTraitCatalog());
+      await kv.put(keys.manifestVersion("default", row.app, "v1"), JSON.stringify(other));
+    }
+    const apps = await cache();
+    try {
+      const summary = apps.indexes.get(keys.manifest("default", row.app))?.value;
+      assert.equal(typeof summary?.deployedRevision, row.revisions ? "number" : "undefined");
+      if (row.tampered) {
+        await assert.rejects(apps.state("default", row.app), /does not match its index/);
+      } else {
+        const state = await apps.state("default", row.app);
+        const traits = state?.deployed?.manifest.spec.components[0]?.traits;
+        assert.deepEqual(traits?.[0]?.properties, { instances: 2 });
+      }
+    } finally {
+      apps.stop();
+    }
+  });
+}
