@@ -77,9 +77,13 @@ export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
     const cmdSeq0 = await lastSeq(nc, STREAMS.commands);
     await finished(spawnScript("deploy", "lib/agents.ts", ["deploy", String(p.events), "m1", "0"], env));
     progress(`${p.events} app_deployed events waiting; starting the controller`);
-    // Quiet hosts never confirm a command: without a long in-flight timeout, a tick would send
-    // the M1 commands again 30 s later, in the middle of M6.
-    procs.push(spawnNadm("controller", ["controller", "--inflight-timeout", "1h"], env));
+    // Quiet hosts never confirm a command, so their apps never settle: without a long in-flight
+    // timeout a tick would send the M1 commands again 30 s later, and every resync would re-plan
+    // all of those apps (apps whose hosts report settle, and a resync skips them), both in the
+    // middle of M6.
+    procs.push(
+      spawnNadm("controller", ["controller", "--inflight-timeout", "1h", "--resync-interval", "1h"], env),
+    );
     const m1 = await commandsFor(nc, cmdSeq0, p.events, "M1 commands");
     const nadmRate = ratePerS(m1.map((m) => m.time));
     const params = { events: p.events, quietHosts: QUIET_HOSTS, inFlight: 64 };
