@@ -101,8 +101,11 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
     const cpu = cpuShare(cpuPids, ticks0, ms);
     await finished(burst);
     // The load generator's own time: every put and deploy answered by the API.
-    const apiSeconds =
-      (JSON.parse(burst.output().trim().split("\n").at(-1) ?? "{}") as { ms?: number }).ms ?? Number.NaN;
+    const lines = burst.output().trim().split("\n");
+    const apiSeconds = (JSON.parse(lines.at(-1) ?? "{}") as { ms?: number }).ms ?? Number.NaN;
+    // Per request (put or deploy) while the controller also places: ms at p50 / p99, retries.
+    const apiRequests = (JSON.parse(lines.find((l) => l.startsWith('{"api"')) ?? "{}") as { api?: unknown })
+      .api;
     const placements = p.apps * p.instances;
     const rate = (placements * 1000) / ms;
     const commands = (await commandsStored(nc)) - commands0;
@@ -127,6 +130,7 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
           reconciles: runs,
           controllerCpuMsPerPlacement: ((cpu.controller ?? 0) * ms) / 100 / placements,
           apiSeconds: apiSeconds / 1000,
+          apiRequests,
         },
       }),
       emit({

@@ -113,19 +113,30 @@ async function apiBurst(
 ): Promise<number> {
   // A replica killed mid-request never answers: retry (put and deploy are idempotent).
   const api = new ApiClient(nc, "default", 5_000);
+  const stats = { retries: 0, ms: [] as number[], errors: new Set<string>() };
   const retried = async <T>(op: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
+      const t0 = performance.now();
       try {
-        return await op();
+        const out = await op();
+        stats.ms.push(performance.now() - t0);
+        return out;
       } catch (err) {
+        stats.retries++;
+        stats.errors.add(String((err as Error).message).slice(0, 120));
         if (attempt >= 10) throw err;
       }
     }
   };
-  return paced(count, 0, async (i) => {
+  const done = await paced(count, 0, async (i) => {
     const put = await retried(() => api.put(spreadApp(`${prefix}-${i}`, { instances })));
     await retried(() => api.deploy(put.name, put.version));
   });
+  const ms = stats.ms.sort((a, b) => a - b);
+  const q = (p: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))] ?? 0);
+  const summary = { retries: stats.retries, errors: [...stats.errors], p50: q(50), p99: q(99), max: q(100) };
+  process.stdout.write(`${JSON.stringify({ api: summary })}\n`);
+  return done;
 }
 
 async function pipelineLoop(nc: NatsConnection, count: number): Promise<number> {
