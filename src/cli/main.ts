@@ -1,11 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env node
 /**
  * The `nadm` command line (ARCHITECTURE §10).
- *
- * The launcher line bounds V8's young generation to 2 × 8 MB (Node 20's default is 2 × 16 MB):
- * a replica's young generation was most of its resident memory growth, and the bound costs no
- * CPU per reconcile (docs/ARCHITECTURE.md, deviation 64; bench/README.md, M4). The Dockerfile
- * runs main.js with the same flags (a test keeps them equal), and so do the benchmarks.
  */
 import { CommanderError } from "commander";
 import { NADM_VERSION } from "../version.js";

@@ -100,7 +100,7 @@ describe("the image", () => {
       compilerOptions: { rootDir: string; outDir: string };
     };
     const { rootDir, outDir } = build.compilerOptions;
-    // With the node flags of the bin's launcher line (a bounded young generation).
+    // With the node flags of the bin's launcher line, if it has any.
     const flags = launcherNodeFlags();
     assert.deepEqual(entrypoint, ["/usr/bin/tini", "--", "node", ...flags, `/app/${outDir}/cli/main.js`]);
     assert.ok(existsSync(join(ROOT, rootDir, "cli", "main.ts")));
