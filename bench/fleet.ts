@@ -143,9 +143,21 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
     await reconcileIdle(nc); // every host_started handled
     await sleep(p.settleMs ?? 5_000); // and a full round of heartbeats since
     const commands0 = await commandsStored(nc);
+    const work0 = await reconcileWork(port);
     const [ctl, srv] = await cpuPercent([controller.pid, nats.server.pid], p.windowS * 1000);
     const steadyCommands = (await commandsStored(nc)) - commands0;
-    const sp = { hosts: p.steadyHosts, heartbeatMs: 5000, apps: p.apps, windowS: p.windowS };
+    const work1 = await reconcileWork(port);
+    // What the window held: apps planned, and re-plans a resync skipped (resync-skip.ts).
+    const planned = work1.planned - work0.planned;
+    const skipped = work1.skipped - work0.skipped;
+    const sp = {
+      hosts: p.steadyHosts,
+      heartbeatMs: 5000,
+      apps: p.apps,
+      windowS: p.windowS,
+      planned,
+      skipped,
+    };
     metrics.push(
       emit({
         metric: "steady_controller_cpu_percent",
@@ -165,6 +177,13 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
     await nats.stop();
     rmSync(snapshots, { recursive: true, force: true });
   }
+}
+
+/** Reconciles that planned, and tick re-plans skipped, so far (the controller's /metrics). */
+async function reconcileWork(port: number): Promise<{ planned: number; skipped: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? 0);
+  return { planned: value("nadm_reconcile_seconds_count"), skipped: value("nadm_reconcile_skipped_total") };
 }
 
 async function heapUsed(port: number): Promise<number> {

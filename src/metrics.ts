@@ -201,3 +201,19 @@ export function scalerFailures(metrics: Metrics): Counter<"scaler" | "kind"> {
   }
   return counter;
 }
+
+const resyncSkipCounters = new WeakMap<Registry, Counter>();
+
+/** `nadm_reconcile_skipped_total`: a tick's re-plans skipped because none of their inputs changed. */
+export function resyncSkips(metrics: Metrics): Counter {
+  let counter = resyncSkipCounters.get(metrics.registry);
+  if (!counter) {
+    counter = new Counter({
+      name: "nadm_reconcile_skipped_total",
+      help: "Re-plans of an app at a tick skipped: nothing its last plan read has changed, and that plan changed nothing",
+      registers: [metrics.registry],
+    });
+    resyncSkipCounters.set(metrics.registry, counter);
+  }
+  return counter;
+}

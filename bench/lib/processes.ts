@@ -9,9 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningNatsServer, startNatsServer } from "../../src/embedded/nats-server.js";
+import { launcherNodeFlags } from "./launcher.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+/** The node flags of the `nadm` bin's launcher line, so a benchmark runs nadm as users do. */
+const LAUNCHER_FLAGS = launcherNodeFlags();
 const children = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const c of children) c.kill("SIGKILL");
@@ -29,7 +32,8 @@ export interface Proc {
 }
 
 /**
- * `nadm ARGS` as its own process (through tsx, like the tests). With BENCH_CPU_PROF=DIR set,
+ * `nadm ARGS` as its own process (through tsx, like the tests, with the node flags of the bin's
+ * launcher line: lib/launcher.ts). With BENCH_CPU_PROF=DIR set,
  * controllers write a V8 CPU profile there when stopped (see bench/profile.ts for a summary).
  */
 export function spawnNadm(
@@ -43,7 +47,7 @@ export function spawnNadm(
   const proc = spawnProc(
     name,
     process.execPath,
-    [...prof, ...nodeArgs, "--import", "tsx", MAIN, ...args],
+    [...LAUNCHER_FLAGS, ...prof, ...nodeArgs, "--import", "tsx", MAIN, ...args],
     env,
   );
   if (prof.length === 0) return proc;

@@ -90,17 +90,28 @@ function hostViews(input: DesiredInput, component: string): HostView[] {
   }
   const base = emptyHostViews(input.hosts, input.suspect);
   const views = base.views.slice();
+  const added = new Set<string>();
   for (const [hostId, instances] of perHost) {
     const host = input.hostsById.get(hostId);
     if (!host || instances === 0) continue;
     const view = Object.freeze({ hostId, labels: deepFreeze(host.record.labels), instances });
     const at = base.at.get(hostId);
     // A suspect host is a candidate only for what it runs already.
-    if (at === undefined) views.push(view);
-    else views[at] = view;
+    if (at === undefined) {
+      views.push(view);
+      added.add(hostId);
+    } else views[at] = view;
   }
+  givenHosts.set(views, (hostId) => base.at.has(hostId) || added.has(hostId));
   return views;
 }
+
+/**
+ * Per hosts array built by hostViews: whether a host is in it. Checking a scaler's placements
+ * against a set of every host, built per call, cost more than the scaler itself at 5,000 hosts
+ * (the M5 profile in bench/README.md).
+ */
+const givenHosts = new WeakMap<readonly HostView[], (hostId: string) => boolean>();
 
 interface EmptyViews {
   suspect: ReadonlySet<string> | undefined;
@@ -231,14 +242,18 @@ function placed(
   hosts: readonly HostView[],
   suspect: ReadonlySet<string> | undefined,
 ): ComponentPlan {
-  const given = new Set(hosts.map((h) => h.hostId));
-  const unknown = [...result.keys()].find((hostId) => !given.has(hostId));
+  const given = givenHosts.get(hosts) ?? setHas(new Set(hosts.map((h) => h.hostId)));
+  const unknown = [...result.keys()].find((hostId) => !given(hostId));
   if (unknown !== undefined)
     throw new ScalerError(
       plan.scaler ?? "",
       `placed on host "${unknown}", which is not among the hosts it was given`,
     );
   return { ...plan, placements: cordoned(result, hosts, suspect), unmanaged: false };
+}
+
+function setHas(ids: ReadonlySet<string>): (hostId: string) => boolean {
+  return (hostId) => ids.has(hostId);
 }
 
 /**

@@ -27,6 +27,8 @@ function slot(lattice: string, hostId: string, key: string): string {
 
 export class InflightView {
   private readonly latest = new Map<string, Issued>();
+  /** `{lattice}\n{app}` → when the app's newest command was issued (resync-skip.ts). */
+  private readonly newestByApp = new Map<string, number>();
   private stopFollow: (() => void) | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -140,6 +142,16 @@ export class InflightView {
     const prev = this.latest.get(k);
     if (prev && prev.seq >= seq) return;
     this.latest.set(k, { id: cmd.id, count: cmd.count, seq, seenAt });
+    const app = `${cmd.lattice}\n${parseWorkloadKey(cmd.workload.key)?.app ?? ""}`;
+    if ((this.newestByApp.get(app) ?? 0) < seenAt) this.newestByApp.set(app, seenAt);
+  }
+
+  /**
+   * When the app's newest command known here was issued (undefined: none, or forgotten). While
+   * it is older than the timeout, `pending` is undefined for every workload of the app.
+   */
+  lastIssuedAt(lattice: string, app: string): number | undefined {
+    return this.newestByApp.get(`${lattice}\n${app}`);
   }
 
   /** A command the host has not applied yet and that is younger than the timeout. */
@@ -171,7 +183,9 @@ export class InflightView {
   }
 
   private prune(now: number): void {
-    for (const [k, v] of this.latest) if (now - v.seenAt > 4 * this.timeoutMs) this.latest.delete(k);
+    const old = (at: number) => now - at > 4 * this.timeoutMs;
+    for (const [k, v] of this.latest) if (old(v.seenAt)) this.latest.delete(k);
+    for (const [k, at] of this.newestByApp) if (old(at)) this.newestByApp.delete(k);
   }
 }
 

@@ -13,7 +13,7 @@ import type { HostState, LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
 import { deployAndAnnounce } from "../manifests/deploy.js";
 import type { ManifestStore } from "../manifests/store.js";
-import { countSettledEvent, type Metrics, observeConsumer } from "../metrics.js";
+import { countSettledEvent, type Metrics, observeConsumer, resyncSkips } from "../metrics.js";
 import type { ScalerLookup, ScalerRegistry } from "../scalers/index.js";
 import type { AppStatus } from "../streams/app-status.js";
 import { ConsumerLoop } from "../streams/consumer-loop.js";
@@ -29,6 +29,7 @@ import type { InflightView } from "./inflight.js";
 import { CommandIssuer } from "./issue.js";
 import type { PlanInput, Revert } from "./plan.js";
 import { refusalSource } from "./refusal-source.js";
+import { inputsOf, ResyncSkip } from "./resync-skip.js";
 import type { StatusWriter } from "./status-writer.js";
 
 function timeWillMove(status: AppStatus, now: number, inflightTimeoutMs: number): boolean {
@@ -91,6 +92,8 @@ export class ReconcileWorker {
   >();
   private readonly issuer: CommandIssuer;
   private readonly loop: ConsumerLoop;
+  /** Apps whose last plan settled, by the identities of its inputs (resync-skip.ts). */
+  private readonly settled = new ResyncSkip();
 
   constructor(private readonly deps: ReconcileDeps) {
     this.coalescer = new Coalescer(deps.config.reconcileGapMs);
@@ -156,7 +159,7 @@ export class ReconcileWorker {
     await Promise.all(
       apps.map((app) =>
         this.coalescer.run(keys.manifest(event.lattice, app), () =>
-          this.reconcileApp(event.lattice, app, event.id, cause),
+          this.reconcileApp(event.lattice, app, event.id, cause, event.type === "lattice_tick"),
         ),
       ),
     );
@@ -309,11 +312,22 @@ export class ReconcileWorker {
     };
   }
 
+  /** The identities of everything a plan of `input` reads, for ResyncSkip (resync-skip.ts). */
+  private inputsOf(input: PlanInput): string | undefined {
+    const { inflight, refusals, config } = this.deps;
+    return inputsOf(input, {
+      refusalsRevision: refusals?.revision ?? 0,
+      lastIssuedAt: inflight.lastIssuedAt(input.lattice, input.app),
+      inflightTimeoutMs: config.inflightTimeoutMs,
+    });
+  }
+
   private async reconcileApp(
     lattice: string,
     app: string,
     causationId: string,
     cause?: string,
+    periodic = false,
   ): Promise<void> {
     const started = performance.now();
     const { view } = this.deps;
@@ -321,6 +335,13 @@ export class ReconcileWorker {
     const hostsRevision = view.cache.revision; // what the (synchronous) plan below sees
     const now = Date.now();
     const input = this.planInput(lattice, app, stored, now, cause);
+    // A tick's re-plan that would change nothing is skipped (resync-skip.ts says when that holds).
+    const [key, inputs] = [keys.manifest(lattice, app), this.inputsOf(input)];
+    if (periodic && this.settled.unchanged(key, inputs)) {
+      resyncSkips(this.deps.metrics).inc();
+      return;
+    }
+    this.settled.forget(key); // until this plan has settled
     const p = await planWithExternal(input, {
       registry: input.registry,
       deadlineMs: this.deps.config.scalerDeadlineMs,
@@ -329,6 +350,7 @@ export class ReconcileWorker {
     await this.issuer.publish(lattice, app, p.commands, causationId, now);
     if (p.revert) await this.revert(lattice, p.revert, now);
     const wrote = await this.deps.status.write(lattice, app, p.status, hostsRevision);
+    this.settled.planned(key, inputs, p, input.previous, wrote);
     this.deps.metrics.reconcileSeconds.observe((performance.now() - started) / 1000);
     if (p.commands.length > 0 || wrote) {
       this.deps.log.debug(

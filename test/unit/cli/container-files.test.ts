@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { launcherNodeFlags } from "../../../bench/lib/launcher.js";
 import {
   checkCliArgs,
   execForm,
@@ -99,7 +100,9 @@ describe("the image", () => {
       compilerOptions: { rootDir: string; outDir: string };
     };
     const { rootDir, outDir } = build.compilerOptions;
-    assert.deepEqual(entrypoint, ["/usr/bin/tini", "--", "node", `/app/${outDir}/cli/main.js`]);
+    // With the node flags of the bin's launcher line, if it has any.
+    const flags = launcherNodeFlags();
+    assert.deepEqual(entrypoint, ["/usr/bin/tini", "--", "node", ...flags, `/app/${outDir}/cli/main.js`]);
     assert.ok(existsSync(join(ROOT, rootDir, "cli", "main.ts")));
     const installs = runtime.filter((i) => i.keyword === "RUN" && /apt-get install/.test(i.args));
     assert.ok(

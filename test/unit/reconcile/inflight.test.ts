@@ -126,3 +126,35 @@ describe("InflightView.pending across a host restart", () => {
     });
   }
 });
+
+describe("InflightView.lastIssuedAt bounds every pending command of the app (resync-skip.ts)", () => {
+  const other = "shop.api.def456";
+  const rows: Array<{ name: string; cmds: ReturnType<typeof cmd>[]; want: number | undefined }> = [
+    { name: "no command", cmds: [], want: undefined },
+    {
+      name: "the newest of several slots",
+      cmds: [cmd("a", 1, 9000), cmd("b", 1, 2000, { key: other })],
+      want: NOW - 2000,
+    },
+    {
+      name: "a later clock on an earlier sequence still counts",
+      cmds: [cmd("a", 1, 0, { seq: 5 }), cmd("b", 2, 1000, { seq: 6 })],
+      want: NOW,
+    },
+    {
+      name: "another app's command does not",
+      cmds: [cmd("x", 1, 0, { key: "cart.web.abc" })],
+      want: undefined,
+    },
+  ];
+  for (const row of rows) {
+    test(row.name, () => {
+      const v = view(...row.cmds);
+      assert.equal(v.lastIssuedAt(LATTICE, "shop"), row.want);
+      // Once past the timeout, nothing of the app is pending anywhere.
+      const later = (row.want ?? NOW) + TIMEOUT;
+      for (const c of row.cmds)
+        assert.equal(v.pending(LATTICE, c.hostId, c.workload.key, undefined, later), undefined);
+    });
+  }
+});
