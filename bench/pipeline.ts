@@ -101,17 +101,16 @@ export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
     await reconcileIdle(nc);
 
     // M6: the same rate into both, half of what M1 reached.
-    const rate = Math.max(10, Math.round(nadmRate / 2));
-    progress(`latency at ${rate} events/s (half the M1 rate)`);
-    const floor = await floorLatency(nc, env, p.latencyEvents, rate, p.events);
-    const nadm = await nadmLatency(nc, env, LATTICE, "m6", p.latencyEvents, rate);
-    metrics.push(
-      ...latencyMetrics("latency", nadm, floor, {
-        rate,
-        rateIs: "half the M1 rate",
-        events: p.latencyEvents,
-      }),
-    );
+    const m6 = await halfRateLatency(nc, env, {
+      of: nadmRate,
+      label: "M1",
+      metric: "latency",
+      lattice: LATTICE,
+      prefix: "m6",
+      events: p.latencyEvents,
+      idOffset: p.events,
+    });
+    metrics.push(...m6.metrics);
 
     const sustained = await sustainedRun(nc, obs, env, p, procs, p.events + p.latencyEvents);
     obs.stop();
@@ -120,7 +119,7 @@ export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
       metrics,
       commands: m1.length,
       sustainedCommands: sustained.commands,
-      latencySamples: nadm.length,
+      latencySamples: m6.samples,
     };
   } finally {
     await nc?.close();
@@ -183,19 +182,44 @@ async function sustainedRun(
       params: { ...params, note: "deploys per second until every follow-up event was handled too" },
     }),
   ];
-  const rate = Math.max(10, Math.round(sustained / 2));
-  progress(`latency at ${rate} events/s (half the sustained rate)`);
-  const floor = await floorLatency(nc, env, p.latencyEvents, rate, idOffset);
-  const nadm = await nadmLatency(nc, env, SIM_LATTICE, "s6", p.latencyEvents, rate);
-  metrics.push(
-    ...latencyMetrics("latency_sustained", nadm, floor, {
-      rate,
-      rateIs: "half the sustained rate",
-      events: p.latencyEvents,
-      simHosts: p.simHosts,
-    }),
-  );
+  const latency = await halfRateLatency(nc, env, {
+    of: sustained,
+    label: "sustained",
+    metric: "latency_sustained",
+    lattice: SIM_LATTICE,
+    prefix: "s6",
+    events: p.latencyEvents,
+    idOffset,
+    params: { simHosts: p.simHosts },
+  });
+  metrics.push(...latency.metrics);
   return { metrics, commands: cmds.length };
+}
+
+/**
+ * Latency at half of `of` events per second: the floor loop at that rate, then deploys of the
+ * stored apps PREFIX-0… of `lattice` at that rate into the running controller.
+ */
+async function halfRateLatency(
+  nc: NatsConnection,
+  env: Record<string, string>,
+  o: {
+    of: number;
+    label: string;
+    metric: string;
+    lattice: string;
+    prefix: string;
+    events: number;
+    idOffset: number;
+    params?: Record<string, unknown>;
+  },
+): Promise<{ metrics: Metric[]; samples: number }> {
+  const rate = Math.max(10, Math.round(o.of / 2));
+  progress(`latency at ${rate} events/s (half the ${o.label} rate)`);
+  const floor = await floorLatency(nc, env, o.events, rate, o.idOffset);
+  const nadm = await nadmLatency(nc, env, o.lattice, o.prefix, o.events, rate);
+  const params = { rate, rateIs: `half the ${o.label} rate`, events: o.events, ...o.params };
+  return { metrics: latencyMetrics(o.metric, nadm, floor, params), samples: nadm.length };
 }
 
 /** Waits for `n` commands after `seq0` and reads them. */
