@@ -56,6 +56,21 @@ export function streamConfigs(cfg: ResourcesConfig): Array<Partial<StreamConfig>
 
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
   try {
+    return await ensureStreamOnce(jsm, config);
+  } catch (err) {
+    if (err instanceof IncompatibleResourceError) throw err;
+    // Another replica created it between our lookup and our add (nats-server 2.9 then answers
+    // "subjects overlap with an existing stream"): what exists now decides.
+    try {
+      return await ensureStreamOnce(jsm, config);
+    } catch {
+      throw err;
+    }
+  }
+}
+
+async function ensureStreamOnce(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
+  try {
     const info = await jsm.streams.info(config.name);
     const have = [...(info.config.subjects ?? [])].sort().join(",");
     const want = [...(config.subjects ?? [])].sort().join(",");
