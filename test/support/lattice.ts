@@ -22,10 +22,33 @@ export function openHostsKv(nc: NatsConnection, timeoutMs = 30_000): Promise<KV>
 }
 
 /** Keys of a bucket, each once: a listing taken while hosts write can name a key twice. */
-async function keysOf(kv: KV): Promise<Set<string>> {
-  const keys = new Set<string>();
-  for await (const key of await kv.keys()) keys.add(key);
-  return keys;
+/** How long one key listing may take before it is given up and started again. */
+const LISTING_MS = 5_000;
+
+/**
+ * The bucket's keys. A listing (an ordered consumer) taken while hosts write can stall and
+ * never end — seen as the chaos suite hanging with every process idle — so one that takes
+ * longer than LISTING_MS is stopped and taken again, a few times, then fails.
+ */
+export async function keysOf(kv: KV): Promise<Set<string>> {
+  for (let attempt = 1; ; attempt++) {
+    const listing = await kv.keys();
+    const keys = new Set<string>();
+    const listed = (async () => {
+      for await (const key of listing) keys.add(key);
+      return true;
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), LISTING_MS);
+    });
+    const done = await Promise.race([listed, late]);
+    clearTimeout(timer);
+    if (done) return keys;
+    listing.stop();
+    void listed.catch(() => undefined);
+    if (attempt >= 5) throw new Error(`listing the keys of a bucket did not end (${attempt} tries)`);
+  }
 }
 
 export async function countHosts(kv: KV): Promise<number> {

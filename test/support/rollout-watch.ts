@@ -9,6 +9,7 @@ import { Kvm, KvWatchInclude } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { commandSchema } from "../../src/streams/commands.js";
 import { type HostRecord, hostRecordSchema } from "../../src/streams/host-record.js";
+import { keysOf } from "./lattice.js";
 
 export interface RolloutWatch {
   minReady: number;
@@ -52,7 +53,7 @@ export async function watchRollout(
       apply(e.key, e.revision, e.operation === "PUT" ? hostRecordSchema.parse(e.json()) : undefined);
     }
   })();
-  for await (const key of await kv.keys()) {
+  for (const key of await keysOf(kv)) {
     const e = await kv.get(key);
     if (e?.operation === "PUT") apply(key, e.revision, hostRecordSchema.parse(e.json()));
   }
