@@ -21,7 +21,7 @@ import { runCli } from "../support/cli.js";
 import { testCluster } from "../support/cluster.js";
 import { startController } from "../support/controller.js";
 import { spreadApp } from "../support/manifests.js";
-import { waitFor } from "../support/wait.js";
+import { stopWithin, waitFor } from "../support/wait.js";
 
 const cluster = await testCluster(3);
 const LEADER_STREAMS = [`KV_${BUCKETS.manifests}`, `KV_${BUCKETS.status}`, STREAMS.events];
@@ -80,7 +80,7 @@ test("during a leader election every API reply is ok or unavailable, and the CLI
   const nc = await cluster.connect();
   await startController(nc, { tickIntervalMs: 500 }, undefined, { replicas: 3 });
   const fleet = await runSimFleet({ nc: await cluster.connect(), count: 3, hostIdPrefix: "ha" });
-  after(() => fleet.stop());
+  after(() => stopWithin("the sim fleet", fleet.stop()));
   const api = new ApiClient(await cluster.connect(), "default", 5_000);
   const put = await api.put(spreadApp("ha", { instances: 3 }));
   await api.deploy("ha", put.version);

@@ -13,6 +13,7 @@ import {
 import { Controller } from "../../src/controller.js";
 import { silentLogger } from "../../src/log.js";
 import { ScalerRegistry } from "../../src/scalers/index.js";
+import { stopWithin } from "./wait.js";
 
 export async function startController(
   nc: NatsConnection,
@@ -28,6 +29,6 @@ export async function startController(
     log: silentLogger(),
   });
   await controller.start();
-  after(() => controller.stop());
+  after(() => stopWithin("an in-process controller", controller.stop()));
   return controller;
 }
