@@ -33,6 +33,7 @@ import {
   heapSnapshotArgs,
   type Proc,
   rssBytes,
+  scrapeMetrics,
   sleep,
   spawnNadm,
   spawnSims,
@@ -181,16 +182,17 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
 
 /** Reconciles that planned, and tick re-plans skipped, so far (the controller's /metrics). */
 async function reconcileWork(port: number): Promise<{ planned: number; skipped: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const value = (name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? 0);
-  return { planned: value("nadm_reconcile_seconds_count"), skipped: value("nadm_reconcile_skipped_total") };
+  const m = await scrapeMetrics(port);
+  return {
+    planned: m.get("nadm_reconcile_seconds_count") ?? 0,
+    skipped: m.get("nadm_reconcile_skipped_total") ?? 0,
+  };
 }
 
 async function heapUsed(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = /^nadm_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
-  if (!m) throw new Error("no heap metric");
-  return Number(m[1]);
+  const used = (await scrapeMetrics(port)).get("nadm_nodejs_heap_size_used_bytes");
+  if (used === undefined) throw new Error("no heap metric");
+  return used;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

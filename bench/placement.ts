@@ -21,7 +21,7 @@ import {
   cpuTicks,
   finished,
   type Proc,
-  scrapeMetric,
+  scrapeMetrics,
   spawnNadm,
   spawnScript,
   spawnSims,
@@ -156,8 +156,11 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
 async function reconciles(port: number): Promise<number> {
   const sample = await until(
     () =>
-      scrapeMetric(port, "nadm_reconcile_seconds_count").then(
-        (n) => ({ n }),
+      scrapeMetrics(port).then(
+        (m) => {
+          const n = m.get("nadm_reconcile_seconds_count");
+          return n === undefined ? undefined : { n };
+        },
         () => undefined,
       ),
     "controller /metrics",

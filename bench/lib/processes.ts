@@ -216,10 +216,13 @@ export function spawnSims(
   });
 }
 
-/** One sample of a Prometheus series from a controller's /metrics (the first line that matches). */
-export async function scrapeMetric(port: number, series: string): Promise<number> {
+/** A controller's /metrics: each unlabelled series (histogram `_count`s included) → its value. */
+export async function scrapeMetrics(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  if (!line) throw new Error(`no ${series} in /metrics`);
-  return Number(line.slice(series.length + 1));
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*) (\S+)$/.exec(line);
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
 }
