@@ -224,6 +224,7 @@ export class Controller {
       store: new ManifestStore(manifests, {
         keepLast: resources.maxVersions,
         maxValueBytes: storableBytes(maxPayload),
+        jsm: await js.jetstreamManager(),
       }),
       statusKv: status,
       js,

@@ -2,8 +2,10 @@
  * The `endpoints` API op: where an app's ready instances can be reached now, read live from the
  * host records in `nadm_hosts` (each host reports `address:port` of its ready instances).
  */
+import type { JetStreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import { hostRecordSchema } from "../streams/host-record.js";
+import { bucketKeys } from "../streams/leader-read.js";
 import { BUCKETS, keys } from "../streams/subjects.js";
 import { whileAvailable } from "../streams/unavailable.js";
 import type { ApiDeps, Handler } from "./handlers.js";
@@ -12,23 +14,31 @@ import { parseRequest } from "./request.js";
 
 type Endpoint = P.EndpointsResult["components"][number]["endpoints"][number];
 
-const buckets = new WeakMap<ApiDeps, Promise<KV>>();
+interface HostsBucket {
+  kv: KV;
+  /** Lists the bucket's keys (bucketKeys). */
+  jsm: JetStreamManager;
+}
 
-function hostsBucket(deps: ApiDeps): Promise<KV> {
-  let kv = buckets.get(deps);
-  if (!kv) {
-    kv = new Kvm(deps.js).open(BUCKETS.hosts);
-    buckets.set(deps, kv);
+const buckets = new WeakMap<ApiDeps, Promise<HostsBucket>>();
+
+function hostsBucket(deps: ApiDeps): Promise<HostsBucket> {
+  let bucket = buckets.get(deps);
+  if (!bucket) {
+    bucket = Promise.all([new Kvm(deps.js).open(BUCKETS.hosts), deps.js.jetstreamManager()]).then(
+      ([kv, jsm]) => ({ kv, jsm }),
+    );
+    buckets.set(deps, bucket);
   }
-  return kv;
+  return bucket;
 }
 
 export const endpoints: Handler = async (lattice, body, deps) => {
   const req = parseRequest(P.namedRequestSchema, body);
   await deps.store.require(lattice, req.name);
-  const kv = await hostsBucket(deps);
+  const { kv, jsm } = await hostsBucket(deps);
   const byComponent = await whileAvailable(`KV bucket ${BUCKETS.hosts}`, () =>
-    readEndpoints(kv, lattice, req.name),
+    readEndpoints(kv, jsm, lattice, req.name),
   );
   const components = [...byComponent.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -39,9 +49,14 @@ export const endpoints: Handler = async (lattice, body, deps) => {
   return { name: req.name, components } satisfies P.EndpointsResult;
 };
 
-async function readEndpoints(kv: KV, lattice: string, app: string): Promise<Map<string, Endpoint[]>> {
+async function readEndpoints(
+  kv: KV,
+  jsm: JetStreamManager,
+  lattice: string,
+  app: string,
+): Promise<Map<string, Endpoint[]>> {
   const byComponent = new Map<string, Endpoint[]>();
-  for await (const key of await kv.keys(keys.latticePrefix(lattice))) {
+  for (const key of await bucketKeys(jsm, BUCKETS.hosts, keys.latticePrefix(lattice))) {
     const entry = await kv.get(key);
     const parsed = entry?.operation === "PUT" ? hostRecordSchema.safeParse(entry.json()) : undefined;
     if (!parsed?.success) continue;

@@ -2,6 +2,7 @@
  * `nadm host` (run a host agent, or a fleet of simulated ones) and `nadm hosts list`.
  */
 import { join, resolve as resolvePath } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Command } from "commander";
@@ -231,7 +232,7 @@ export function registerHosts(program: Command): void {
         cmd,
         async (client, nc) => {
           const kv = await new Kvm(nc).open(BUCKETS.hosts);
-          return listHosts(kv, client.lattice);
+          return listHosts(kv, await jetstreamManager(nc), client.lattice);
         },
         (hosts) => (hosts.length === 0 ? "no hosts in this lattice" : formatHostsTable(hosts, Date.now())),
       );

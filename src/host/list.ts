@@ -1,19 +1,20 @@
 /**
  * `nadm hosts list`: the host records of a lattice, and a human table of them.
  */
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { BUILTIN_LABELS, type HostRecord, hostRecordSchema } from "../streams/host-record.js";
-import { keys } from "../streams/subjects.js";
+import { bucketKeys } from "../streams/leader-read.js";
+import { BUCKETS, keys } from "../streams/subjects.js";
 
 const READ_CONCURRENCY = 64;
 
-/** Every valid host record of `lattice`, sorted by host id; invalid values are skipped. */
-export async function listHosts(kv: KV, lattice: string): Promise<HostRecord[]> {
-  // One filter only: 2.9.10 has no multi-filter consumers (NATS-NOTES). A key written while
-  // the listing runs can be delivered twice, hence the set.
-  const unique = new Set<string>();
-  for await (const key of await kv.keys(keys.latticePrefix(lattice))) unique.add(key);
-  const names = [...unique];
+/**
+ * Every valid host record of `lattice`, sorted by host id; invalid values (and the keys of
+ * deleted records, which `bucketKeys` lists too) are skipped.
+ */
+export async function listHosts(kv: KV, jsm: JetStreamManager, lattice: string): Promise<HostRecord[]> {
+  const names = await bucketKeys(jsm, BUCKETS.hosts, keys.latticePrefix(lattice));
   const records: HostRecord[] = [];
   let next = 0;
   const worker = async () => {

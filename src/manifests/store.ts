@@ -5,9 +5,11 @@
  * replicas and clients never lose a version; the index is written after the version key it
  * names, and a version key is purged only after the index let go of it.
  */
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { InternalError, InvalidManifestError, NotFoundError } from "../errors.js";
 import { type CasDecision, type Current, casUpdate, jsonDecoder, jsonEncode } from "../streams/kv-cas.js";
+import { bucketKeys } from "../streams/leader-read.js";
 import { BUCKETS, keys } from "../streams/subjects.js";
 import { whileAvailable } from "../streams/unavailable.js";
 import {
@@ -44,6 +46,11 @@ export const DEFAULT_MAX_VALUE_BYTES = storableBytes(1024 * 1024);
 
 export interface StoreOptions {
   keepLast?: number;
+  /**
+   * Lists the bucket's keys from the stream's leader (`bucketKeys`); without it, `kv.keys()`,
+   * which stalls for seconds after a NATS leader election. The API's store always has it.
+   */
+  jsm?: JetStreamManager;
   /** Largest manifest value accepted (bytes of its JSON); derive it from the server's max_payload. */
   maxValueBytes?: number;
 }
@@ -70,6 +77,7 @@ const WHAT = `KV bucket ${BUCKETS.manifests}`;
 export class ManifestStore {
   readonly keepLast: number;
   readonly maxValueBytes: number;
+  private readonly jsm: JetStreamManager | undefined;
 
   constructor(
     private readonly kv: KV,
@@ -77,6 +85,7 @@ export class ManifestStore {
   ) {
     this.keepLast = opts.keepLast ?? DEFAULT_KEEP_VERSIONS;
     this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+    this.jsm = opts.jsm;
   }
 
   get(lattice: string, name: string): Promise<StoredIndex | undefined> {
@@ -93,7 +102,13 @@ export class ManifestStore {
   list(lattice: string): Promise<StoredIndex[]> {
     return whileAvailable(WHAT, async () => {
       const names = new Set<string>();
-      for await (const key of await this.kv.keys(keys.appIndexes(lattice))) names.add(key);
+      if (this.jsm) {
+        for (const key of await bucketKeys(this.jsm, BUCKETS.manifests, keys.appIndexes(lattice)))
+          names.add(key);
+      } else {
+        for await (const key of await this.kv.keys(keys.appIndexes(lattice))) names.add(key);
+      }
+      // Deleted apps' keys are listed too (bucketKeys): readIndex leaves them out.
       const apps = await Promise.all([...names].sort().map((k) => this.readIndex(k)));
       return apps.flatMap((a) => (a ? [a] : []));
     });

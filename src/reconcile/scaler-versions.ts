@@ -6,11 +6,13 @@
  * scaler type whose version differs between live replicas (or that some lack) gets a warning
  * that the planner appends to the status of every component using it.
  */
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import type { Logger } from "../log.js";
 import { casUpdate, jsonDecoder, jsonEncode } from "../streams/kv-cas.js";
+import { bucketKeys } from "../streams/leader-read.js";
 import { BUCKETS, keys } from "../streams/subjects.js";
 
 export const scalerPresenceSchema = z.object({
@@ -43,6 +45,7 @@ export class ScalerVersions {
   #warnings: ReadonlyMap<string, string> = new Map();
   #timer: NodeJS.Timeout | undefined;
   #kv: KV | undefined;
+  #jsm: JetStreamManager | undefined;
 
   constructor(
     private readonly opts: {
@@ -95,7 +98,8 @@ export class ScalerVersions {
     const decode = jsonDecoder((raw) => scalerPresenceSchema.parse(raw));
     await casUpdate(kv, keys.scalerReplica(this.opts.replica), decode, jsonEncode, () => ({ put: mine }));
     const records: ScalerPresence[] = [];
-    for await (const key of await kv.keys()) {
+    this.#jsm ??= await jetstreamManager(this.opts.nc);
+    for (const key of await bucketKeys(this.#jsm, BUCKETS.scalerReplicas)) {
       const e = await kv.get(key);
       const parsed = e?.operation === "PUT" ? scalerPresenceSchema.safeParse(e.json()) : undefined;
       // An entry the TTL has not dropped yet, but older than it: that replica is gone.

@@ -21,7 +21,6 @@ export function openHostsKv(nc: NatsConnection, timeoutMs = 30_000): Promise<KV>
   );
 }
 
-/** Keys of a bucket, each once: a listing taken while hosts write can name a key twice. */
 /** How long one key listing may take before it is given up and started again. */
 const LISTING_MS = 5_000;
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { resolve, resourcesSchema } from "../../../src/config.js";
 import {
   formatHostsTable,
@@ -34,7 +35,7 @@ test("listHosts returns the lattice's valid records, sorted, skipping invalid va
   }
   await kv.put("listing.garbage", "not json");
   await kv.put("listing.weird", JSON.stringify({ hostId: "weird" }));
-  const hosts = await listHosts(kv, "listing");
+  const hosts = await listHosts(kv, await jetstreamManager(nc), "listing");
   assert.deepEqual(
     hosts.map((h) => h.hostId),
     ["a-host", "b-host"],

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { resolve, resourcesSchema } from "../../../src/config.js";
 import { listHosts, runSimFleet, type SimFleetOptions } from "../../../src/host/index.js";
 import { hostRecordSchema } from "../../../src/streams/host-record.js";
@@ -12,6 +13,7 @@ import { control, makeCommand, recordEvents } from "./helpers.js";
 const nats = await testNats();
 const nc = await nats.connect();
 const { hosts: kv } = await provision(nc, { resources: resolve(resourcesSchema, {}) });
+const jsm = await jetstreamManager(nc);
 
 async function fleet(t: TestContext, opts: Omit<SimFleetOptions, "nc">) {
   const f = await runSimFleet({ nc, ...opts });
@@ -38,7 +40,7 @@ test("a small sim fleet registers with zones round-robin and staggers its heartb
   });
   const t0 = Date.now();
   const f = await fleet(t, { lattice, count, heartbeatIntervalMs: interval });
-  const hosts = await listHosts(kv, lattice);
+  const hosts = await listHosts(kv, jsm, lattice);
   assert.equal(hosts.length, count);
   assert.deepEqual(f.hostIds.slice(0, 4), ["sim-0", "sim-1", "sim-2", "sim-3"]);
   const zoneOf = new Map(hosts.map((h) => [h.hostId, h.labels.zone]));
@@ -95,13 +97,13 @@ test("1,000 sim hosts register and all heartbeat within one interval", async (t)
   // Their idle CPU is measured by `npm run bench` (bench/sim-idle.ts), not asserted here.
   const lattice = "simbig";
   const f = await fleet(t, { lattice, count: 1_000 });
-  assert.equal((await listHosts(kv, lattice)).length, 1_000);
+  assert.equal((await listHosts(kv, jsm, lattice)).length, 1_000);
   await waitFor(
-    async () => (await listHosts(kv, lattice)).filter((h) => h.heartbeatSeq >= 1).length === 1_000,
+    async () => (await listHosts(kv, jsm, lattice)).filter((h) => h.heartbeatSeq >= 1).length === 1_000,
     { timeoutMs: 10_000, intervalMs: 500, what: "every host's first heartbeat (interval 5 s)" },
   );
   await f.stop();
-  assert.equal((await listHosts(kv, lattice)).length, 0, "records deleted on stop");
+  assert.equal((await listHosts(kv, jsm, lattice)).length, 0, "records deleted on stop");
 });
 
 test("a host whose record was swept while it was alive writes it back and announces itself again", async (t) => {
