@@ -65,11 +65,11 @@ interface Recovery {
 }
 
 /**
- * Resolves once NATS serves what the API needs again: new leaders first, then reads. The two
- * can be far apart: in a CI run beside other test files, leaders were back 8.4 s after the kill
- * but the buckets' direct gets (which the API's KV reads are) went unanswered for ~13 s more,
- * and every controller reply in between was an honest `unavailable`. `jsm` and `buckets` must
- * be made before the kill (making them asks the meta leader).
+ * Resolves once NATS serves what the API needs again: new leaders, then direct gets on each
+ * bucket (the API's KV reads). Measured here, the reads came back with the leaders, every time;
+ * what came back 13–16 s later was creating a consumer (`kv.keys()`), which nadm no longer
+ * needs for an API call. `jsm` and `buckets` must be made before the kill (making them asks
+ * the meta leader).
  */
 async function recovered(jsm: JetStreamManager, buckets: KV[], victim: string): Promise<Recovery> {
   await waitFor(
