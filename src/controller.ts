@@ -91,7 +91,7 @@ export class Controller {
     // Before anything reads nadm_manifests: apps stored in the one-value shape get version keys.
     const migrated = await migrateAll(buckets.manifests);
     if (migrated > 0) log.info({ migrated }, "migrated apps to one key per manifest version");
-    const manifests = new AppCache(buckets.manifests, log);
+    const manifests = new AppCache(buckets.manifests, log, await jetstreamManager(nc));
     this.apps = manifests;
     const decoder = new HostRecordDecoder();
     const hosts = new KvCache(buckets.hosts, (e) => decoder.decode(e), log);

@@ -5,6 +5,7 @@
  * re-reading KV for every event.
  */
 import type { KV, KvEntry, KvWatchEntry } from "@nats-io/kv";
+import { UnavailableError } from "../errors.js";
 import type { Logger } from "../log.js";
 
 export interface Cached<T> {
@@ -208,6 +209,18 @@ export class KvCache<T> {
     const entry = await this.kv.get(key);
     if (entry) this.apply(entry, false);
     return this.entries.get(key);
+  }
+
+  /**
+   * Brings the copy of `key` up to revision `newest` (learnt elsewhere, e.g. from the stream's
+   * leader): true if it was there already, false if a direct read got it there. Throws when the
+   * read did not either (it was answered by a replica that lags too): the caller tries later.
+   */
+  async catchUp(key: string, newest: number): Promise<boolean> {
+    if ((this.lastChange.get(key) ?? 0) >= newest) return true;
+    await this.refresh(key);
+    if ((this.lastChange.get(key) ?? 0) >= newest) return false;
+    throw new UnavailableError(`the cached copy of ${key} is behind revision ${newest}; retry shortly`);
   }
 
   /** Only the watch advances `revisionSeen`: a direct read of one key says nothing of the others. */

@@ -6,13 +6,15 @@
  * versions accumulate, while read-your-writes still holds: events carry the revision of the
  * index write, and the cache fences on it.
  */
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV, KvEntry } from "@nats-io/kv";
 import { KvCache } from "../lattice/kv-cache.js";
 import type { Logger } from "../log.js";
 import { appIndexSchema } from "../manifests/app-index.js";
 import type { Manifest } from "../manifests/schema.js";
 import { readVersion } from "../manifests/version-keys.js";
-import { keys } from "../streams/subjects.js";
+import { leaderRevision } from "../streams/leader-read.js";
+import { BUCKETS, keys } from "../streams/subjects.js";
 import type { AppState } from "./types.js";
 
 /** The part of an app's index that reconciling reads. */
@@ -71,6 +73,8 @@ export class AppCache {
   constructor(
     private readonly kv: KV,
     log: Logger,
+    /** Asked by `confirm`; without it `confirm` trusts the watch. */
+    private readonly jsm?: JetStreamManager,
   ) {
     this.indexes = new KvCache(kv, decodeIndexSummary, log, keys.appIndexes());
     this.indexes.onChange((key, next) => {
@@ -100,6 +104,19 @@ export class AppCache {
   /** How many deployed manifests this replica holds (for tests and benchmarks). */
   get manifestsHeld(): number {
     return this.deployed.size;
+  }
+
+  /**
+   * Whether the cached index of the app is the newest one, asked of the bucket's leader (one
+   * round trip); a newer one is read into the cache, and false says to plan again. For commands
+   * planned without an app event's fence: a replica whose watch lags (through a NATS leader
+   * election, say) would otherwise stop a deployed app's instances as if the app were not
+   * deployed, or start an undeployed one's.
+   */
+  async confirm(lattice: string, app: string): Promise<boolean> {
+    if (!this.jsm) return true;
+    const key = keys.manifest(lattice, app);
+    return this.indexes.catchUp(key, await leaderRevision(this.jsm, BUCKETS.manifests, key));
   }
 
   /** The app as the reconciler sees it; undefined when it does not exist (deleted). */

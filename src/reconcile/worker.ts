@@ -159,7 +159,11 @@ export class ReconcileWorker {
     await Promise.all(
       apps.map((app) =>
         this.coalescer.run(keys.manifest(event.lattice, app), () =>
-          this.reconcileApp(event.lattice, app, event.id, cause, event.type === "lattice_tick"),
+          this.reconcileApp(event.lattice, app, event.id, cause, {
+            periodic: event.type === "lattice_tick",
+            // fence() brought the app's index up to this event's write.
+            indexFenced: event.type.startsWith("app_") && "app" in event.data && event.data.app === app,
+          }),
         ),
       ),
     );
@@ -327,7 +331,7 @@ export class ReconcileWorker {
     app: string,
     causationId: string,
     cause?: string,
-    periodic = false,
+    { periodic = false, indexFenced = false } = {},
   ): Promise<void> {
     const started = performance.now();
     const { view } = this.deps;
@@ -347,6 +351,10 @@ export class ReconcileWorker {
       deadlineMs: this.deps.config.scalerDeadlineMs,
       onFailure: this.deps.onScalerFailure,
     });
+    // Commands planned from a cached index no event fenced: only once the leader confirms it.
+    if (p.commands.length > 0 && !indexFenced && !(await this.deps.manifests.confirm(lattice, app))) {
+      return this.reconcileApp(lattice, app, causationId, cause, { periodic, indexFenced: true });
+    }
     await this.issuer.publish(lattice, app, p.commands, causationId, now);
     if (p.revert) await this.revert(lattice, p.revert, now);
     const wrote = await this.deps.status.write(lattice, app, p.status, hostsRevision);

@@ -2,10 +2,12 @@
  * The reconciler never plans with a manifest other than the one the app's index deploys: the
  * deployed version's key is checked against the index, by its KV revision when the index
  * records it (no digest to compute) and by digest otherwise, and a key rewritten behind the
- * index's back is refused either way.
+ * index's back is refused either way. And a replica whose watch lags learns the newest index
+ * from the bucket's leader before it sends commands no app event fenced (`confirm`).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { builtinTraitCatalog } from "../../../src/catalog.js";
 import { resolve, resourcesSchema } from "../../../src/config.js";
 import { silentLogger } from "../../../src/log.js";
@@ -88,3 +90,22 @@ for (const row of rows) {
     }
   });
 }
+
+test("confirm: a cache whose watch lags is told by the leader and catches up the app's index", async () => {
+  await deployed("lagging", 2);
+  const apps = new AppCache(kv, silentLogger(), await jetstreamManager(nc));
+  await apps.start();
+  await apps.indexes.reach((await kv.status()).values, 5_000);
+  try {
+    assert.equal(await apps.confirm("default", "lagging"), true, "up to date: nothing to catch up");
+    assert.equal(await apps.confirm("default", "never-stored"), true, "no key, no copy: up to date");
+    apps.indexes.stop(); // the watch lags from here on (a NATS leader election, say)
+    await store.undeploy("default", "lagging");
+    assert.equal((await apps.state("default", "lagging"))?.deployedVersion, "v1", "the stale copy");
+    assert.equal(await apps.confirm("default", "lagging"), false, "behind: plan again");
+    assert.equal((await apps.state("default", "lagging"))?.deployedVersion, null, "caught up");
+    assert.equal(await apps.confirm("default", "lagging"), true);
+  } finally {
+    apps.stop();
+  }
+});
