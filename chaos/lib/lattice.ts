@@ -37,7 +37,8 @@ export class ChaosLattice {
     readonly api: ApiClient,
     private readonly opts: LatticeOptions,
   ) {
-    this.env = { NATS_URL: opts.natsUrl, NADM_LOG_LEVEL: "warn" };
+    // CHAOS_LOG_LEVEL=debug shows what each controller reconciled, for a run that failed.
+    this.env = { NATS_URL: opts.natsUrl, NADM_LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "warn" };
   }
 
   static async open(nc: NatsConnection, opts: LatticeOptions): Promise<ChaosLattice> {
