@@ -22,6 +22,9 @@ import { type Envelope, MAX_REQUEST_BYTES } from "./protocol.js";
 
 const ALL: Record<ApiOp, Handler> = { ...handlers, plan, history, endpoints };
 
+/** Longest wait at stop for requests in flight (a client's own timeout is 5 s by default). */
+const STOP_GRACE_MS = 10_000;
+
 export class ApiResponder {
   private sub: Subscription | undefined;
   private readonly inflight = new Set<Promise<void>>();
@@ -45,10 +48,22 @@ export class ApiResponder {
     });
   }
 
-  /** Stops taking requests and waits for the ones in flight to be answered. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking requests and waits for the ones in flight to be answered, at most `graceMs`: a
+   * request stuck in a NATS call that never ends (a key listing's consumer did, after a leader
+   * election) must not hold the replica's shutdown. Its client times out and retries elsewhere.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.sub?.unsubscribe();
-    await Promise.allSettled([...this.inflight]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), graceMs);
+    });
+    const outcome = await Promise.race([Promise.allSettled([...this.inflight]), late]);
+    clearTimeout(timer);
+    if (outcome === "late") {
+      this.deps.log.warn({ requests: this.inflight.size, graceMs }, "api requests still unanswered at stop");
+    }
   }
 
   private async handle(msg: Msg): Promise<void> {

@@ -61,6 +61,7 @@ export async function startApi(
     store: new ManifestStore(buckets.manifests, {
       keepLast: resources.maxVersions,
       maxValueBytes: opts.maxValueBytes,
+      jsm: await jetstreamManager(nc),
     }),
     statusKv: buckets.status,
     js: jetstream(nc),

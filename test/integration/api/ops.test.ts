@@ -115,6 +115,15 @@ test("list and versions describe what is stored", async () => {
   );
   const other = await ok<P.ListResult>(nc, "list", undefined, "elsewhere");
   assert.deepEqual(other.apps, [], "lattices are separate");
+  // A deleted app's key still has its delete marker in the stream: not listed.
+  await ok(nc, "put", manifest("lister-gone", "a"));
+  await ok(nc, "delete", { name: "lister-gone" });
+  const after = await ok<P.ListResult>(nc, "list");
+  assert.equal(
+    after.apps.find((a) => a.name === "lister-gone"),
+    undefined,
+    "deleted apps are not listed",
+  );
 
   const v = await ok<P.VersionsResult>(nc, "versions", { name: "lister" });
   assert.deepEqual(
