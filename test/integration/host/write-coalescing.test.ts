@@ -62,7 +62,7 @@ test("a command's desired count and its instances' start are one record write an
     makeCommand("coalesce-cmd", host.hostId, spec, 3),
   );
   assert.deepEqual(reply, { ok: true, running: 3 });
-  await waitFor(() => scaled(host).length === 2, { what: "the ready event" });
+  await waitFor(() => scaled(host).at(-1)?.endsWith("ready 3"), { what: "the ready event" });
   assert.deepEqual(scaled(host), ["desired 3 running 3 ready 0", "desired 3 running 3 ready 3"]);
   assert.equal(writesWith(host).length, 2);
 });
@@ -75,7 +75,7 @@ test("a sim instance with startMs 0 is ready in the write that reports its start
     makeCommand("coalesce-ready", host.hostId, spec, 2),
   );
   assert.deepEqual(reply, { ok: true, running: 2 });
-  await waitFor(() => scaled(host).length === 1, { what: "the workload_scaled event" });
+  await waitFor(() => scaled(host).at(-1)?.endsWith("ready 2"), { what: "the workload_scaled event" });
   assert.deepEqual(scaled(host), ["desired 2 running 2 ready 2"]);
   assert.equal(writesWith(host).length, 1);
 
