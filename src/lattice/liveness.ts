@@ -35,14 +35,20 @@ export function expiredHosts(hosts: readonly HostState[], now: number, notBefore
   );
 }
 
-/** Pure: ids of the hosts that are suspect at `now` (see suspectAfterMs; `notBefore` as above). */
+/**
+ * Pure: ids of the hosts that are suspect at `now` (see suspectAfterMs; `notBefore` as above).
+ * None while most of a big lattice is silent at once (massSilence): that says more about NATS
+ * than about the hosts — a JetStream leader election stops every host's writes a few seconds
+ * before the controller's own publishes fail — and holding new instances off most hosts would
+ * place them on the few that reported, to be moved back once the rest report again.
+ */
 export function suspectHosts(hosts: readonly HostState[], now: number, notBefore = 0): Set<string> {
   const out = new Set<string>();
   for (const h of hosts) {
     if (now - Math.max(h.seenAt.getTime(), notBefore) > suspectAfterMs(h.record.heartbeatIntervalMs))
       out.add(h.hostId);
   }
-  return out;
+  return massSilence(out.size, hosts.length) ? new Set() : out;
 }
 
 /** Lattices at least this big hold the sweep when most of their hosts fall silent at once. */

@@ -99,6 +99,25 @@ describe("suspectHosts: a host that missed a heartbeat gets nothing new", () => 
   }
 });
 
+describe("suspectHosts: none while most of a big lattice is silent at once (NATS, not the hosts)", () => {
+  const rows: Array<{ silent: number; total: number; suspect: number }> = [
+    { silent: 5, total: 12, suspect: 5 },
+    { silent: 6, total: 12, suspect: 6 },
+    { silent: 7, total: 12, suspect: 0 },
+    { silent: 12, total: 12, suspect: 0 },
+    { silent: 9, total: 9, suspect: 9 }, // a small lattice: judged host by host
+    { silent: 500, total: 1000, suspect: 500 }, // half a fleet lost: still suspect
+  ];
+  for (const { silent, total, suspect } of rows) {
+    test(`${silent} of ${total} silent → ${suspect} suspect`, () => {
+      const hosts = Array.from({ length: total }, (_, i) =>
+        host(`h${i}`, "", [], 1, { seenAt: NOW - (i < silent ? 10_000 : 0), heartbeatIntervalMs: 1000 }),
+      );
+      assert.equal(suspectHosts(hosts, NOW).size, suspect);
+    });
+  }
+});
+
 describe("massSilence: most of a big lattice silent at once is not swept", () => {
   const rows: Array<{ expired: number; total: number; held: boolean }> = [
     { expired: 1, total: 1, held: false },
