@@ -52,6 +52,12 @@ async function follow(
     });
     const messages = await consumer.consume();
     void shutdownSignal().then(() => messages.stop());
+    // On stderr, so --json output stays one JSON per line; says the watch has begun (a script
+    // that triggers what it watches for must wait for this line).
+    process.stderr.write(
+      `watching ${stream} in lattice ${cfg.lattice}${flags.app ? ` for app ${flags.app}` : ""}: ` +
+        `${flags.all ? "from the start" : "new messages"} (Ctrl-C to stop)\n`,
+    );
     for await (const m of messages) {
       const lattice = parseSubject(m.subject)?.lattice;
       if (lattice !== cfg.lattice) continue;

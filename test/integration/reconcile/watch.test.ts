@@ -32,11 +32,14 @@ test("commands watch shows each command of the watched app, events watch shows t
   const commands = spawnNadm("commands-watch", ["commands", "watch", "--app", "watched", "--json"], env);
   const human = spawnNadm("commands-watch-human", ["commands", "watch"], env);
   const events = spawnNadm("events-watch", ["events", "watch", "--json"], env);
-  // The watchers follow new messages only: give them time to subscribe by waiting for a tick.
-  await waitFor(() => jsonLines(events.output()).some((e) => e.type === "dev.nadm.lattice_tick"), {
-    timeoutMs: 15_000,
-    what: "the events watcher to see a tick",
-  });
+  // The watchers follow new messages only: each says on stderr when it has begun.
+  for (const watcher of [commands, human, events]) {
+    await waitFor(() => watcher.output().includes("watching nadm_"), {
+      timeoutMs: 15_000,
+      what: `${watcher.name} to begin`,
+    });
+  }
+  assert.match(commands.output(), /watching nadm_commands in lattice default for app watched: new messages/);
   for (const name of ["watched", "other"]) {
     const put = await api.put(manifest(name));
     await api.deploy(name, put.version);
