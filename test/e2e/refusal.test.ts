@@ -198,7 +198,9 @@ test("a refused command: failed with the host's reason for 60 s across a control
     const backoff = RETRY_BASE_MS * 2 ** i; // after attempt i + 1
     assert.ok(gap >= backoff, `gap after attempt ${i + 1}: ${gap} ms < backoff ${backoff} ms`);
   });
-  assert.ok(gaps.at(-1)! > 4 * gaps[0]!, `gaps grow: ${gaps}`);
+  // Each gap is at least its backoff (above); and they grow. Not "last > 4 × first": a loaded
+  // CI run delayed one early attempt by 5 s (gaps 6218, 3006, 5004, 8577, 16954).
+  assert.ok(gaps.at(-1)! >= 2 * Math.max(gaps[0]!, gaps[1]!), `gaps grow: ${gaps}`);
 
   // commands ÷ attempts = 1: the stored refusal's attempt (+1 when a retry is in flight) is the
   // number of commands sent, attempts 1..n exactly once each.
