@@ -72,6 +72,12 @@ interface Recovery {
  * the meta leader).
  */
 async function recovered(jsm: JetStreamManager, buckets: KV[], victim: string): Promise<Recovery> {
+  // A missing key is an answer too (null); only a timeout or an error is not.
+  const answers = (kv: KV) =>
+    kv.get("default.ha").then(
+      () => true,
+      () => false,
+    );
   await waitFor(
     async () => {
       for (const stream of NEEDED_STREAMS) {
@@ -90,15 +96,7 @@ async function recovered(jsm: JetStreamManager, buckets: KV[], victim: string): 
   const leadersAt = Date.now();
   await waitFor(
     async () => {
-      // A missing key is an answer too (null); only a timeout or an error is not.
-      for (const kv of buckets)
-        if (
-          !(await kv.get("default.ha").then(
-            () => true,
-            () => false,
-          ))
-        )
-          return undefined;
+      for (const kv of buckets) if (!(await answers(kv))) return undefined;
       return true;
     },
     { timeoutMs: 120_000, intervalMs: 200, what: "direct gets answered after the kill" },
