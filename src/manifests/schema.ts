@@ -86,7 +86,9 @@ function unknownTypeMessage(issue: { input?: unknown }): string {
 
 function typeOf(type: unknown) {
   const [only, ...others] = componentTypes;
-  return componentType(String(type)) ?? (others.length === 0 ? only : undefined);
+  // Not String(type): an object whose `toString` is not a function makes it throw.
+  const named = typeof type === "string" ? componentType(type) : undefined;
+  return named ?? (others.length === 0 ? only : undefined);
 }
 
 function typedProperties(component: { type: unknown; properties: unknown }, ctx: z.RefinementCtx): void {

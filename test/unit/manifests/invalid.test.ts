@@ -114,6 +114,13 @@ const cases: Case[] = [
     message: 'unknown component type "container"; known: process',
   },
   {
+    // Found by the API fuzzer: String() of such an object throws instead of naming the field.
+    name: "component type an object whose toString is not a function",
+    edits: [[component(0, "type"), { toString: [true, 1] }]],
+    paths: ["spec.components[0].type"],
+    message: 'unknown component type {"toString":[true,1]}; known: process',
+  },
+  {
     name: "missing command",
     edits: [[component(0, "properties", "command"), DELETE]],
     paths: ["spec.components[0].properties.command"],
