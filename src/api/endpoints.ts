@@ -28,6 +28,8 @@ function hostsBucket(deps: ApiDeps): Promise<HostsBucket> {
     bucket = Promise.all([new Kvm(deps.js).open(BUCKETS.hosts), deps.js.jetstreamManager()]).then(
       ([kv, jsm]) => ({ kv, jsm }),
     );
+    // A failure (NATS unavailable at the first call) is not kept: the next call tries again.
+    bucket.catch(() => buckets.delete(deps));
     buckets.set(deps, bucket);
   }
   return bucket;
