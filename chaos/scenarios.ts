@@ -6,8 +6,10 @@
  */
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { HostRecord } from "../src/streams/host-record.js";
 import { hostRecords, openHostsKv } from "../test/support/lattice.js";
 import { zonedApp } from "../test/support/manifests.js";
+import { CommandLedger } from "./lib/commands.js";
 import { ChaosLattice } from "./lib/lattice.js";
 import type { Expectation } from "./lib/placement.js";
 import { type ChaosReport, finish, placedHosts } from "./lib/report.js";
@@ -42,6 +44,8 @@ class Run {
   readonly faults: string[] = [];
   lastFaultAt = 0;
   extraMinimum = 0;
+  /** What each addition to `extraMinimum` counted, printed with a failed ratio. */
+  readonly accounting: string[] = [];
   private readonly t0 = Date.now();
 
   constructor(readonly lattice: ChaosLattice) {}
@@ -61,7 +65,11 @@ class Run {
     for (let i = 0; i < n; i++) await this.deploy(i);
     await this.lattice.converged(this.expect, timeoutMs);
     // Placing them took one command per host, and undeploying takes one more.
-    this.extraMinimum += 2 * (await placedHosts(this.lattice, this.expect.deployed.keys()));
+    const placed = await placedHosts(this.lattice, this.expect.deployed.keys());
+    this.extraMinimum += 2 * placed;
+    this.accounting.push(
+      `apps 0…${n - 1} to undeploy: placed on ${placed} (host, app) pairs, 2 commands each`,
+    );
   }
 
   async undeploy(i: number): Promise<void> {
@@ -80,13 +88,14 @@ class Run {
   }
 
   finish(scenario: string, s: Sizes): Promise<ChaosReport> {
-    const { expect, faults, lastFaultAt, extraMinimum } = this;
+    const { expect, faults, lastFaultAt, extraMinimum, accounting } = this;
     return finish(this.lattice, {
       scenario,
       expect,
       faults,
       lastFaultAt,
       extraMinimum,
+      accounting,
       convergeTimeoutMs: s.convergeTimeoutMs,
     });
   }
@@ -198,6 +207,38 @@ export function clusterChaos(cluster: ClusterUnderTest, s: Sizes): Promise<Chaos
   });
 }
 
+/**
+ * The (host, app) pairs a group of hosts ran, or had been told to run, when it was killed: each
+ * must be placed again, one command at least. What the hosts were told counts as well as what
+ * their records said: a command sent just before the kill may have been applied without a record
+ * write yet, and whether it was, the controller cannot know either. A command issued in the
+ * host's current life (since `since`) and before the kill says what the host should run; pairs
+ * without one are as the record says. (Records of a previous life not rewritten yet were
+ * counted at that kill.)
+ */
+function lostPairs(
+  records: HostRecord[],
+  told: CommandLedger,
+  prefix: string,
+  since: number,
+  killedAt: number,
+): string[] {
+  const apps = new Map<string, boolean>(); // "host app" → runs (or was told to)
+  for (const r of records) {
+    if (Date.parse(r.startedAt) < since) continue;
+    for (const inv of Object.values(r.inventory))
+      if (inv.running > 0) apps.set(`${r.hostId} ${inv.app}`, true);
+  }
+  const latest = told.latestBetween(since, killedAt, (c) => c.hostId.startsWith(prefix));
+  const byApp = new Map<string, boolean>();
+  for (const c of latest) {
+    const k = `${c.hostId} ${c.app}`;
+    byApp.set(k, (byApp.get(k) ?? false) || c.count > 0);
+  }
+  for (const [k, runs] of byApp) apps.set(k, runs);
+  return [...apps].filter(([, runs]) => runs).map(([k]) => k);
+}
+
 /** 2 controllers; sim-host processes SIGKILLed and started again with the same host ids. */
 export function hostChaos(nats: NatsUnderTest, s: Sizes & { groups: number }): Promise<ChaosReport> {
   return withLattice(nats, [], async (run) => {
@@ -208,32 +249,29 @@ export function hostChaos(nats: NatsUnderTest, s: Sizes & { groups: number }): P
     await lattice.waitReady(per * s.groups);
     await run.deployToUndeploy(s.undeploy, s.convergeTimeoutMs);
     const kv = await openHostsKv(lattice.nc);
+    const told = new CommandLedger(lattice.nc);
     const started = Date.now();
     const chaos = repeat(2_000, async () => {
       const g = Math.floor(Math.random() * s.groups);
-      // Each (host, app) its current life runs must be placed again somewhere: one command at
-      // least. (Records of a previous life, not yet rewritten, were counted at that kill.)
+      const prefix = `g${g}-`;
+      const records = (await hostRecords(kv)).filter((r) => r.hostId.startsWith(prefix));
+      const killedAt = Date.now();
       const since = lattice.hostsStartedAt.get(`g${g}`) ?? 0;
-      const lost = (await hostRecords(kv)).filter(
-        (r) => r.hostId.startsWith(`g${g}-`) && Date.parse(r.startedAt) >= since,
-      );
-      run.extraMinimum += lost.reduce(
-        (n, r) =>
-          n +
-          new Set(
-            Object.values(r.inventory)
-              .filter((i) => i.running > 0)
-              .map((i) => i.app),
-          ).size,
-        0,
-      );
       await lattice.killHosts(`g${g}`);
       lattice.restartHosts(`g${g}`);
+      await told.catchUp();
+      const pairs = lostPairs(records, told, prefix, since, killedAt);
+      run.extraMinimum += pairs.length;
       run.fault(`kill hosts g${g}-*`);
+      run.accounting.push(
+        `${run.faults.at(-1)}: ${pairs.length} (host, app) pairs lost: ${pairs.join(", ")}`,
+      );
     });
     await run.burst(s.undeploy, s.apps, s.undeploy);
     await sleep(Math.max(0, s.chaosMs - (Date.now() - started)));
     await chaos.stop();
+    // Converged means converged on the hosts' current lives, not on records of killed ones.
+    await lattice.waitRestarted(s.convergeTimeoutMs);
     return run.finish("host chaos", s);
   });
 }

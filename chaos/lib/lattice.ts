@@ -80,6 +80,29 @@ export class ChaosLattice {
     this.hostsStartedAt.set(prefix, Date.now());
   }
 
+  /**
+   * Waits until every host of every sim-host process has written a record of its current life:
+   * until then the records of a killed process's hosts still say what that life ran.
+   */
+  async waitRestarted(timeoutMs: number): Promise<void> {
+    const kv = await openHostsKv(this.nc);
+    await waitFor(
+      async () => {
+        const records = await hostRecords(kv);
+        for (const [prefix, args] of this.hostArgs) {
+          const count = Number(args[args.indexOf("--sim-hosts") + 1]);
+          const since = this.hostsStartedAt.get(prefix) ?? 0;
+          const current = records.filter(
+            (r) => r.hostId.startsWith(`${prefix}-`) && Date.parse(r.startedAt) >= since,
+          );
+          if (current.length < count) return false;
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 100, what: "every restarted host's new record" },
+    );
+  }
+
   async waitReady(hosts: number): Promise<void> {
     await retrying(() => this.api.list());
     const kv = await openHostsKv(this.nc);

@@ -43,6 +43,8 @@ export interface RunFacts {
   lastFaultAt: number;
   /** Commands needed beyond one per host of each final placement (undeploys, lost instances). */
   extraMinimum: number;
+  /** What `extraMinimum` counted, one line per addition. */
+  accounting?: string[];
   convergeTimeoutMs: number;
 }
 
@@ -83,6 +85,8 @@ export async function finish(lattice: ChaosLattice, run: RunFacts): Promise<Chao
   const placed = await placedHosts(lattice, run.expect.deployed.keys());
   const minimum = placed + run.extraMinimum;
   const ratio = minimum > 0 ? commands / minimum : 0;
+  // A CI log shows only part of a failed run: the whole story of the commands goes with it.
+  if (commands > 1.05 * minimum) console.log(commandLog(sent, run.accounting ?? []));
   invariants.push({
     name: "commands ≤ 1.05 × minimum",
     ok: commands <= 1.05 * minimum,
@@ -118,6 +122,16 @@ function repeats(sent: CommandSeen[]): string {
         `${k}: ${cs.map((c) => `#${c.seq} ${c.causationId.slice(0, 24)} a${c.attempt ?? 1}`).join(" | ")}`,
     );
   return `${up} with count > 0, ${sent.length - up} with 0; ${extra} repeat a (host, workload, count)${sample.length ? `: ${sample.join("; ")}` : ""}`;
+}
+
+/** Every command, one line each, after what the minimum counted: for a failed ratio. */
+function commandLog(sent: CommandSeen[], accounting: string[]): string {
+  const t0 = sent.length > 0 ? Date.parse(sent[0]!.issuedAt) : 0;
+  const lines = sent.map(
+    (c) =>
+      `#${c.seq} +${Date.parse(c.issuedAt) - t0}ms ${c.hostId} ${c.key} ×${c.count} ${c.causationId.slice(0, 32)} a${c.attempt ?? 1}`,
+  );
+  return ["minimum counted:", ...accounting, "commands (time from the first):", ...lines].join("\n");
 }
 
 async function backlogInvariant(lattice: ChaosLattice): Promise<Invariant> {

@@ -112,10 +112,15 @@ export interface CommandSeen {
 
 /** Every command in `nadm_commands`, in stream order. */
 export async function allCommands(nc: NatsConnection): Promise<CommandSeen[]> {
+  return commandsFrom(nc, 1);
+}
+
+/** The commands in `nadm_commands` from sequence `first` on, in stream order. */
+export async function commandsFrom(nc: NatsConnection, first: number): Promise<CommandSeen[]> {
   const jsm = await jetstreamManager(nc);
   const last = (await jsm.streams.info(STREAMS.commands)).state.last_seq;
   const out: CommandSeen[] = [];
-  for (let seq = 1; seq <= last; seq++) {
+  for (let seq = first; seq <= last; seq++) {
     const m = await jsm.streams.getMessage(STREAMS.commands, { seq }).catch(() => null);
     if (!m) continue;
     const c = m.json<Omit<CommandSeen, "seq" | "key"> & { workload: { key: string } }>();
