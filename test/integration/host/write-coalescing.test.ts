@@ -72,7 +72,10 @@ test("a command's desired count and its instances' start are one record write an
   // reporting more ready instances than the one before.
   assert.ok(events.length >= 2 && events.length <= 4, events.join("; "));
   const ready = events.map((e) => /^desired 3 running 3 ready ([0-3])$/.exec(e)?.[1]);
-  assert.ok(ready.every((r) => r !== undefined), events.join("; "));
+  assert.ok(
+    ready.every((r) => r !== undefined),
+    events.join("; "),
+  );
   assert.ok(
     ready.every((r, i) => i === 0 || Number(r) > Number(ready[i - 1])),
     events.join("; "),
