@@ -23,6 +23,7 @@ import { LinkState } from "../streams/link.js";
 import type { RefusalKind } from "../streams/refusal-record.js";
 import { backoffMs, dlqBySubject, type Outcome, ok, retry, terminal } from "../streams/settle.js";
 import { CONSUMERS, dedupeIds, STREAMS, subjects } from "../streams/subjects.js";
+import { HostLives, LIFE_ENDED } from "./host-lives.js";
 import type { RefusalLog } from "./refusals.js";
 
 export interface DispatchDeps {
@@ -49,9 +50,11 @@ const SENDS_ACROSS_RECONNECTS = 3;
 export class DispatchWorker {
   private readonly loop: ConsumerLoop;
   private readonly link: LinkState;
+  private readonly lives: HostLives;
 
   constructor(private readonly deps: DispatchDeps) {
     this.link = LinkState.of(deps.nc);
+    this.lives = new HostLives(deps.view.cache);
     this.loop = new ConsumerLoop({
       js: deps.js,
       stream: STREAMS.commands,
@@ -135,7 +138,9 @@ export class DispatchWorker {
    * A request sent while NATS is down, or pending when it went down, is never answered (see
    * streams/link.ts); a nak then would only be lost too, and the command would wait out
    * ack_wait. So wait for the connection and send it again (the host applies an absolute count,
-   * and ignores an older command: sending twice changes nothing).
+   * and ignores an older command: sending twice changes nothing). Likewise a request to a life of
+   * the host that ended meanwhile: a new life under the same id is sent it at once, and a
+   * deleted record makes it moot.
    */
   private async sendAcrossReconnects(
     cmd: Command,
@@ -146,23 +151,37 @@ export class DispatchWorker {
       await this.link.whenConnected(this.deps.config.commandTimeoutMs);
       const epoch = this.link.epoch;
       const reply = await this.send(cmd, data, seq);
+      if (reply === LIFE_ENDED) {
+        if (!this.deps.view.host(cmd.lattice, cmd.hostId) || attempt >= SENDS_ACROSS_RECONNECTS)
+          return "unreachable";
+        continue;
+      }
       if (reply !== "unreachable" || this.link.epoch === epoch || attempt >= SENDS_ACROSS_RECONNECTS)
         return reply;
     }
   }
 
-  private async send(cmd: Command, data: Uint8Array, seq: number): Promise<CommandReply | "unreachable"> {
+  private async send(
+    cmd: Command,
+    data: Uint8Array,
+    seq: number,
+  ): Promise<CommandReply | "unreachable" | typeof LIFE_ENDED> {
     const h = headers();
     h.set(COMMAND_ORDER_HEADERS.seq, String(seq));
     h.set(COMMAND_ORDER_HEADERS.epoch, this.deps.commandsEpoch);
     try {
-      const m = await this.link.unlessDropped(
-        `command to ${cmd.hostId}`,
-        this.deps.nc.request(subjects.control(cmd.lattice, cmd.hostId), data, {
-          timeout: this.deps.config.commandTimeoutMs,
-          headers: h,
-        }),
+      const m = await this.lives.race(
+        cmd.lattice,
+        cmd.hostId,
+        this.link.unlessDropped(
+          `command to ${cmd.hostId}`,
+          this.deps.nc.request(subjects.control(cmd.lattice, cmd.hostId), data, {
+            timeout: this.deps.config.commandTimeoutMs,
+            headers: h,
+          }),
+        ),
       );
+      if (m === LIFE_ENDED) return LIFE_ENDED;
       const reply = JSON.parse(new TextDecoder().decode(m.data)) as CommandReply;
       return typeof reply?.ok === "boolean" ? reply : { ok: false, error: "reply is not {ok: boolean}" };
     } catch (err) {
