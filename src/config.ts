@@ -61,7 +61,11 @@ export const controllerSchema = z.object({
    * so a replica's crash does not make the others send the same command again.
    */
   inflightTimeoutMs: z.number().int().min(100).default(30_000),
-  /** Events reconciled at once by one replica. */
+  /**
+   * Messages each pull asks the server for (the pull's batch; the client pulls again as they
+   * arrive). Not a bound on events in hand: a replica handles each as it arrives, and what
+   * bounds them is the durable's `max_ack_pending` (1,000, shared by every replica).
+   */
   concurrency: z.number().int().min(1).max(1024).default(64),
   /**
    * Least time between the starts of two reconciles of one app in a replica (coalesce.ts): the

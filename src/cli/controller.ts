@@ -76,7 +76,11 @@ function addControllerOptions(cmd: Command): Command {
       "how long an issued command counts as pending (default: 30s)",
       parseDuration,
     )
-    .option("--concurrency <n>", "events reconciled at once by this replica (default: 64)", parseInteger)
+    .option(
+      "--concurrency <n>",
+      "messages each pull asks for (default: 64); events in hand are bounded by the durable's max_ack_pending (1,000 across replicas), not by this",
+      parseInteger,
+    )
     .option(
       "--reconcile-gap <duration>",
       "least time between two reconciles of one app; reports arriving within it share one (default: 20ms)",

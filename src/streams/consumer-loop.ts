@@ -1,7 +1,6 @@
 /**
  * Pulls from a shared durable consumer and hands each message to a handler through
- * `handleMessage` (so every message is settled exactly once), with bounded prefetch, optional
- * per-key ordering, and a clean stop: stop pulling, nak what was prefetched but not started,
+ * `handleMessage` (so every message is settled exactly once), with optional per-key ordering, and a clean stop: stop pulling, nak what was prefetched but not started,
  * finish what is in hand (NATS-NOTES: prefetched messages otherwise wait out ack_wait).
  * If the durable disappears (deleted by an operator, or the server lost it), or the pull ends
  * for any other reason while the loop is in use, the durable is re-provisioned through
@@ -23,7 +22,10 @@ export interface ConsumerLoopOptions {
   js: JetStreamClient;
   stream: string;
   consumer: string;
-  /** Messages prefetched and in hand at most. */
+  /**
+   * The batch of each pull. nats.js pulls again as messages *arrive*, not as they are handled,
+   * so this does not bound the messages in hand: the durable's `max_ack_pending` does.
+   */
   maxMessages: number;
   handle: (msg: JsMsg) => Promise<Outcome>;
   settle: SettleContext;
