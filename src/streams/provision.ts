@@ -101,7 +101,7 @@ async function ensureConsumer(
     return await jsm.consumers.info(stream, name);
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    // No filter_subject on purpose: see NATS-NOTES (2.9.10 filtered-durable slowdown).
+    // No filter_subject on purpose: see docs/ARCHITECTURE.md, “nats-server 2.9 pitfalls” (2.9.10 filtered-durable slowdown).
     return await jsm.consumers.add(stream, {
       durable_name: name,
       ack_policy: AckPolicy.Explicit,

@@ -18,7 +18,11 @@ test("provision creates every stream, consumer and bucket, and is idempotent", a
   const jsm = await jetstreamManager(nc);
   for (const name of Object.values(STREAMS)) assert.ok(await jsm.streams.info(name));
   const reconcile = await jsm.consumers.info(STREAMS.events, CONSUMERS.reconcile);
-  assert.equal(reconcile.config.filter_subject ?? "", "", "no filter_subject (NATS-NOTES)");
+  assert.equal(
+    reconcile.config.filter_subject ?? "",
+    "",
+    "no filter_subject (2.9.10 filtered-durable slowdown)",
+  );
   assert.ok(await jsm.consumers.info(STREAMS.commands, CONSUMERS.dispatch));
   const streams = (await jsm.streams.names().next()).sort();
   assert.deepEqual(

@@ -1,6 +1,6 @@
 /**
- * A 3-node NATS cluster on loopback for a test file (NATS-NOTES: routes on 127.0.0.1, one store
- * dir and server_name each, JetStream on), built from the same launcher as `testNats`; every
+ * A 3-node NATS cluster on loopback for a test file (routes on 127.0.0.1, one store dir and
+ * server_name each, JetStream on), built from the same launcher as `testNats`; every
  * node is stopped and its store removed when the file's tests end.
  */
 import { mkdtempSync, rmSync } from "node:fs";
