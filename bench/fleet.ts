@@ -5,7 +5,8 @@
  * M4: RSS of a controller replica started into the lattice (and its V8 heap retained after a
  *   full collection, from its /metrics): empty, then with HOSTS hosts, then
  *   with APPS deployed apps of HOSTS×10/APPS instances each (10 instances per host) → MB per
- *   1,000 hosts and per 100 apps above the previous step (targets ≤ 10 MB, ≤ 5 MB).
+ *   1,000 hosts and per 100 apps above the previous step (targets ≤ 10 MB, ≤ 5 MB). Hosts come in
+ *   two halves, with a sample between: the second half's cost is reported beside (marginal).
  * M5: STEADY_HOSTS hosts heartbeating every 5 s with those apps deployed and nothing to change
  *   → controller and nats-server CPU (% of one core) over WINDOW_S, and commands sent (must be 0).
  * Params (env): BENCH_HOSTS (1000), BENCH_APPS (1000: 10 instances each, 10 per host), BENCH_STEADY_HOSTS (5000),
@@ -98,7 +99,13 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
     };
     const empty = await memory();
     const sims = (count: number, prefix: string) => spawnSims(count, p.sims, env, { prefix });
-    procs.push(...sims(p.hosts, "m"));
+    // Half the hosts first: what the second half adds is the cost of hosts alone, without the
+    // one-time growth of V8's young generation that the first load causes (README, M4).
+    const half = Math.floor(p.hosts / 2);
+    procs.push(...sims(half, "m"));
+    await obs.waitHosts(half);
+    const withHalf = await memory();
+    procs.push(...sims(p.hosts - half, "h"));
     await obs.waitHosts(p.hosts);
     const withHosts = await memory();
     const instances = Math.max(1, Math.round((p.hosts * 10) / p.apps));
@@ -126,6 +133,17 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
         unit: "MB",
         target: "<= 10",
         params: { ...params, heapMb: ((withHosts.heap - empty.heap) / MB) * (1000 / p.hosts) },
+      }),
+      emit({
+        metric: "controller_rss_marginal_per_1000_hosts_mb",
+        value: ((withHosts.rss - withHalf.rss) / MB) * (1000 / (p.hosts - half)),
+        unit: "MB",
+        params: {
+          from: half,
+          to: p.hosts,
+          note: "the second half of the hosts only",
+          heapMb: ((withHosts.heap - withHalf.heap) / MB) * (1000 / (p.hosts - half)),
+        },
       }),
       emit({
         metric: "controller_rss_per_100_apps_mb",
