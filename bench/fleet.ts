@@ -118,6 +118,7 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
       names.map((n) => spreadApp(n, { instances })),
     );
     await obs.waitDeployed(names);
+    const deployedAt = Date.now();
     const withApps = await memory();
     const params = { hosts: p.hosts, apps: p.apps, instancesPerApp: instances };
     const metrics = [
@@ -163,6 +164,7 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
     await sleep(p.settleMs ?? 5_000); // and a full round of heartbeats since
     const commands0 = await commandsStored(nc);
     const work0 = await reconcileWork(port);
+    const sinceDeployedS = Math.round((Date.now() - deployedAt) / 1000);
     const [ctl, srv] = await cpuPercent([controller.pid, nats.server.pid], p.windowS * 1000);
     const steadyCommands = (await commandsStored(nc)) - commands0;
     const work1 = await reconcileWork(port);
@@ -174,6 +176,7 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
       heartbeatMs: 5000,
       apps: p.apps,
       windowS: p.windowS,
+      sinceDeployedS,
       planned,
       skipped,
     };
