@@ -124,7 +124,8 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 /**
  * Backlog and redeliveries of a durable, read from each delivered message's metadata: polling
- * consumer info slows a 2.9.10 server down (docs/ARCHITECTURE.md, “nats-server 2.9 pitfalls”), a message we receive anyway is free.
+ * consumer info slows a 2.9.10 server down (docs/ARCHITECTURE.md, “nats-server 2.9 pitfalls”),
+ * a message we receive anyway is free.
  */
 export function observeConsumer(m: Metrics, consumer: string): (msg: JsMsg) => void {
   return (msg) => {

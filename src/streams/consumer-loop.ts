@@ -1,7 +1,9 @@
 /**
  * Pulls from a shared durable consumer and hands each message to a handler through
- * `handleMessage` (so every message is settled exactly once), with optional per-key ordering, and a clean stop: stop pulling, nak what was prefetched but not started,
- * finish what is in hand (prefetched messages otherwise wait out ack_wait: docs/ARCHITECTURE.md, “nats-server 2.9 pitfalls”).
+ * `handleMessage` (so every message is settled exactly once), with optional per-key ordering,
+ * and a clean stop: stop pulling, nak what was prefetched but not started, finish what is in
+ * hand (prefetched messages otherwise wait out ack_wait: docs/ARCHITECTURE.md, “nats-server 2.9
+ * pitfalls”).
  * If the durable disappears (deleted by an operator, or the server lost it), or the pull ends
  * for any other reason while the loop is in use, the durable is re-provisioned through
  * `recreate` and pulling resumes: a worker never stops silently.

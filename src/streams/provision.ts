@@ -101,7 +101,8 @@ async function ensureConsumer(
     return await jsm.consumers.info(stream, name);
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    // No filter_subject on purpose: see docs/ARCHITECTURE.md, “nats-server 2.9 pitfalls” (2.9.10 filtered-durable slowdown).
+    // No filter_subject on purpose: 2.9.10's filtered-durable slowdown (docs/ARCHITECTURE.md,
+    // “nats-server 2.9 pitfalls”).
     return await jsm.consumers.add(stream, {
       durable_name: name,
       ack_policy: AckPolicy.Explicit,

@@ -1,8 +1,8 @@
 /**
  * Reads what a stream holds on one subject filter, oldest first, with an ephemeral ordered
  * consumer (one filter subject: fine on nats-server 2.9; the slow case of docs/ARCHITECTURE.md’s
- * “nats-server 2.9 pitfalls” is a durable whose filter equals the stream's subjects). For on-demand reads such as
- * `app history`, never for a busy path.
+ * “nats-server 2.9 pitfalls” is a durable whose filter equals the stream's subjects). For
+ * on-demand reads such as `app history`, never for a busy path.
  */
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
 

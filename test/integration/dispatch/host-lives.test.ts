@@ -105,10 +105,11 @@ test("a command in flight to a host declared lost is moot at once", async () => 
   await waitFor(async () => (await unacked()) === 0, { timeoutMs: 20_000, what: "the command settled" });
 });
 
-test("a heartbeat of the same life leaves the wait alone; a new life or a deletion ends it", async () => {
+test("a heartbeat of the same life leaves the wait alone; a new life or a deletion ends it", async (t) => {
   const cache = new KvCache(buckets.hosts, decodeHostRecord, silentLogger());
   await cache.start();
   const lives = new HostLives(cache);
+  t.after(() => cache.stop());
   const never = new Promise<never>(() => {});
   const startedAt = new Date().toISOString();
   let result: unknown = "waiting";
@@ -129,5 +130,4 @@ test("a heartbeat of the same life leaves the wait alone; a new life or a deleti
   });
   await buckets.hosts.delete(keys.host("default", "h3"));
   await waitFor(() => result === LIFE_ENDED, { timeoutMs: 5_000, what: "the end by deletion" });
-  cache.stop();
 });
