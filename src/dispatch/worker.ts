@@ -100,13 +100,13 @@ export class DispatchWorker {
       return terminal(`malformed command: ${problems.join("; ")}`);
     }
     const cmd = parsed.data;
-    if (await this.hostGone(cmd)) return ok; // declared lost or stopped: the command is moot, never sent
+    if (await this.lifeOver(cmd)) return ok; // lost, stopped or restarted: the command is moot, never sent
     const sent = performance.now();
     const reply = await this.sendAcrossReconnects(cmd, msg.data, msg.seq);
     const result = reply === "unreachable" ? "unreachable" : reply.ok ? "ok" : "refused";
     this.deps.metrics.dispatchSeconds.observe({ result }, (performance.now() - sent) / 1000);
     if (reply === "unreachable") {
-      if (!this.deps.view.host(cmd.lattice, cmd.hostId)) return ok; // host gone: the command is moot
+      if (!this.forCurrentLife(cmd)) return ok; // host gone or restarted: the command is moot
       const deliveries = msg.info.deliveryCount;
       if (deliveries >= this.deps.config.commandMaxDeliver) {
         const why = `no reply after ${deliveries} deliveries`;
@@ -123,15 +123,24 @@ export class DispatchWorker {
 
   /**
    * True once this replica's view is at least as new as the record the command was computed from
-   * and the host is not in it: it was declared lost (or stopped) since. Its commands are moot (a
-   * host that comes back registers again and is told afresh), and sending them would only wait
-   * for a timeout while live hosts' commands queue behind.
+   * and the host is not in it (declared lost or stopped since), or is in it with another life
+   * (restarted under its id since). Its commands are moot: a host that comes back registers
+   * again and is told afresh from its new record, and the in-flight view no longer counts them.
+   * Sent anyway, one would wait for a timeout while live hosts' commands queue behind, or, taken
+   * by the new life, run an instance the plan has since put elsewhere.
    */
-  private async hostGone(cmd: Command): Promise<boolean> {
-    const { view } = this.deps;
-    if (view.host(cmd.lattice, cmd.hostId)) return false;
-    await view.cache.reach(cmd.basedOnRevision, VIEW_FENCE_MS);
-    return !view.host(cmd.lattice, cmd.hostId);
+  private async lifeOver(cmd: Command): Promise<boolean> {
+    if (this.forCurrentLife(cmd)) return false;
+    await this.deps.view.cache.reach(cmd.basedOnRevision, VIEW_FENCE_MS);
+    return !this.forCurrentLife(cmd);
+  }
+
+  /** The host is in the view, in the life the command was planned for (if the command says). */
+  private forCurrentLife(cmd: Command): boolean {
+    const host = this.deps.view.host(cmd.lattice, cmd.hostId);
+    return (
+      host !== undefined && (cmd.hostStartedAt === undefined || host.record.startedAt === cmd.hostStartedAt)
+    );
   }
 
   /**
@@ -139,8 +148,9 @@ export class DispatchWorker {
    * streams/link.ts); a nak then would only be lost too, and the command would wait out
    * ack_wait. So wait for the connection and send it again (the host applies an absolute count,
    * and ignores an older command: sending twice changes nothing). Likewise a request to a life of
-   * the host that ended meanwhile: a new life under the same id is sent it at once, and a
-   * deleted record makes it moot.
+   * the host that ended meanwhile: a command planned for the new life under the same id (the
+   * view had it late) is sent to it at once; one planned for the life that ended, or for a host
+   * whose record is gone, is moot.
    */
   private async sendAcrossReconnects(
     cmd: Command,
@@ -152,8 +162,7 @@ export class DispatchWorker {
       const epoch = this.link.epoch;
       const reply = await this.send(cmd, data, seq);
       if (reply === LIFE_ENDED) {
-        if (!this.deps.view.host(cmd.lattice, cmd.hostId) || attempt >= SENDS_ACROSS_RECONNECTS)
-          return "unreachable";
+        if (!this.forCurrentLife(cmd) || attempt >= SENDS_ACROSS_RECONNECTS) return "unreachable";
         continue;
       }
       if (reply !== "unreachable" || this.link.epoch === epoch || attempt >= SENDS_ACROSS_RECONNECTS)

@@ -44,11 +44,13 @@ export function expiredHosts(hosts: readonly HostState[], now: number, notBefore
  */
 export function suspectHosts(hosts: readonly HostState[], now: number, notBefore = 0): Set<string> {
   const out = new Set<string>();
-  for (const h of hosts) {
-    if (now - Math.max(h.seenAt.getTime(), notBefore) > suspectAfterMs(h.record.heartbeatIntervalMs))
-      out.add(h.hostId);
-  }
+  for (const h of hosts) if (silentTooLong(h, now, notBefore)) out.add(h.hostId);
   return massSilence(out.size, hosts.length) ? new Set() : out;
+}
+
+/** Pure: whether this one host has been silent long enough to be suspect (see suspectHosts). */
+export function silentTooLong(h: HostState, now: number, notBefore = 0): boolean {
+  return now - Math.max(h.seenAt.getTime(), notBefore) > suspectAfterMs(h.record.heartbeatIntervalMs);
 }
 
 /** Lattices at least this big hold the sweep when most of their hosts fall silent at once. */

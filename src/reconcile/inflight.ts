@@ -15,10 +15,25 @@ import type { Pending } from "./plan.js";
 interface Issued {
   id: string;
   count: number;
+  hostId: string;
+  key: string;
+  /** The workload's component and revision: what an entry for a placement not applied says. */
+  component: string;
+  rev: string;
+  /** The host life it was planned for (`Command.hostStartedAt`), if the command says. */
+  life?: string;
   /** Stream sequence in `nadm_commands`: orders commands without trusting anyone's clock. */
   seq: number;
   /** When it was issued (server time of the message, or our clock for our own): for the timeout. */
   seenAt: number;
+}
+
+/** A workload a command placed on a host (see `InflightView.placementsOf`). */
+export interface Placed {
+  hostId: string;
+  key: string;
+  component: string;
+  rev: string;
 }
 
 function slot(lattice: string, hostId: string, key: string): string {
@@ -29,6 +44,8 @@ export class InflightView {
   private readonly latest = new Map<string, Issued>();
   /** `{lattice}\n{app}` → when the app's newest command was issued (resync-skip.ts). */
   private readonly newestByApp = new Map<string, number>();
+  /** `{lattice}\n{app}` → the slots of `latest` holding the app's commands. */
+  private readonly slotsByApp = new Map<string, Set<string>>();
   private stopFollow: (() => void) | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -40,9 +57,10 @@ export class InflightView {
     private readonly timeoutMs: number,
     private readonly log: Logger,
     /**
-     * When a host's current life began (its record's `startedAt`). A command issued before the
-     * host restarted is not pending: the new life does not know it, and waiting out the timeout
-     * would leave the workload missing with no event to wake anyone when it ends (host chaos).
+     * When a host's current life began (its record's `startedAt`). A command planned for another
+     * life (by its `hostStartedAt`; without one: issued before the host restarted) is not
+     * pending: the new life does not know it, the dispatcher drops it, and waiting out the
+     * timeout would leave the workload missing with no event to wake anyone when it ends.
      */
     private readonly hostStartedAt: (lattice: string, hostId: string) => string | undefined = () => undefined,
   ) {}
@@ -134,16 +152,37 @@ export class InflightView {
 
   /** Records a command (our own right after its PubAck, everyone's from the stream). */
   record(
-    cmd: Pick<Command, "id" | "lattice" | "hostId" | "count"> & { workload: { key: string } },
+    cmd: Pick<Command, "id" | "lattice" | "hostId" | "count" | "component" | "hostStartedAt"> & {
+      workload: { key: string; rev: string };
+    },
     seq: number,
     seenAt: number,
   ): void {
     const k = slot(cmd.lattice, cmd.hostId, cmd.workload.key);
     const prev = this.latest.get(k);
     if (prev && prev.seq >= seq) return;
-    this.latest.set(k, { id: cmd.id, count: cmd.count, seq, seenAt });
+    const { id, count, hostId, component, hostStartedAt: life } = cmd;
+    const key = cmd.workload.key;
+    this.latest.set(k, { id, count, hostId, key, component, rev: cmd.workload.rev, life, seq, seenAt });
     const app = `${cmd.lattice}\n${parseWorkloadKey(cmd.workload.key)?.app ?? ""}`;
     if ((this.newestByApp.get(app) ?? 0) < seenAt) this.newestByApp.set(app, seenAt);
+    const slots = this.slotsByApp.get(app) ?? new Set<string>();
+    this.slotsByApp.set(app, slots);
+    slots.add(k);
+  }
+
+  /**
+   * The app's commands with a count above 0 issued within the timeout, whether applied or not:
+   * candidates for `pending`, which says which of them the host has not applied yet.
+   */
+  placementsOf(lattice: string, app: string, now: number): Placed[] {
+    const out: Placed[] = [];
+    for (const k of this.slotsByApp.get(`${lattice}\n${app}`) ?? []) {
+      const c = this.latest.get(k);
+      if (c && c.count > 0 && now - c.seenAt < this.timeoutMs)
+        out.push({ hostId: c.hostId, key: c.key, component: c.component, rev: c.rev });
+    }
+    return out;
   }
 
   /**
@@ -164,8 +203,11 @@ export class InflightView {
   ): Pending | undefined {
     const issued = this.latest.get(slot(lattice, hostId, key));
     if (!issued || now - issued.seenAt >= this.timeoutMs) return undefined;
-    const startedAt = Date.parse(this.hostStartedAt(lattice, hostId) ?? "");
-    if (startedAt > issued.seenAt) return undefined; // NaN (unknown) compares false
+    const life = this.hostStartedAt(lattice, hostId);
+    if (issued.life !== undefined && life !== undefined) {
+      // Planned for another life of the host: the dispatcher drops it, the host is told afresh.
+      if (issued.life !== life) return undefined;
+    } else if (Date.parse(life ?? "") > issued.seenAt) return undefined; // NaN (unknown) compares false
     if (reported && (reported.lastCommandId === issued.id || reported.desired === issued.count))
       return undefined;
     return { id: issued.id, count: issued.count };
@@ -186,6 +228,10 @@ export class InflightView {
     const old = (at: number) => now - at > 4 * this.timeoutMs;
     for (const [k, v] of this.latest) if (old(v.seenAt)) this.latest.delete(k);
     for (const [k, at] of this.newestByApp) if (old(at)) this.newestByApp.delete(k);
+    for (const [app, slots] of this.slotsByApp) {
+      for (const k of slots) if (!this.latest.has(k)) slots.delete(k);
+      if (slots.size === 0) this.slotsByApp.delete(app);
+    }
   }
 }
 

@@ -36,6 +36,7 @@ export function toCommand(
     causationId,
     basedOnRevision: p.basedOnRevision,
     issuedAt: new Date(now).toISOString(),
+    ...(p.hostStartedAt !== undefined && { hostStartedAt: p.hostStartedAt }),
     ...(p.generation !== undefined && { generation: p.generation }),
     ...(p.attempt !== undefined && { attempt: p.attempt }),
   };

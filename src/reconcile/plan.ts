@@ -57,6 +57,8 @@ export interface PlannedCommand {
   basedOnRevision: number;
   /** The host's state of the workload it was computed from: what its dedupe id is hashed on. */
   basis?: string;
+  /** The life of the host it was planned for (the record's `startedAt`); absent: host unknown. */
+  hostStartedAt?: string;
   reason: string;
   /** Set by applyRefusals: the app generation, the attempt after refusals, the refusal it follows. */
   generation?: number;
@@ -224,6 +226,7 @@ function diff(
         count,
         basedOnRevision: hostsById.get(hostId)?.revision ?? 0,
         basis: hostBasis(hostsById.get(hostId), key),
+        hostStartedAt: hostsById.get(hostId)?.record.startedAt,
         reason: rolling
           ? `rollout to ${input.stored?.deployed?.version}: ${current ? "new" : "old"} revision ${have} → ${count} on ${hostId}`
           : count === 0
@@ -251,6 +254,7 @@ function diff(
       count: 0,
       basedOnRevision: w.host.revision,
       basis: hostBasis(w.host, w.key),
+      hostStartedAt: w.host.record.startedAt,
       reason,
     });
   }

@@ -8,8 +8,8 @@ import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { ControllerConfig } from "../config.js";
 import type { KvCache } from "../lattice/kv-cache.js";
-import { suspectHosts, sweepLattice } from "../lattice/liveness.js";
-import type { HostState, LatticeView } from "../lattice/view.js";
+import { sweepLattice } from "../lattice/liveness.js";
+import type { LatticeView } from "../lattice/view.js";
 import type { Logger } from "../log.js";
 import { deployAndAnnounce } from "../manifests/deploy.js";
 import type { ManifestStore } from "../manifests/store.js";
@@ -31,6 +31,8 @@ import type { PlanInput, Revert } from "./plan.js";
 import { refusalSource } from "./refusal-source.js";
 import { inputsOf, ResyncSkip } from "./resync-skip.js";
 import type { StatusWriter } from "./status-writer.js";
+import { SuspectSets } from "./suspect-sets.js";
+import { withUnapplied } from "./unapplied.js";
 
 function timeWillMove(status: AppStatus, now: number, inflightTimeoutMs: number): boolean {
   if (status.phase === "failed" || status.phase === "waiting") return true;
@@ -43,9 +45,6 @@ function timeWillMove(status: AppStatus, now: number, inflightTimeoutMs: number)
     return r.readyNew > r.availableNew || (r.deadlineAt !== undefined && now >= Date.parse(r.deadlineAt));
   });
 }
-
-/** How long one verdict on suspect hosts serves (a heartbeat is seconds; a burst is hundreds of apps). */
-const SUSPECT_REUSE_MS = 250;
 
 /** How long an event waits for this replica's cache to reach its KV revision before a direct read. */
 export const FENCE_TIMEOUT_MS = 2_000;
@@ -86,10 +85,7 @@ export interface ReconcileDeps {
 
 export class ReconcileWorker {
   private readonly coalescer: Coalescer;
-  private readonly suspectCache = new Map<
-    string,
-    { at: number; hosts: readonly HostState[]; set: ReadonlySet<string> }
-  >();
+  private readonly suspectSets = new SuspectSets();
   private readonly issuer: CommandIssuer;
   private readonly loop: ConsumerLoop;
   /** Apps whose last plan settled, by the identities of its inputs (resync-skip.ts). */
@@ -269,20 +265,6 @@ export class ReconcileWorker {
     return apps.sort();
   }
 
-  /**
-   * Suspect hosts of a lattice, computed at most every SUSPECT_REUSE_MS rather than per app:
-   * during a burst hundreds of apps are reconciled per second over the same fleet.
-   */
-  private suspects(lattice: string, hosts: readonly HostState[], now: number): ReadonlySet<string> {
-    const cached = this.suspectCache.get(lattice);
-    if (cached && cached.hosts === hosts && now - cached.at < SUSPECT_REUSE_MS) return cached.set;
-    const fresh = suspectHosts(hosts, now, this.deps.connectedSince?.() ?? 0);
-    // The same verdict keeps the same object: the planner's host views are cached on it.
-    const set = cached && sameMembers(cached.set, fresh) ? cached.set : fresh;
-    this.suspectCache.set(lattice, { at: now, hosts, set });
-    return set;
-  }
-
   /** The scalers of `lattice`: this replica's, plus the lattice's remote scalers. */
   private scalersOf(lattice: string): ScalerLookup {
     return this.deps.scalersOf?.(lattice) ?? this.deps.registry;
@@ -297,17 +279,32 @@ export class ReconcileWorker {
   ): PlanInput {
     const { view, inflight } = this.deps;
     const hosts = view.hosts(lattice);
+    const suspect = this.suspectSets.of(
+      lattice,
+      hosts,
+      view.hostMap(lattice),
+      now,
+      this.deps.connectedSince?.() ?? 0,
+    );
+    const pending = (hostId: string, key: string) =>
+      inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now);
     return {
       lattice,
       app,
       stored,
       hosts,
       hostsById: view.hostMap(lattice),
-      suspect: this.suspects(lattice, hosts, now),
-      workloads: view.workloadsOf(lattice, app),
+      suspect,
+      workloads: withUnapplied(
+        app,
+        view.workloadsOf(lattice, app),
+        inflight.placementsOf(lattice, app, now),
+        (hostId) => view.host(lattice, hostId),
+        (hostId, key) => pending(hostId, key) !== undefined,
+        suspect,
+      ),
       registry: this.scalersOf(lattice),
-      pending: (hostId, key) =>
-        inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now),
+      pending,
       now,
       cause,
       previous: this.deps.statuses.get(keys.status(lattice, app))?.value,
@@ -367,12 +364,6 @@ export class ReconcileWorker {
       );
     }
   }
-}
-
-function sameMembers(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const x of a) if (!b.has(x)) return false;
-  return true;
 }
 
 /** The part of an event worth telling in a status message ("after host east-2 was lost"). */

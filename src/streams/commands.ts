@@ -27,6 +27,13 @@ export const commandSchema = z.object({
   causationId: z.string(),
   basedOnRevision: z.number().int().min(0),
   issuedAt: z.string(),
+  /**
+   * The life of the host the command was planned for: its record's `startedAt` then. A host that
+   * restarted since is told afresh from its new record, so the dispatcher drops a command for an
+   * earlier life as moot and the in-flight view stops counting it (absent: planned by an older
+   * controller, or for a host no longer in the view).
+   */
+  hostStartedAt: z.string().optional(),
   /** The app generation the command was planned for (a refusal of it holds until that changes). */
   generation: z.number().int().min(0).optional(),
   /** Absent for a first try; n for the n-th attempt after refusals (docs/ARCHITECTURE.md). */

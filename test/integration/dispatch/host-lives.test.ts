@@ -1,14 +1,16 @@
 /**
  * A command in flight to a host whose life ends before it answers (SIGKILLed after receiving it)
- * is never answered. The dispatcher stops waiting as soon as its view shows the life ended: a new
- * life under the same id is sent the command at once, and a deleted record makes it moot. Waiting
- * out the command timeout instead held up every later command for that host (they go out in
- * stream order), the new life's first ones among them. The "host" here is the test: records
- * written into `nadm_hosts` and a subscription on its control subject.
+ * is never answered. The dispatcher stops waiting as soon as its view shows the life ended, and
+ * the command is moot: the new life under the same id is told afresh from its own record, and a
+ * deleted record needs nothing. Waiting out the command timeout instead held up every later
+ * command for that host (they go out in stream order), the new life's first ones among them; and
+ * sending the old life's command to the new one ran instances the plan had since put elsewhere.
+ * The "host" here is the test: records written into `nadm_hosts`, `host_started` published, and
+ * a subscription on its control subject.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Msg } from "@nats-io/transport-node";
 import { ApiClient } from "../../../src/api/client.js";
 import { resolve, resourcesSchema } from "../../../src/config.js";
@@ -16,6 +18,7 @@ import { HostLives, LIFE_ENDED } from "../../../src/dispatch/host-lives.js";
 import { KvCache } from "../../../src/lattice/kv-cache.js";
 import { decodeHostRecord } from "../../../src/lattice/view.js";
 import { silentLogger } from "../../../src/log.js";
+import { eventSource, publishEvent } from "../../../src/streams/events.js";
 import type { HostRecord } from "../../../src/streams/host-record.js";
 import { provision } from "../../../src/streams/provision.js";
 import { CONSUMERS, keys, STREAMS, subjects } from "../../../src/streams/subjects.js";
@@ -32,6 +35,7 @@ const nc = await nats.connect();
 const buckets = await provision(nc, { resources: resolve(resourcesSchema, {}) });
 await startController(nc, { commandTimeoutMs: COMMAND_TIMEOUT_MS });
 const api = new ApiClient(nc, "default", 5_000);
+const js = jetstream(nc);
 
 function life(hostId: string, startedAt: string, heartbeatSeq = 0): HostRecord {
   return {
@@ -75,7 +79,16 @@ async function unacked(): Promise<number> {
   return info.num_ack_pending + info.num_pending;
 }
 
-test("a command in flight to a killed life goes to the new life at once", async () => {
+/** Writes a new life's first record and announces it, as a starting host does. */
+async function start(record: HostRecord): Promise<void> {
+  const stateRevision = await write(record);
+  await publishEvent(js, "default", "host_started", eventSource("default", { hostId: record.hostId }), {
+    hostId: record.hostId,
+    stateRevision,
+  });
+}
+
+test("a command in flight to a killed life is dropped at once; the new life is told afresh", async () => {
   await write(life("h1", "2026-01-01T00:00:00.000Z"));
   const dead = listen("h1", false);
   await deployOn("web1", "h1");
@@ -83,16 +96,21 @@ test("a command in flight to a killed life goes to the new life at once", async 
     timeoutMs: 20_000,
     what: "the command to the first life",
   });
-  // The life dies with the command unanswered; a new one subscribes and writes its record.
+  // The life dies with the command unanswered; a new one subscribes and registers.
   dead.sub.unsubscribe();
   const fresh = listen("h1", true);
   await nc.flush();
   const restartedAt = Date.now();
-  await write(life("h1", new Date().toISOString()));
-  const resent = await waitFor(() => fresh.got[0], { timeoutMs: 20_000, what: "a command to the new life" });
-  assert.equal(resent.id, first.id, "the command in flight is sent again, not only a newer one");
-  assert.ok(resent.at - restartedAt < COMMAND_TIMEOUT_MS / 4, `resent after ${resent.at - restartedAt} ms`);
+  await start(life("h1", new Date().toISOString()));
+  const told = await waitFor(() => fresh.got[0], { timeoutMs: 20_000, what: "a command to the new life" });
+  assert.notEqual(told.id, first.id, "the new life gets a command planned from its own record");
+  assert.ok(told.at - restartedAt < COMMAND_TIMEOUT_MS / 4, `told after ${told.at - restartedAt} ms`);
   await waitFor(async () => (await unacked()) === 0, { timeoutMs: 20_000, what: "every command acked" });
+  assert.deepEqual(
+    fresh.got.map((g) => g.id).filter((id) => id === first.id),
+    [],
+    "the first life's command never reaches the new one",
+  );
 });
 
 test("a command in flight to a host declared lost is moot at once", async () => {

@@ -17,7 +17,8 @@ function cmd(id: string, count: number, ago = 0, over: { hostId?: string; key?: 
     lattice: LATTICE,
     hostId: over.hostId ?? "h1",
     count,
-    workload: { key: over.key ?? KEY },
+    component: "web",
+    workload: { key: over.key ?? KEY, rev: "abc123" },
     seq: over.seq ?? 1_000_000 - ago,
     seenAt: NOW - ago,
   };
@@ -127,6 +128,32 @@ describe("InflightView.pending across a host restart", () => {
   }
 });
 
+describe("InflightView.pending: a command that names the host life it was planned for", () => {
+  const [l1, l2] = [new Date(NOW - 60_000).toISOString(), new Date(NOW - 500).toISOString()];
+  const rows: Array<{ name: string; plannedFor: string; current: string | undefined; pending: boolean }> = [
+    { name: "planned for the current life", plannedFor: l2, current: l2, pending: true },
+    // Issued after the restart by a replica whose view still had the old record.
+    {
+      name: "planned for the previous life, issued after the restart",
+      plannedFor: l1,
+      current: l2,
+      pending: false,
+    },
+    { name: "current life unknown", plannedFor: l1, current: undefined, pending: true },
+  ];
+  for (const row of rows) {
+    test(`${row.name} → ${row.pending ? "pending" : "not pending"}`, () => {
+      const v = new InflightView(TIMEOUT, silentLogger(), () => row.current);
+      const c = { ...cmd("c1", 2, 100), hostStartedAt: row.plannedFor };
+      v.record(c, c.seq, c.seenAt);
+      assert.deepEqual(
+        v.pending(LATTICE, "h1", KEY, undefined, NOW),
+        row.pending ? { id: "c1", count: 2 } : undefined,
+      );
+    });
+  }
+});
+
 describe("InflightView.lastIssuedAt bounds every pending command of the app (resync-skip.ts)", () => {
   const other = "shop.api.def456";
   const rows: Array<{ name: string; cmds: ReturnType<typeof cmd>[]; want: number | undefined }> = [
@@ -157,4 +184,18 @@ describe("InflightView.lastIssuedAt bounds every pending command of the app (res
         assert.equal(v.pending(LATTICE, c.hostId, c.workload.key, undefined, later), undefined);
     });
   }
+});
+
+test("placementsOf: the app's commands with a count above 0 within the timeout, newest per slot", () => {
+  const v = view(
+    cmd("a", 1, 1000, { hostId: "h1" }),
+    cmd("b", 0, 500, { hostId: "h1" }),
+    cmd("c", 2, 1000, { hostId: "h2" }),
+    cmd("d", 1, TIMEOUT + 1, { hostId: "h3" }),
+    cmd("e", 1, 1000, { hostId: "h4", key: "blog.web.r1" }),
+  );
+  assert.deepEqual(v.placementsOf(LATTICE, "shop", NOW), [
+    { hostId: "h2", key: KEY, component: "web", rev: "abc123" },
+  ]);
+  assert.deepEqual(v.placementsOf(LATTICE, "nothing", NOW), []);
 });
