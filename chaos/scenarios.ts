@@ -9,10 +9,10 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { HostRecord } from "../src/streams/host-record.js";
 import { hostRecords, openHostsKv } from "../test/support/lattice.js";
 import { zonedApp } from "../test/support/manifests.js";
-import { CommandLedger } from "./lib/commands.js";
 import { ChaosLattice } from "./lib/lattice.js";
+import { lostPairs } from "./lib/lives.js";
 import type { Expectation } from "./lib/placement.js";
-import { type ChaosReport, finish, placedHosts } from "./lib/report.js";
+import { type ChaosReport, finish, placedHosts, type RunFacts } from "./lib/report.js";
 
 export interface Sizes {
   hosts: number;
@@ -22,6 +22,13 @@ export interface Sizes {
   /** How long faults go on (replica and host chaos). */
   chaosMs: number;
   convergeTimeoutMs: number;
+}
+
+export interface HostChaosSizes extends Sizes {
+  /** Sim-host processes, killed and restarted a whole one at a time. */
+  groups: number;
+  /** The hosts' heartbeat interval (default 1s): a host silent for 3 of them is declared lost. */
+  heartbeat?: string;
 }
 
 export interface NatsUnderTest {
@@ -87,7 +94,7 @@ class Run {
     for (let i = 0; i < undeploy; i++) await this.undeploy(i);
   }
 
-  finish(scenario: string, s: Sizes): Promise<ChaosReport> {
+  finish(scenario: string, s: Sizes, lateMinimum?: RunFacts["lateMinimum"]): Promise<ChaosReport> {
     const { expect, faults, lastFaultAt, extraMinimum, accounting } = this;
     return finish(this.lattice, {
       scenario,
@@ -96,6 +103,7 @@ class Run {
       lastFaultAt,
       extraMinimum,
       accounting,
+      lateMinimum,
       convergeTimeoutMs: s.convergeTimeoutMs,
     });
   }
@@ -207,71 +215,44 @@ export function clusterChaos(cluster: ClusterUnderTest, s: Sizes): Promise<Chaos
   });
 }
 
-/**
- * The (host, app) pairs a group of hosts ran, or had been told to run, when it was killed: each
- * must be placed again, one command at least. What the hosts were told counts as well as what
- * their records said: a command sent just before the kill may have been applied without a record
- * write yet, and whether it was, the controller cannot know either. A command issued in the
- * host's current life (since `since`) and before the kill says what the host should run; pairs
- * without one are as the record says. (Records of a previous life not rewritten yet were
- * counted at that kill.)
- */
-function lostPairs(
-  records: HostRecord[],
-  told: CommandLedger,
-  prefix: string,
-  since: number,
-  killedAt: number,
-): string[] {
-  const apps = new Map<string, boolean>(); // "host app" → runs (or was told to)
-  for (const r of records) {
-    if (Date.parse(r.startedAt) < since) continue;
-    for (const inv of Object.values(r.inventory))
-      if (inv.running > 0) apps.set(`${r.hostId} ${inv.app}`, true);
-  }
-  const latest = told.latestBetween(since, killedAt, (c) => c.hostId.startsWith(prefix));
-  const byApp = new Map<string, boolean>();
-  for (const c of latest) {
-    const k = `${c.hostId} ${c.app}`;
-    byApp.set(k, (byApp.get(k) ?? false) || c.count > 0);
-  }
-  for (const [k, runs] of byApp) apps.set(k, runs);
-  return [...apps].filter(([, runs]) => runs).map(([k]) => k);
-}
-
 /** 2 controllers; sim-host processes SIGKILLed and started again with the same host ids. */
-export function hostChaos(nats: NatsUnderTest, s: Sizes & { groups: number }): Promise<ChaosReport> {
+export function hostChaos(nats: NatsUnderTest, s: HostChaosSizes): Promise<ChaosReport> {
   return withLattice(nats, [], async (run) => {
     const { lattice } = run;
     for (const i of [0, 1]) lattice.startController(i);
     const per = Math.ceil(s.hosts / s.groups);
-    for (let g = 0; g < s.groups; g++) lattice.startHosts(`g${g}`, per);
+    for (let g = 0; g < s.groups; g++) lattice.startHosts(`g${g}`, per, s.heartbeat);
     await lattice.waitReady(per * s.groups);
     await run.deployToUndeploy(s.undeploy, s.convergeTimeoutMs);
     const kv = await openHostsKv(lattice.nc);
-    const told = new CommandLedger(lattice.nc);
+    const killed: Array<{ fault: string; lives: HostRecord[] }> = [];
     const started = Date.now();
     const chaos = repeat(2_000, async () => {
       const g = Math.floor(Math.random() * s.groups);
       const prefix = `g${g}-`;
-      const records = (await hostRecords(kv)).filter((r) => r.hostId.startsWith(prefix));
-      const killedAt = Date.now();
       const since = lattice.hostsStartedAt.get(`g${g}`) ?? 0;
+      // The current lives' last records (a previous life's not rewritten yet was counted at its kill).
+      const lives = (await hostRecords(kv)).filter(
+        (r) => r.hostId.startsWith(prefix) && Date.parse(r.startedAt) >= since,
+      );
       await lattice.killHosts(`g${g}`);
       lattice.restartHosts(`g${g}`);
-      await told.catchUp();
-      const pairs = lostPairs(records, told, prefix, since, killedAt);
-      run.extraMinimum += pairs.length;
       run.fault(`kill hosts g${g}-*`);
-      run.accounting.push(
-        `${run.faults.at(-1)}: ${pairs.length} (host, app) pairs lost: ${pairs.join(", ")}`,
-      );
+      killed.push({ fault: run.faults.at(-1)!, lives });
     });
     await run.burst(s.undeploy, s.apps, s.undeploy);
     await sleep(Math.max(0, s.chaosMs - (Date.now() - started)));
     await chaos.stop();
     // Converged means converged on the hosts' current lives, not on records of killed ones.
     await lattice.waitRestarted(s.convergeTimeoutMs);
-    return run.finish("host chaos", s);
+    return run.finish("host chaos", s, (commands) => {
+      const lost = killed.map((k) => ({ fault: k.fault, pairs: lostPairs(k.lives, commands) }));
+      return {
+        extra: lost.reduce((n, k) => n + k.pairs.length, 0),
+        accounting: lost.map(
+          (k) => `${k.fault}: ${k.pairs.length} (host, app) pairs lost: ${k.pairs.join(", ")}`,
+        ),
+      };
+    });
   });
 }

@@ -9,13 +9,20 @@ import { test } from "node:test";
 import { testCluster } from "../test/support/cluster.js";
 import { testNats } from "../test/support/nats.js";
 import { type ChaosReport, formatReport } from "./lib/report.js";
-import { clusterChaos, hostChaos, natsRestartChaos, replicaChaos, type Sizes } from "./scenarios.js";
+import {
+  clusterChaos,
+  type HostChaosSizes,
+  hostChaos,
+  natsRestartChaos,
+  replicaChaos,
+  type Sizes,
+} from "./scenarios.js";
 
 export interface SuiteSizes {
   replicas: Sizes;
   natsRestart: Sizes;
   cluster: Sizes;
-  hosts: Sizes & { groups: number };
+  hosts: HostChaosSizes;
 }
 
 function check(r: ChaosReport): void {

@@ -61,9 +61,9 @@ export class ChaosLattice {
   }
 
   /** A sim-host process with `count` hosts `{prefix}-0…`, zones a, b, c round-robin. */
-  startHosts(prefix: string, count: number): NadmProcess {
+  startHosts(prefix: string, count: number, heartbeat = "1s"): NadmProcess {
     const args = ["host", "--driver", "sim", "--sim-hosts", String(count), "--host-id", prefix];
-    this.hostArgs.set(prefix, [...args, "--heartbeat-interval", "1s", "--sim-zones", "a,b,c"]);
+    this.hostArgs.set(prefix, [...args, "--heartbeat-interval", heartbeat, "--sim-zones", "a,b,c"]);
     const p = spawnNadm(`hosts-${prefix}`, this.hostArgs.get(prefix)!, this.env);
     this.hosts.set(prefix, p);
     this.hostsStartedAt.set(prefix, Date.now());

@@ -45,6 +45,8 @@ export interface RunFacts {
   extraMinimum: number;
   /** What `extraMinimum` counted, one line per addition. */
   accounting?: string[];
+  /** More of the minimum that only the whole command log tells (host chaos: killed lives). */
+  lateMinimum?: (sent: readonly CommandSeen[]) => { extra: number; accounting: string[] };
   convergeTimeoutMs: number;
 }
 
@@ -83,14 +85,17 @@ export async function finish(lattice: ChaosLattice, run: RunFacts): Promise<Chao
   const sent = await allCommands(lattice.nc);
   const commands = sent.length;
   const placed = await placedHosts(lattice, run.expect.deployed.keys());
-  const minimum = placed + run.extraMinimum;
+  const late = run.lateMinimum?.(sent) ?? { extra: 0, accounting: [] };
+  const extra = run.extraMinimum + late.extra;
+  const minimum = placed + extra;
   const ratio = minimum > 0 ? commands / minimum : 0;
   // A CI log shows only part of a failed run: the whole story of the commands goes with it.
-  if (commands > 1.05 * minimum) console.log(commandLog(sent, run.accounting ?? []));
+  if (commands > 1.05 * minimum)
+    console.log(commandLog(sent, [...(run.accounting ?? []), ...late.accounting]));
   invariants.push({
     name: "commands ≤ 1.05 × minimum",
     ok: commands <= 1.05 * minimum,
-    detail: `${commands} commands for a minimum of ${minimum} (${ratio.toFixed(3)}: ${placed} placed now + ${run.extraMinimum} for undeploys and lost hosts); ${repeats(sent)}`,
+    detail: `${commands} commands for a minimum of ${minimum} (${ratio.toFixed(3)}: ${placed} placed now + ${extra} for undeploys and lost hosts); ${repeats(sent)}`,
   });
   const jsm = await jetstreamManager(lattice.nc);
   return {
@@ -129,7 +134,7 @@ function commandLog(sent: CommandSeen[], accounting: string[]): string {
   const t0 = sent.length > 0 ? Date.parse(sent[0]!.issuedAt) : 0;
   const lines = sent.map(
     (c) =>
-      `#${c.seq} +${Date.parse(c.issuedAt) - t0}ms ${c.hostId} ${c.key} ×${c.count} ${c.causationId.slice(0, 32)} a${c.attempt ?? 1}`,
+      `#${c.seq} +${Date.parse(c.issuedAt) - t0}ms ${c.hostId} ${c.key} ×${c.count} ${c.causationId.slice(0, 32)} a${c.attempt ?? 1} life ${c.hostStartedAt?.slice(11, 23) ?? "?"}`,
   );
   return ["minimum counted:", ...accounting, "commands (time from the first):", ...lines].join("\n");
 }

@@ -11,5 +11,13 @@ chaosSuite({
   // Not smaller: one command repeated by a replica whose in-flight view lagged through the
   // leader election is within 1.05 × the minimum only from ~20 commands up.
   cluster: { hosts: 12, apps: 14, undeploy: 2, chaosMs: 0, convergeTimeoutMs: converge },
-  hosts: { hosts: 12, groups: 3, apps: 10, undeploy: 2, chaosMs: 5_000, convergeTimeoutMs: converge },
+  hosts: {
+    hosts: 12,
+    groups: 3,
+    apps: 10,
+    undeploy: 2,
+    chaosMs: 5_000,
+    convergeTimeoutMs: converge,
+    heartbeat: "2s",
+  },
 });

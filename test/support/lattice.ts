@@ -108,6 +108,8 @@ export interface CommandSeen {
   attempt?: number;
   causationId: string;
   issuedAt: string;
+  /** The host life the command was planned for. */
+  hostStartedAt?: string;
 }
 
 /** Every command in `nadm_commands`, in stream order. */
