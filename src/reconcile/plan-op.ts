@@ -12,7 +12,7 @@ import type { AppStatus, Phase } from "../streams/app-status.js";
 import { keys } from "../streams/subjects.js";
 import { forecast, type Wave } from "./forecast.js";
 import type { InflightView } from "./inflight.js";
-import { withUnapplied } from "./unapplied.js";
+import { observed } from "./unapplied.js";
 
 export interface PlanSources {
   view: LatticeView;
@@ -41,8 +41,6 @@ export function planDeploy(
   now = Date.now(),
 ): DeployPlan {
   const { view, inflight } = src;
-  const pending = (hostId: string, key: string) =>
-    inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now);
   const current = stored?.deployedVersion ?? null;
   const f = forecast({
     lattice,
@@ -56,15 +54,8 @@ export function planDeploy(
     },
     hosts: view.hosts(lattice),
     hostsById: view.hostMap(lattice),
-    workloads: withUnapplied(
-      app,
-      view.workloadsOf(lattice, app),
-      inflight.placementsOf(lattice, app, now),
-      (hostId) => view.host(lattice, hostId),
-      (hostId, key) => pending(hostId, key) !== undefined,
-    ),
+    ...observed(view, inflight, lattice, app, now),
     registry: src.registry,
-    pending,
     now,
     previous: src.statuses.get(keys.status(lattice, app))?.value,
   });

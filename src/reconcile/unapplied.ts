@@ -8,9 +8,32 @@
  * two commands for nothing (host chaos counted them). An entry for each such placement, reporting
  * nothing yet, makes the pending command count like any other.
  */
-import type { HostState, WorkloadOnHost } from "../lattice/view.js";
+import type { HostState, LatticeView, WorkloadOnHost } from "../lattice/view.js";
 import type { WorkloadInventory } from "../streams/host-record.js";
-import type { Placed } from "./inflight.js";
+import type { InflightView, Placed } from "./inflight.js";
+import type { Pending } from "./plan.js";
+
+/** What the planner reads of an app from this replica: `pending` and `workloads` of its input. */
+export function observed(
+  view: LatticeView,
+  inflight: InflightView,
+  lattice: string,
+  app: string,
+  now: number,
+  suspect?: ReadonlySet<string>,
+): { pending: (hostId: string, key: string) => Pending | undefined; workloads: WorkloadOnHost[] } {
+  const pending = (hostId: string, key: string) =>
+    inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now);
+  const workloads = withUnapplied(
+    app,
+    view.workloadsOf(lattice, app),
+    inflight.placementsOf(lattice, app, now),
+    (hostId) => view.host(lattice, hostId),
+    (hostId, key) => pending(hostId, key) !== undefined,
+    suspect,
+  );
+  return { pending, workloads };
+}
 
 /**
  * `reported` plus an entry (nothing desired, running or ready) for each placement in `placed`

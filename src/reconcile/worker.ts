@@ -32,7 +32,7 @@ import { refusalSource } from "./refusal-source.js";
 import { inputsOf, ResyncSkip } from "./resync-skip.js";
 import type { StatusWriter } from "./status-writer.js";
 import { SuspectSets } from "./suspect-sets.js";
-import { withUnapplied } from "./unapplied.js";
+import { observed } from "./unapplied.js";
 
 function timeWillMove(status: AppStatus, now: number, inflightTimeoutMs: number): boolean {
   if (status.phase === "failed" || status.phase === "waiting") return true;
@@ -286,8 +286,6 @@ export class ReconcileWorker {
       now,
       this.deps.connectedSince?.() ?? 0,
     );
-    const pending = (hostId: string, key: string) =>
-      inflight.pending(lattice, hostId, key, view.host(lattice, hostId)?.record.inventory[key], now);
     return {
       lattice,
       app,
@@ -295,16 +293,8 @@ export class ReconcileWorker {
       hosts,
       hostsById: view.hostMap(lattice),
       suspect,
-      workloads: withUnapplied(
-        app,
-        view.workloadsOf(lattice, app),
-        inflight.placementsOf(lattice, app, now),
-        (hostId) => view.host(lattice, hostId),
-        (hostId, key) => pending(hostId, key) !== undefined,
-        suspect,
-      ),
+      ...observed(view, inflight, lattice, app, now, suspect),
       registry: this.scalersOf(lattice),
-      pending,
       now,
       cause,
       previous: this.deps.statuses.get(keys.status(lattice, app))?.value,
