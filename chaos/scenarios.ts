@@ -228,6 +228,10 @@ export function hostChaos(nats: NatsUnderTest, s: HostChaosSizes): Promise<Chaos
     const killed: Array<{ fault: string; lives: HostRecord[] }> = [];
     const started = Date.now();
     const chaos = repeat(2_000, async () => {
+      // One group down at a time: two leave fewer hosts in zone b than an app's instances there,
+      // and the scaler doubles up, then spreads out again when they are back (the minimum counts
+      // neither). A restart that takes long on a loaded machine holds the next kill back.
+      await lattice.waitRestarted(s.convergeTimeoutMs);
       const g = Math.floor(Math.random() * s.groups);
       const prefix = `g${g}-`;
       const since = lattice.hostsStartedAt.get(`g${g}`) ?? 0;

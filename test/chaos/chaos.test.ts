@@ -16,7 +16,7 @@ chaosSuite({
     groups: 3,
     apps: 10,
     undeploy: 2,
-    chaosMs: 5_000,
+    chaosMs: 8_000,
     convergeTimeoutMs: converge,
     heartbeat: "2s",
   },
