@@ -3,40 +3,15 @@ import { test } from "node:test";
 import { lostPairs } from "../../../chaos/lib/lives.js";
 import type { HostRecord } from "../../../src/streams/host-record.js";
 import type { CommandSeen } from "../../support/lattice.js";
+import { host, workload } from "../reconcile/builders.js";
 
 const L1 = "2030-01-01T00:00:00.000Z";
 const L2 = "2030-01-01T00:01:00.000Z";
 
 /** A life of `hostId` whose last record before the kill ran `apps` (one instance each). */
 function life(hostId: string, startedAt: string, apps: string[]): HostRecord {
-  const inventory = Object.fromEntries(
-    apps.map((app) => [
-      `${app}.web.r1`,
-      {
-        app,
-        component: "web",
-        rev: "r1",
-        desired: 1,
-        running: 1,
-        ready: 1,
-        failed: 0,
-        restarts: 0,
-        lastError: null,
-      },
-    ]),
-  );
-  return {
-    hostId,
-    lattice: "default",
-    labels: {},
-    driver: "sim",
-    version: "test",
-    startedAt,
-    updatedAt: startedAt,
-    heartbeatIntervalMs: 1000,
-    heartbeatSeq: 0,
-    inventory,
-  };
+  const inventory = apps.map((app) => workload(`${app}.web.r1`, { desired: 1 }));
+  return host(hostId, "", inventory, 1, { seenAt: Date.parse(startedAt) }).record;
 }
 
 let seq = 0;
