@@ -219,14 +219,15 @@ function diff(
       const have = told.get(id) ?? input.pending(hostId, key)?.count ?? 0;
       if (have === count) continue;
       const current = key === c.key;
+      const host = hostsById.get(hostId);
       out.push({
         hostId,
         component: c.name,
         workload: current ? c.workload : { key, rev: revs.get(key) ?? "", type: c.workload.type, spec: {} },
         count,
-        basedOnRevision: hostsById.get(hostId)?.revision ?? 0,
-        basis: hostBasis(hostsById.get(hostId), key),
-        hostStartedAt: hostsById.get(hostId)?.record.startedAt,
+        basedOnRevision: host?.revision ?? 0,
+        basis: hostBasis(host, key),
+        hostStartedAt: host?.record.startedAt,
         reason: rolling
           ? `rollout to ${input.stored?.deployed?.version}: ${current ? "new" : "old"} revision ${have} → ${count} on ${hostId}`
           : count === 0
