@@ -9,7 +9,8 @@
  *   one record write and one event per placement, as in the floor), one controller, APPS apps ×
  *   INSTANCES put and deployed at once through the API by a load-generator process → placements
  *   per second until every app is `deployed`; commands ÷ the minimum ((host, workload) pairs).
- * Params (env): BENCH_HOSTS (1000), BENCH_APPS (1000), BENCH_INSTANCES (10), BENCH_PLACEMENTS (10000).
+ * Params (env): BENCH_HOSTS (1000), BENCH_APPS (1000), BENCH_INSTANCES (10), BENCH_PLACEMENTS (10000),
+ * BENCH_API_CONCURRENCY (64: apps the load generator puts and deploys at a time).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../src/streams/connection.js";

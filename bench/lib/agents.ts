@@ -4,7 +4,8 @@
  *
  * - `deploy N PREFIX RATE [LATTICE]`: deploys the stored apps PREFIX-0…N-1 as the API would
  *   (index compare-and-set, then `app_deployed`), RATE per second (0: as fast as possible).
- * - `api-burst N INSTANCES PREFIX`: puts and deploys N apps through the API, 64 at a time.
+ * - `api-burst N INSTANCES PREFIX`: puts and deploys N apps through the API, 64 at a time
+ *   (BENCH_API_CONCURRENCY).
  * - `publish N RATE`: the floor's load, N messages on `bench.in.x` with msg ids.
  * - `pipeline-loop N`: the floor of M1/M6: consume → publish(msgID) → PubAck → ackAck, 64 in flight.
  * - `quiet-hosts N`: N hosts of lattice `default` that accept every command and report nothing:
@@ -67,14 +68,14 @@ async function run(role: string, nc: NatsConnection): Promise<number> {
   }
 }
 
-/** Runs `task(i)` for i < count, at `rate` per second (0: 64 at a time, as fast as possible). */
+/** Runs `task(i)` for i < count, at `rate` per second (0: BENCH_API_CONCURRENCY, default 64, at a time, as fast as possible). */
 async function paced(count: number, rate: number, task: (i: number) => Promise<void>): Promise<number> {
   if (rate <= 0) {
     let next = 0;
     const worker = async () => {
       while (next < count) await task(next++);
     };
-    await Promise.all(Array.from({ length: 64 }, worker));
+    await Promise.all(Array.from({ length: Number(process.env.BENCH_API_CONCURRENCY ?? 64) }, worker));
     return count;
   }
   const started = performance.now();
@@ -104,7 +105,7 @@ async function deploy(
   });
 }
 
-/** Puts and deploys PREFIX-0…count-1 (INSTANCES each) through the API, 64 at a time, as users would. */
+/** Puts and deploys PREFIX-0…count-1 (INSTANCES each) through the API, 64 at a time (BENCH_API_CONCURRENCY), as users would. */
 async function apiBurst(
   nc: NatsConnection,
   count: number,

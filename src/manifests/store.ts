@@ -6,7 +6,7 @@
  * names, and a version key is purged only after the index let go of it.
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
+import type { KV, KvEntry } from "@nats-io/kv";
 import { InternalError, InvalidManifestError, NotFoundError } from "../errors.js";
 import { type CasDecision, type Current, casUpdate, jsonDecoder, jsonEncode } from "../streams/kv-cas.js";
 import { bucketKeys } from "../streams/leader-read.js";
@@ -151,7 +151,7 @@ export class ManifestStore {
         createdAt: now.toISOString(),
       };
       // Answer a repeated put without writing anything.
-      const before = await this.readIndex(keys.manifest(lattice, name));
+      const { index: before, read } = await this.readIndexEntry(keys.manifest(lattice, name));
       const first = putVersion(before?.value, name, ref, explicit, this.keepLast);
       if (first.kind === "existing")
         return {
@@ -165,13 +165,18 @@ export class ManifestStore {
       const stored = { ...ref, revision: written.revision };
       let dropped: VersionRef[] = [];
       let existing: string | undefined;
-      const result = await this.write(lattice, name, (current) => {
-        const outcome = putVersion(current?.value, name, stored, explicit, this.keepLast);
-        existing = outcome.kind === "existing" ? outcome.version : undefined;
-        if (outcome.kind === "existing") return { keep: true };
-        dropped = outcome.dropped;
-        return { put: outcome.index };
-      });
+      const result = await this.write(
+        lattice,
+        name,
+        (current) => {
+          const outcome = putVersion(current?.value, name, stored, explicit, this.keepLast);
+          existing = outcome.kind === "existing" ? outcome.version : undefined;
+          if (outcome.kind === "existing") return { keep: true };
+          dropped = outcome.dropped;
+          return { put: outcome.index };
+        },
+        read,
+      );
       // Lost a race to an identical version-less put: our key is named by no index.
       if (existing !== undefined && existing !== version && written.created)
         await purgeVersions(this.kv, lattice, name, [stored]);
@@ -210,15 +215,20 @@ export class ManifestStore {
   /** Deletes one version (undeploying it if deployed), or the whole app when no version is given. */
   delete(lattice: string, name: string, version: string | undefined): Promise<WriteResult> {
     return whileAvailable(WHAT, async () => {
-      await this.require(lattice, name); // migrates a legacy value first
+      const { read } = await this.readIndexEntry(keys.manifest(lattice, name)); // migrates a legacy value first
       let gone: VersionRef[] = [];
-      const result = await this.write(lattice, name, (current) => {
-        if (!current) throw new NotFoundError(`application "${name}" not found in lattice "${lattice}"`);
-        const app = current.value;
-        const next = version === undefined ? undefined : removeVersion(app, version);
-        gone = app.versions.filter((v) => !next?.versions.includes(v));
-        return next ? { put: next } : { delete: true };
-      });
+      const result = await this.write(
+        lattice,
+        name,
+        (current) => {
+          if (!current) throw new NotFoundError(`application "${name}" not found in lattice "${lattice}"`);
+          const app = current.value;
+          const next = version === undefined ? undefined : removeVersion(app, version);
+          gone = app.versions.filter((v) => !next?.versions.includes(v));
+          return next ? { put: next } : { delete: true };
+        },
+        read,
+      );
       await purgeVersions(this.kv, lattice, name, gone);
       return result;
     });
@@ -230,41 +240,54 @@ export class ManifestStore {
     next: (app: AppIndex) => AppIndex | undefined,
   ): Promise<WriteResult> {
     return whileAvailable(WHAT, async () => {
-      await this.require(lattice, name); // migrates a legacy value first
-      return this.write(lattice, name, (current) => {
-        if (!current) throw new NotFoundError(`application "${name}" not found in lattice "${lattice}"`);
-        const app = next(current.value);
-        return app ? { put: app } : { keep: true };
-      });
+      const { read } = await this.readIndexEntry(keys.manifest(lattice, name)); // migrates a legacy value first
+      return this.write(
+        lattice,
+        name,
+        (current) => {
+          if (!current) throw new NotFoundError(`application "${name}" not found in lattice "${lattice}"`);
+          const app = next(current.value);
+          return app ? { put: app } : { keep: true };
+        },
+        read,
+      );
     });
   }
 
+  /** `read`: the index key as just read by `readIndexEntry`, so the first attempt need not read it again. */
   private async write(
     lattice: string,
     name: string,
     mutate: (current: Current<AppIndex> | undefined) => CasDecision<AppIndex>,
+    read: KvEntry | null,
   ): Promise<WriteResult> {
-    const result = await casUpdate(this.kv, keys.manifest(lattice, name), decodeAppIndex, jsonEncode, mutate);
+    const key = keys.manifest(lattice, name);
+    const result = await casUpdate(this.kv, key, decodeAppIndex, jsonEncode, mutate, { read });
     const d = result.decision;
     if ("put" in d) return { app: d.put, revision: result.revision, changed: true };
     if ("delete" in d) return { app: undefined, revision: result.revision, changed: true };
-    return {
-      app: (await this.readIndex(keys.manifest(lattice, name)))?.value,
-      revision: result.revision,
-      changed: false,
-    };
+    return { app: result.current?.value, revision: result.revision, changed: false };
   }
 
   /** Reads an index, migrating a value of the old single-value shape on the way. */
-  private async readIndex(key: string, migrated = false): Promise<StoredIndex | undefined> {
+  private async readIndex(key: string): Promise<StoredIndex | undefined> {
+    return (await this.readIndexEntry(key)).index;
+  }
+
+  /** `readIndex`, with the key's entry as read (`null`: never written) for a compare-and-set after it. */
+  private async readIndexEntry(
+    key: string,
+    migrated = false,
+  ): Promise<{ index: StoredIndex | undefined; read: KvEntry | null }> {
     const entry = await this.kv.get(key);
-    if (entry?.operation !== "PUT") return undefined;
+    if (entry?.operation !== "PUT") return { index: undefined, read: entry };
     if (isLegacyApp(entry.json())) {
       if (migrated) throw new InternalError(`${key} in ${BUCKETS.manifests} could not be migrated`);
       await migrateApp(this.kv, key);
-      return this.readIndex(key, true);
+      return this.readIndexEntry(key, true);
     }
-    return { value: decodeAppIndex(entry), revision: entry.revision, writtenAt: entry.created };
+    const index = { value: decodeAppIndex(entry), revision: entry.revision, writtenAt: entry.created };
+    return { index, read: entry };
   }
 
   private checkSize(size: number): void {

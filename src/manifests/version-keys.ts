@@ -57,6 +57,13 @@ export async function writeVersion(
   now: number = Date.now(),
 ): Promise<{ revision: number; created: boolean }> {
   const key = keys.manifestVersion(lattice, app, version);
+  // A new version's key does not exist yet: try to create it before reading it (one round trip
+  // instead of two). kv.create also takes the place of a deleted or purged value.
+  try {
+    return { revision: await kv.create(key, data), created: true };
+  } catch (err) {
+    if (!isWrongLastSequence(err)) throw err;
+  }
   for (let attempt = 0; attempt < 8; attempt++) {
     const entry = await kv.get(key);
     try {
