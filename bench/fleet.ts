@@ -39,6 +39,8 @@ import {
   spawnNadm,
   spawnSims,
   startBenchNats,
+  threadSplit,
+  threadTicks,
   until,
 } from "./lib/processes.js";
 import { emit, type Metric, progress } from "./lib/report.js";
@@ -165,7 +167,9 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
     const commands0 = await commandsStored(nc);
     const work0 = await reconcileWork(port);
     const sinceDeployedS = Math.round((Date.now() - deployedAt) / 1000);
+    const threads0 = threadTicks(controller.pid);
     const [ctl, srv] = await cpuPercent([controller.pid, nats.server.pid], p.windowS * 1000);
+    const controllerThreads = threadSplit(controller.pid, threads0, threadTicks(controller.pid), p.windowS);
     const steadyCommands = (await commandsStored(nc)) - commands0;
     const work1 = await reconcileWork(port);
     // What the window held: apps planned, and re-plans a resync skipped (resync-skip.ts).
@@ -186,7 +190,7 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
         value: ctl!,
         unit: "% of one core",
         target: "<= 5",
-        params: sp,
+        params: { ...sp, controllerThreads },
       }),
       emit({ metric: "steady_nats_server_cpu_percent", value: srv!, unit: "% of one core", params: sp }),
       emit({ metric: "steady_commands", value: steadyCommands, unit: "commands", target: "0", params: sp }),

@@ -132,6 +132,45 @@ export function rssBytes(pid: number): number {
   return Number(kb ?? 0) * 1024;
 }
 
+/** user and system CPU ticks of each thread of `pid` (tid → ticks); threads that ended are missing. */
+export function threadTicks(pid: number): Map<string, { user: number; sys: number }> {
+  const out = new Map<string, { user: number; sys: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(tid, { user: Number(fields[11]), sys: Number(fields[12]) });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a process's CPU went between two `threadTicks` samples `seconds` apart, in percent of one
+ * core: its main thread (the event loop: user, and system time for its socket reads and writes)
+ * and every other thread (V8's GC and compiler helpers, libuv's pool, worker threads).
+ */
+export function threadSplit(
+  pid: number,
+  before: Map<string, { user: number; sys: number }>,
+  after: Map<string, { user: number; sys: number }>,
+  seconds: number,
+): { mainUser: number; mainSys: number; otherThreads: number } {
+  const pct = (ticks: number) => Math.round((ticks / seconds) * 100) / 100; // 100 ticks = 1 core-second
+  const split = { mainUser: 0, mainSys: 0, otherThreads: 0 };
+  for (const [tid, b] of after) {
+    const a = before.get(tid) ?? { user: 0, sys: 0 };
+    if (tid === String(pid)) {
+      split.mainUser = pct(b.user - a.user);
+      split.mainSys = pct(b.sys - a.sys);
+    } else split.otherThreads += b.user - a.user + (b.sys - a.sys);
+  }
+  split.otherThreads = pct(split.otherThreads);
+  return split;
+}
+
 /** CPU used by each pid over `ms`, in percent of one core. */
 export async function cpuPercent(pids: number[], ms: number): Promise<number[]> {
   const before = pids.map(cpuTicks);
