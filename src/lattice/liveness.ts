@@ -30,9 +30,27 @@ export function suspectAfterMs(heartbeatIntervalMs: number): number {
  * no host could report, and declaring them all lost would move every instance for nothing.
  */
 export function expiredHosts(hosts: readonly HostState[], now: number, notBefore = 0): HostState[] {
-  return hosts.filter(
-    (h) => now - Math.max(h.seenAt.getTime(), notBefore) > MISSED_HEARTBEATS * h.record.heartbeatIntervalMs,
-  );
+  return hosts.filter((h) => now > expiresAt(h, notBefore));
+}
+
+/** The last moment `h` is not yet expired, unless it reports again (`notBefore` as above). */
+function expiresAt(h: HostState, notBefore: number): number {
+  return Math.max(h.seenAt.getTime(), notBefore) + MISSED_HEARTBEATS * h.record.heartbeatIntervalMs;
+}
+
+/**
+ * Pure: the first moment after `now` at which a host that is suspect now (silent too long, see
+ * suspectHosts) will be expired if it stays silent; undefined when no suspect host is still
+ * short of expiry. Hosts that report are never suspect, so a healthy lattice has none.
+ */
+export function nextExpiry(hosts: readonly HostState[], now: number, notBefore = 0): number | undefined {
+  let next: number | undefined;
+  for (const h of hosts) {
+    if (!silentTooLong(h, now, notBefore)) continue;
+    const at = expiresAt(h, notBefore) + 1;
+    if (at > now && (next === undefined || at < next)) next = at;
+  }
+  return next;
 }
 
 /**

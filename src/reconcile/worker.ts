@@ -7,6 +7,7 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { ControllerConfig } from "../config.js";
+import { EarlySweeps } from "../lattice/early-sweeps.js";
 import type { KvCache } from "../lattice/kv-cache.js";
 import { sweepLattice } from "../lattice/liveness.js";
 import type { LatticeView } from "../lattice/view.js";
@@ -90,9 +91,16 @@ export class ReconcileWorker {
   private readonly loop: ConsumerLoop;
   /** Apps whose last plan settled, by the identities of its inputs (resync-skip.ts). */
   private readonly settled = new ResyncSkip();
+  private readonly earlySweeps: EarlySweeps;
 
   constructor(private readonly deps: ReconcileDeps) {
     this.coalescer = new Coalescer(deps.config.reconcileGapMs);
+    this.earlySweeps = new EarlySweeps({
+      sweep: (lattice) => this.sweep(lattice),
+      hosts: (lattice) => deps.view.hosts(lattice),
+      notBefore: () => deps.connectedSince?.() ?? 0,
+      log: deps.log,
+    });
     this.issuer = new CommandIssuer(deps.js, deps.inflight, deps.metrics);
     this.loop = new ConsumerLoop({
       js: deps.js,
@@ -125,7 +133,14 @@ export class ReconcileWorker {
 
   /** Stops pulling and waits for the events in hand to be settled. */
   stop(): Promise<void> {
+    this.earlySweeps.stop();
     return this.loop.stop();
+  }
+
+  /** The liveness sweep of one lattice, now (liveness.ts). */
+  private sweep(lattice: string): Promise<string[]> {
+    const { view, hostsKv, js, log, connectedSince } = this.deps;
+    return sweepLattice(view, hostsKv, js, lattice, Date.now(), log, connectedSince?.() ?? 0);
   }
 
   /** Re-reconciles every app of the lattice now, outside the event stream (reconnect-resync.ts). */
@@ -189,8 +204,8 @@ export class ReconcileWorker {
   private async affectedApps(event: NadmEvent): Promise<string[]> {
     switch (event.type) {
       case "lattice_tick": {
-        const { view, hostsKv, js, log, connectedSince } = this.deps;
-        await sweepLattice(view, hostsKv, js, event.lattice, Date.now(), log, connectedSince?.() ?? 0);
+        await this.sweep(event.lattice);
+        this.earlySweeps.afterTick(event.lattice, event.data.intervalMs);
         const every = Math.max(1, Math.round(this.deps.config.resyncIntervalMs / event.data.intervalMs));
         return event.data.period % every === 0
           ? this.allApps(event.lattice)
