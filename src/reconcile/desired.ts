@@ -152,8 +152,12 @@ function cordoned(
   suspect?: ReadonlySet<string>,
 ) {
   if (!suspect || suspect.size === 0) return placements;
+  // Only placements can exceed what a host runs: look at those (a handful), not at the fleet.
+  const onSuspects = new Set<string>();
+  for (const [hostId, count] of placements) if (count > 0 && suspect.has(hostId)) onSuspects.add(hostId);
+  if (onSuspects.size === 0) return placements;
   for (const h of hosts) {
-    if (!suspect.has(h.hostId)) continue;
+    if (!onSuspects.has(h.hostId)) continue;
     const count = placements.get(h.hostId) ?? 0;
     if (count > h.instances) placements.set(h.hostId, h.instances);
   }
