@@ -142,21 +142,27 @@ describe("massSilence: most of a big lattice silent at once is not swept", () =>
 
 describe("nextExpiry: when the next suspect host expires (early sweeps between ticks)", () => {
   // Heartbeat 5 s: suspect after 7.5 s of silence, expired after 15 s.
-  const rows: Array<{ name: string; seenAgo: number[]; reconnectedAgo?: number; next: number | undefined }> = [
-    { name: "no hosts", seenAgo: [], next: undefined },
-    { name: "hosts that report are not suspect", seenAgo: [0, 5_000, 7_500], next: undefined },
-    { name: "a suspect host: the first ms it is expired", seenAgo: [10_000], next: NOW + 5_001 },
-    { name: "the earliest of several", seenAgo: [8_000, 14_000, 0], next: NOW + 1_001 },
-    { name: "the last ms before expiry", seenAgo: [15_000], next: NOW + 1 },
-    { name: "already expired: the sweep's, not a timer's", seenAgo: [15_001, 60_000], next: undefined },
-    { name: "silence before our reconnect does not count", seenAgo: [20_000], reconnectedAgo: 1_000, next: undefined },
-    {
-      name: "reconnected 10 s ago: expires 15 s after the reconnect",
-      seenAgo: [20_000],
-      reconnectedAgo: 10_000,
-      next: NOW + 5_001,
-    },
-  ];
+  const rows: Array<{ name: string; seenAgo: number[]; reconnectedAgo?: number; next: number | undefined }> =
+    [
+      { name: "no hosts", seenAgo: [], next: undefined },
+      { name: "hosts that report are not suspect", seenAgo: [0, 5_000, 7_500], next: undefined },
+      { name: "a suspect host: the first ms it is expired", seenAgo: [10_000], next: NOW + 5_001 },
+      { name: "the earliest of several", seenAgo: [8_000, 14_000, 0], next: NOW + 1_001 },
+      { name: "the last ms before expiry", seenAgo: [15_000], next: NOW + 1 },
+      { name: "already expired: the sweep's, not a timer's", seenAgo: [15_001, 60_000], next: undefined },
+      {
+        name: "silence before our reconnect does not count",
+        seenAgo: [20_000],
+        reconnectedAgo: 1_000,
+        next: undefined,
+      },
+      {
+        name: "reconnected 10 s ago: expires 15 s after the reconnect",
+        seenAgo: [20_000],
+        reconnectedAgo: 10_000,
+        next: NOW + 5_001,
+      },
+    ];
   for (const row of rows) {
     test(row.name, () => {
       const hosts = row.seenAgo.map((ago, i) =>
