@@ -47,8 +47,8 @@ export class Coalescer {
   private gap(key: string): Promise<void> | undefined {
     const last = this.started.get(key);
     if (last === undefined) return undefined;
-    const wait = last + this.minGapMs - performance.now();
-    return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : undefined;
+    const until = last + this.minGapMs;
+    return performance.now() < until ? waitUntil(until) : undefined;
   }
 
   private start(key: string, slot: Slot, fn: () => Promise<void>): Promise<void> {
@@ -64,4 +64,14 @@ export class Coalescer {
   private sweep(now: number): void {
     for (const [key, at] of this.started) if (now - at >= this.minGapMs) this.started.delete(key);
   }
+}
+
+/**
+ * Resolves once `performance.now()` has reached `until`. One timer is not enough: libuv measures
+ * it from the loop's clock, read when the current turn began, so on a busy loop it fires early
+ * (a CI run saw a 40 ms gap end after 38.8 ms).
+ */
+async function waitUntil(until: number): Promise<void> {
+  for (let wait = until - performance.now(); wait > 0; wait = until - performance.now())
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
 }
