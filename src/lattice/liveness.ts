@@ -39,14 +39,17 @@ function expiresAt(h: HostState, notBefore: number): number {
 }
 
 /**
- * Pure: the first moment after `now` at which a host that is suspect now (silent too long, see
- * suspectHosts) will be expired if it stays silent; undefined when no suspect host is still
- * short of expiry. Hosts that report are never suspect, so a healthy lattice has none.
+ * Pure: the first moment after `now` at which a host that is suspect now (see suspectHosts) will
+ * be expired if it stays silent; undefined when no suspect host is still short of expiry. Hosts
+ * that report are never suspect, so a healthy lattice has none, and neither has one that is
+ * mostly silent at once (massSilence: the sweep would hold off anyway).
  */
 export function nextExpiry(hosts: readonly HostState[], now: number, notBefore = 0): number | undefined {
+  const suspect = suspectHosts(hosts, now, notBefore);
+  if (suspect.size === 0) return undefined;
   let next: number | undefined;
   for (const h of hosts) {
-    if (!silentTooLong(h, now, notBefore)) continue;
+    if (!suspect.has(h.hostId)) continue;
     const at = expiresAt(h, notBefore) + 1;
     if (at > now && (next === undefined || at < next)) next = at;
   }

@@ -163,6 +163,14 @@ describe("nextExpiry: when the next suspect host expires (early sweeps between t
         next: NOW + 5_001,
       },
     ];
+  test("most of a big lattice silent at once (NATS, not the hosts): no early sweep", () => {
+    const hosts = Array.from({ length: 12 }, (_, i) =>
+      host(`h${i}`, "", [], 1, { seenAt: NOW - (i < 7 ? 10_000 : 0), heartbeatIntervalMs: 5_000 }),
+    );
+    assert.equal(nextExpiry(hosts, NOW), undefined);
+    assert.equal(nextExpiry(hosts.slice(1), NOW), NOW + 5_001); // 6 of 11: judged host by host
+  });
+
   for (const row of rows) {
     test(row.name, () => {
       const hosts = row.seenAgo.map((ago, i) =>
