@@ -13,7 +13,7 @@ import { agentsReady } from "../host/observe.js";
 import { createLogger } from "../log.js";
 import { createHostMetrics, createMetrics } from "../metrics.js";
 import { loadScalers } from "../plugins.js";
-import { connectNats } from "../streams/connection.js";
+import { closeConnection, connectNats } from "../streams/connection.js";
 import { readManifestInput } from "./app.js";
 import { effectiveFlags, printConfig } from "./config-file.js";
 import { configFile, connectionConfig, fail, globals, logLevel } from "./context.js";
@@ -159,7 +159,7 @@ export function registerController(program: Command): void {
       const sig = await shutdownSignal();
       log.info({ sig }, "stopping controller");
       await replica.stop();
-      await nc.drain();
+      await closeConnection(nc);
       process.exit(EXIT.ok);
     } catch (err) {
       fail(err, opts.json === true);
@@ -233,7 +233,7 @@ export function registerUp(program: Command): void {
       log.info({ sig }, "stopping: hosts, controller, nats-server");
       await hosts.stop();
       await replica.stop();
-      await nc.drain();
+      await closeConnection(nc);
       await server.stop();
       process.exit(EXIT.ok);
     } catch (err) {

@@ -11,7 +11,7 @@ import { formatHostsTable, HostAgent, listHosts, resolveHostId, runSimFleet } fr
 import { trackInstances } from "../host/observe.js";
 import { createLogger, type Logger } from "../log.js";
 import { createHostMetrics, type HostMetrics } from "../metrics.js";
-import { connectNats } from "../streams/connection.js";
+import { closeConnection, connectNats } from "../streams/connection.js";
 import { BUCKETS } from "../streams/subjects.js";
 import { NADM_VERSION } from "../version.js";
 import { effectiveFlags, printConfig } from "./config-file.js";
@@ -163,7 +163,7 @@ async function runHost(cmd: Command): Promise<void> {
     log.info({ sig }, "stopping host");
     await stop(sig);
     probes?.stop();
-    await nc.drain();
+    await closeConnection(nc);
     process.exit(EXIT.ok);
   } catch (err) {
     fail(err, opts.json === true);

@@ -10,6 +10,7 @@ import type { Msg, Subscription } from "@nats-io/transport-node";
 import { ArtifactStore } from "../artifacts/store.js";
 import { errorMessage } from "../errors.js";
 import { type CommandOrder, type ControlReply, encodeJson, isOlder } from "../streams/commands.js";
+import { closeConnection } from "../streams/connection.js";
 import { eventSource, publishEvent } from "../streams/events.js";
 import type { HostRecord, WorkloadInventory } from "../streams/host-record.js";
 import { LinkState } from "../streams/link.js";
@@ -29,6 +30,11 @@ import { WorkloadInputs } from "./workload-inputs.js";
 type State = "new" | "starting" | "running" | "stopping" | "stopped";
 /** How long a handover waits for its last record write. */
 const HANDOVER_WRITE_MS = 5_000;
+/**
+ * How long a stop waits to delete the record and publish `host_stopped`. Past it (NATS slow or
+ * gone) the host stops anyway: the liveness sweep removes the record 3 heartbeats later.
+ */
+const RETIRE_MS = 5_000;
 type CommandRequest = Extract<ControlRequest, { kind: "command" }>;
 
 export class HostAgent {
@@ -156,12 +162,9 @@ export class HostAgent {
       for (const w of this.workloads.values()) w.close();
       this.board?.stop();
       await o.driver.close?.();
-      await this.retire(this.writer, this.js).catch((err) =>
-        // The liveness sweep removes a record we could not delete (ARCHITECTURE §2).
-        o.logger.warn({ err: errorMessage(err) }, "could not delete the host record"),
-      );
+      await this.retireWithin(this.writer, this.js, RETIRE_MS);
     }
-    if (o.ownsConnection) await o.nc.drain();
+    if (o.ownsConnection) await closeConnection(o.nc);
     this.state = "stopped";
     o.logger.info("host stopped");
   }
@@ -208,6 +211,30 @@ export class HostAgent {
       { pids, handedOver: handoff.writtenAt },
       "adopted instances of the previous agent",
     );
+  }
+
+  /**
+   * Retires the host unless NATS is unreachable or the retire takes longer than `ms`: a stop must
+   * not wait on NATS (1,000 sim hosts stopping with NATS gone took minutes, two request timeouts
+   * each). The liveness sweep removes a record we could not delete (ARCHITECTURE §2).
+   */
+  private async retireWithin(writer: RecordWriter, js: JetStreamClient, ms: number): Promise<void> {
+    const log = this.options.logger;
+    if (!LinkState.of(this.options.nc).connected) {
+      void writer.detach();
+      log.warn("NATS unreachable: host record left for the liveness sweep");
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), ms);
+    });
+    const retired = this.retire(writer, js).catch((err: unknown) => {
+      log.warn({ err: errorMessage(err) }, "could not delete the host record");
+    });
+    const outcome = await Promise.race([retired, bound]);
+    clearTimeout(timer);
+    if (outcome === "late") log.warn({ ms }, "host record not deleted in time: left for the liveness sweep");
   }
 
   /** Deletes the record, then says so with `host_stopped` carrying the deletion's revision. */

@@ -5,6 +5,7 @@ import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/trans
 import type { ConnectionConfig } from "../config.js";
 import { UnavailableError } from "../errors.js";
 import { authFailure, checkAuthFiles } from "./connect-errors.js";
+import { LinkState } from "./link.js";
 
 export interface ConnectOptions {
   /** Keep retrying the initial connect (long-running processes); default false (CLI: fail fast). */
@@ -54,4 +55,28 @@ export async function connectNats(cfg: ConnectionConfig, opts: ConnectOptions = 
       await new Promise((r) => setTimeout(r, FIRST_CONNECT_RETRY_MS));
     }
   }
+}
+
+/**
+ * Ends a connection at shutdown: drains it (what was published is flushed, subscriptions end)
+ * while NATS is reachable, else — or when the drain fails or takes longer than `timeoutMs` —
+ * closes it. A drain of a connection that is down only fails ("connection disconnected") after
+ * waiting, and a stopping process has nothing left to wait for.
+ */
+export async function closeConnection(nc: NatsConnection, timeoutMs = 5_000): Promise<void> {
+  if (nc.isClosed()) return;
+  if (LinkState.of(nc).connected) {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const drained = nc.drain().then(
+      () => true,
+      () => false,
+    );
+    const ok = await Promise.race([drained, late]);
+    clearTimeout(timer);
+    if (ok) return;
+  }
+  if (!nc.isClosed()) await nc.close();
 }
