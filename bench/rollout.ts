@@ -7,7 +7,7 @@
  *
  * One controller replica in this process; the 1,000 sim hosts in a child process.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,6 +46,16 @@ async function until(probe: () => Promise<boolean>, timeoutMs = 600_000): Promis
     if (Date.now() > deadline) throw new Error("benchmark timed out");
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 async function allDeployed(api: ApiClient, version: string): Promise<boolean> {
@@ -134,7 +144,8 @@ async function main(): Promise<void> {
     ];
     for (const l of out) process.stdout.write(`${JSON.stringify(l)}\n`);
   } finally {
-    fleet.kill("SIGTERM");
+    // The hosts retire while NATS is still there (and the event loop is not held by a child).
+    await stopChild(fleet, 30_000);
     await controller.stop();
     await nc.close();
     await server.stop();
