@@ -97,7 +97,12 @@ export function planRollout(input: RolloutInput): RolloutStep {
 
 function workingSlots(input: RolloutInput): Working[] {
   const out: Working[] = input.slots.map((s) => ({
-    ...s,
+    hostId: s.hostId,
+    key: s.key,
+    told: s.told,
+    running: s.running,
+    ready: s.ready,
+    available: s.available,
     isNew: s.key === input.key,
     want: s.told,
     target: s.key === input.key ? (input.target.get(s.hostId) ?? 0) : 0,
