@@ -3,7 +3,7 @@
  * own process (and starts its own nats-server and nadm processes), one after another, so no two
  * measurements share the machine. Output: the benchmarks' JSON lines on stdout.
  */
-import { spawn } from "node:child_process";
+import { type SpawnOptions, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** name → the script and its arguments, in the order `npm run bench` runs them. */
@@ -49,17 +49,33 @@ if (unknown.length > 0 || asked.includes("--help")) {
 }
 
 const dir = fileURLToPath(new URL("./", import.meta.url));
+
+/**
+ * The benchmarks run nadm as it is published (dist/, the `nadm` bin), so build it first, unless
+ * BENCH_NADM=source asks for the sources through tsx (what the smoke tests in `npm test` use).
+ */
+if (process.env.BENCH_NADM !== "source") {
+  process.stderr.write("--- npm run build (benchmarks run the built bin; BENCH_NADM=source: the sources)\n");
+  const built = await run("npm", ["run", "build", "--silent"], { stdio: ["ignore", "ignore", "inherit"] });
+  if (built !== 0) {
+    process.stderr.write("npm run build failed: benchmarks not run\n");
+    process.exit(1);
+  }
+  process.env.BENCH_NADM = "dist";
+}
+
+function run(cmd: string, args: string[], opts: SpawnOptions): Promise<number | null> {
+  return new Promise((resolve) => spawn(cmd, args, opts).once("exit", resolve));
+}
+
 for (const name of asked.length > 0 ? asked : Object.keys(BENCHES)) {
   const { argv } = BENCHES[name]!;
   const nodeFlags = argv.filter((a) => a.startsWith("--expose"));
   const [script, ...args] = argv.filter((a) => !a.startsWith("--expose"));
   process.stderr.write(`--- bench ${name}\n`);
   const started = Date.now();
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", `${dir}${script}`, ...args], {
-      stdio: "inherit",
-    });
-    child.once("exit", resolve);
+  const code = await run(process.execPath, [...nodeFlags, "--import", "tsx", `${dir}${script}`, ...args], {
+    stdio: "inherit",
   });
   process.stderr.write(`--- bench ${name}: ${((Date.now() - started) / 1000).toFixed(0)} s, exit ${code}\n`);
   if (code !== 0) process.exitCode = 1;

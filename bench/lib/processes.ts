@@ -4,7 +4,7 @@
  * when the benchmark process exits, also on a crash.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,8 @@ import { launcherNodeFlags } from "./launcher.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+/** The published bin's entry point, built by `npm run build` (bench/run.ts builds it first). */
+export const DIST_MAIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 /** The node flags of the `nadm` bin's launcher line, so a benchmark runs nadm as users do. */
 const LAUNCHER_FLAGS = launcherNodeFlags();
 const children = new Set<ChildProcess>();
@@ -21,6 +23,13 @@ process.once("exit", () => {
 });
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.once(sig, () => process.exit(130));
+}
+
+/** How a nadm process is started: the built bin, or the source through tsx (see spawnNadm). */
+function nadmEntry(): string[] {
+  if (process.env.BENCH_NADM !== "dist") return ["--import", "tsx", MAIN];
+  if (!existsSync(DIST_MAIN)) throw new Error(`BENCH_NADM=dist but ${DIST_MAIN} is missing: npm run build`);
+  return [DIST_MAIN];
 }
 
 export interface Proc {
@@ -32,9 +41,13 @@ export interface Proc {
 }
 
 /**
- * `nadm ARGS` as its own process (through tsx, like the tests, with the node flags of the bin's
- * launcher line: lib/launcher.ts). With BENCH_CPU_PROF=DIR set,
- * controllers write a V8 CPU profile there when stopped (see bench/profile.ts for a summary).
+ * `nadm ARGS` as its own process, with the node flags of the bin's launcher line
+ * (lib/launcher.ts): the built bin (`dist/cli/main.js`, what `npm install` users run) when
+ * BENCH_NADM=dist — `npm run bench` sets it after building — else from source through tsx, like
+ * the tests (the smoke variants in `npm test`, which builds nothing). From source, esbuild's
+ * keep-names wrapping of every closure and tsx's in-process compiler cost CPU and memory the
+ * published bin does not have. With BENCH_CPU_PROF=DIR set, controllers write a V8 CPU profile
+ * there when stopped (see bench/profile.ts for a summary).
  */
 export function spawnNadm(
   name: string,
@@ -47,7 +60,7 @@ export function spawnNadm(
   const proc = spawnProc(
     name,
     process.execPath,
-    [...LAUNCHER_FLAGS, ...prof, ...nodeArgs, "--import", "tsx", MAIN, ...args],
+    [...LAUNCHER_FLAGS, ...prof, ...nodeArgs, ...nadmEntry(), ...args],
     env,
   );
   if (prof.length === 0) return proc;
