@@ -44,7 +44,7 @@ import type { ScalerRegistry } from "./scalers/index.js";
 import { LinkState } from "./streams/link.js";
 import { provision } from "./streams/provision.js";
 import { decodeRefusal } from "./streams/refusal-record.js";
-import { BUCKETS, keys, STREAMS } from "./streams/subjects.js";
+import { BUCKETS, STREAMS } from "./streams/subjects.js";
 
 export interface ControllerOptions {
   nc: NatsConnection;
@@ -256,8 +256,5 @@ export class Controller {
 
 function* lattices(view: LatticeView, manifests: AppCache): Iterable<string> {
   yield* view.lattices();
-  for (const c of manifests.values()) {
-    const k = keys.parse(c.key);
-    if (k) yield k.lattice;
-  }
+  yield* manifests.lattices();
 }

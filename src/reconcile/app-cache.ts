@@ -69,6 +69,8 @@ export class AppCache {
   readonly indexes: KvCache<IndexSummary>;
   /** Index key → the deployed version's manifest. */
   private readonly deployed = new Map<string, DeployedManifest>();
+  /** Lattice → how many apps it has: every tick asks which lattices there are. */
+  private readonly appsPerLattice = new Map<string, number>();
 
   constructor(
     private readonly kv: KV,
@@ -77,10 +79,24 @@ export class AppCache {
     private readonly jsm?: JetStreamManager,
   ) {
     this.indexes = new KvCache(kv, decodeIndexSummary, log, keys.appIndexes());
-    this.indexes.onChange((key, next) => {
+    this.indexes.onChange((key, next, previous) => {
       const held = this.deployed.get(key);
       if (held && !matches(held, next?.value)) this.deployed.delete(key);
+      if (!next !== !previous) this.countApp(key, next ? 1 : -1);
     });
+  }
+
+  private countApp(key: string, delta: 1 | -1): void {
+    const lattice = keys.parse(key)?.lattice;
+    if (lattice === undefined) return;
+    const n = (this.appsPerLattice.get(lattice) ?? 0) + delta;
+    if (n > 0) this.appsPerLattice.set(lattice, n);
+    else this.appsPerLattice.delete(lattice);
+  }
+
+  /** Lattices with at least one app (an index), without scanning the apps. */
+  lattices(): IterableIterator<string> {
+    return this.appsPerLattice.keys();
   }
 
   start(): Promise<void> {

@@ -238,8 +238,8 @@ export class ReconcileWorker {
   private allApps(lattice: string): string[] {
     const apps = new Set(this.deps.view.appsWithWorkloads(lattice));
     for (const c of this.deps.manifests.values()) {
-      const k = keys.parse(c.key);
-      if (k?.lattice === lattice && c.value.deployedVersion) apps.add(k.name);
+      const name = keys.nameIn(c.key, lattice);
+      if (name !== undefined && c.value.deployedVersion) apps.add(name);
     }
     return [...apps].sort();
   }
@@ -273,9 +273,9 @@ export class ReconcileWorker {
   private unsettledApps(lattice: string, now: number): string[] {
     const apps: string[] = [];
     for (const c of this.deps.statuses.values()) {
-      const k = keys.parse(c.key);
-      if (k?.lattice === lattice && timeWillMove(c.value, now, this.deps.config.inflightTimeoutMs))
-        apps.push(k.name);
+      const name = keys.nameIn(c.key, lattice);
+      if (name !== undefined && timeWillMove(c.value, now, this.deps.config.inflightTimeoutMs))
+        apps.push(name);
     }
     return apps.sort();
   }

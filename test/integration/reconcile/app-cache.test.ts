@@ -18,6 +18,7 @@ import { openBuckets } from "../../../src/streams/provision.js";
 import { keys } from "../../../src/streams/subjects.js";
 import { spreadApp } from "../../support/manifests.js";
 import { testNats } from "../../support/nats.js";
+import { waitFor } from "../../support/wait.js";
 
 const nats = await testNats();
 const nc = await nats.connect();
@@ -105,6 +106,29 @@ test("confirm: a cache whose watch lags is told by the leader and catches up the
     assert.equal(await apps.confirm("default", "lagging"), false, "behind: plan again");
     assert.equal((await apps.state("default", "lagging"))?.deployedVersion, null, "caught up");
     assert.equal(await apps.confirm("default", "lagging"), true);
+  } finally {
+    apps.stop();
+  }
+});
+
+test("lattices: those with an app, kept as apps come and go (no scan per tick)", async () => {
+  const apps = await cache();
+  try {
+    const put = (lattice: string, app: string) =>
+      store.put(
+        lattice,
+        parseManifestText(spreadApp(app, { instances: 1 }), builtinTraitCatalog()),
+        new Date(),
+      );
+    await put("east", "one");
+    await put("east", "two");
+    await put("west", "three");
+    await apps.indexes.reach((await kv.status()).values, 5_000);
+    assert.deepEqual([...apps.lattices()].sort(), ["default", "east", "west"]);
+    await store.delete("east", "one", undefined);
+    await store.delete("west", "three", undefined);
+    await waitFor(() => ![...apps.lattices()].includes("west"), { what: "west to have no app" });
+    assert.deepEqual([...apps.lattices()].sort(), ["default", "east"]);
   } finally {
     apps.stop();
   }

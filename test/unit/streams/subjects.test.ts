@@ -50,3 +50,27 @@ test("only two-token keys parse as {lattice}.{name}", () => {
   assert.equal(keys.appIndexes("default"), "default.*");
   assert.equal(keys.appIndexes(), "*.*");
 });
+
+test("nameIn agrees with parse for one lattice", () => {
+  const cases: Array<[string, string, string | undefined]> = [
+    ["default.shop", "default", "shop"],
+    ["default.shop", "prod", undefined],
+    ["defaults.shop", "default", undefined],
+    ["prod.shop", "pro", undefined],
+    ["default.shop.v.v1", "default", undefined],
+    ["default.", "default", undefined],
+    ["default", "default", undefined],
+    [".shop", "", undefined],
+    ["a.b.c", "a.b", undefined],
+  ];
+  for (const [key, lattice, want] of cases)
+    assert.equal(keys.nameIn(key, lattice), want, `${key} in ${lattice}`);
+  const token = fc.stringMatching(/^[-\w.]{0,8}$/);
+  fc.assert(
+    fc.property(token, token, token, (a, b, lattice) => {
+      const key = `${a}.${b}`;
+      const parsed = keys.parse(key);
+      assert.equal(keys.nameIn(key, lattice), parsed?.lattice === lattice ? parsed.name : undefined);
+    }),
+  );
+});
