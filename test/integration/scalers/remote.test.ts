@@ -14,8 +14,11 @@ import { after, test } from "node:test";
 import { Kvm } from "@nats-io/kv";
 import { firstFit, properties as firstFitProperties } from "../../../examples/remote-scalers/node/rule.js";
 import { ApiClient } from "../../../src/api/client.js";
+import { builtinTraitCatalog } from "../../../src/catalog.js";
 import { NadmError } from "../../../src/errors.js";
 import { runSimFleet } from "../../../src/host/index.js";
+import { silentLogger } from "../../../src/log.js";
+import { RemoteScalers } from "../../../src/remote-scalers/registrations.js";
 import { BUCKETS, keys, subjects } from "../../../src/streams/subjects.js";
 import { startController } from "../../support/controller.js";
 import { hostRecords, openHostsKv, runningByApp } from "../../support/lattice.js";
@@ -211,3 +214,31 @@ function hasGo(): boolean {
     return false;
   }
 }
+
+test("one catalog object per lattice, still reading registrations live", async () => {
+  const remote = new RemoteScalers(scalers, {
+    nc,
+    inProcess: () => false,
+    timeoutMs: 1_000,
+    log: silentLogger(),
+  });
+  await remote.start();
+  try {
+    const base = builtinTraitCatalog();
+    const catalog = remote.catalog("default", base);
+    // The manifest schema is cached per catalog object: a new object per request rebuilt it.
+    assert.equal(remote.catalog("default", base), catalog);
+    assert.notEqual(remote.catalog("other", base), catalog);
+    assert.equal(catalog.get("late-type"), undefined);
+    const registration = (await scalers.get(keys.scaler("default", "first-fit")))!.json<object>();
+    await scalers.put(
+      keys.scaler("default", "late-type"),
+      JSON.stringify({ ...registration, type: "late-type" }),
+    );
+    await waitFor(() => catalog.get("late-type"), { what: "the new registration through the same catalog" });
+    assert.ok(catalog.types().includes("late-type"));
+  } finally {
+    remote.stop();
+    await scalers.delete(keys.scaler("default", "late-type"));
+  }
+});
