@@ -5,9 +5,8 @@
  * rollout_commands_over_minimum — commands issued during the rollout ÷ the commands the
  *   planner needs (the sum of `app plan`'s waves, asked before the deploy).
  *
- * One controller replica in this process; the 1,000 sim hosts in a child process.
+ * One controller replica in this process; the 1,000 sim hosts in a child process (lib/processes.ts).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +21,7 @@ import { ScalerRegistry } from "../src/scalers/index.js";
 import { connectNats } from "../src/streams/connection.js";
 import { STREAMS } from "../src/streams/subjects.js";
 import { spreadApp } from "../test/support/manifests.js";
+import { spawnNadm } from "./lib/processes.js";
 
 const APPS = Number(process.env.BENCH_ROLLOUT_APPS ?? 100);
 const INSTANCES = 10;
@@ -48,16 +48,6 @@ async function until(probe: () => Promise<boolean>, timeoutMs = 600_000): Promis
   }
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
-async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function allDeployed(api: ApiClient, version: string): Promise<boolean> {
   const { apps } = await api.list();
   return apps.length === APPS && apps.every((a) => a.phase === "deployed" && a.deployedVersion === version);
@@ -75,22 +65,11 @@ async function main(): Promise<void> {
     log: silentLogger(),
   });
   await controller.start();
-  const args = [
-    "--import",
-    "tsx",
-    "src/cli/main.ts",
-    "host",
-    "--driver",
+  const fleet = spawnNadm(
     "sim",
-    "--sim-hosts",
-    String(HOSTS),
-    "--sim-zones",
-    ZONES.join(","),
-  ];
-  const fleet = spawn(process.execPath, args, {
-    env: { ...process.env, NATS_URL: server.url, NADM_LOG_LEVEL: "warn" },
-    stdio: "ignore",
-  });
+    ["host", "--driver", "sim", "--sim-hosts", String(HOSTS), "--sim-zones", ZONES.join(",")],
+    { NATS_URL: server.url },
+  );
   try {
     const hosts = await new Kvm(nc).open("nadm_hosts");
     await until(async () => {
@@ -145,7 +124,7 @@ async function main(): Promise<void> {
     for (const l of out) process.stdout.write(`${JSON.stringify(l)}\n`);
   } finally {
     // The hosts retire while NATS is still there (and the event loop is not held by a child).
-    await stopChild(fleet, 30_000);
+    await fleet.kill("SIGTERM");
     await controller.stop();
     await nc.close();
     await server.stop();

@@ -14,7 +14,7 @@ import { launcherNodeFlags } from "./launcher.js";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 /** The published bin's entry point, built by `npm run build` (bench/run.ts builds it first). */
-export const DIST_MAIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const DIST_MAIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 /** The node flags of the `nadm` bin's launcher line, so a benchmark runs nadm as users do. */
 const LAUNCHER_FLAGS = launcherNodeFlags();
 const children = new Set<ChildProcess>();
@@ -65,14 +65,7 @@ export function spawnNadm(
   );
   if (prof.length === 0) return proc;
   // A profile is written at a clean exit only: stop with SIGTERM (SIGKILL after 30 s).
-  return {
-    ...proc,
-    async kill(signal = "SIGTERM") {
-      const timer = setTimeout(() => void proc.kill("SIGKILL"), 30_000);
-      await proc.kill(signal);
-      clearTimeout(timer);
-    },
-  };
+  return { ...proc, kill: (signal = "SIGTERM") => proc.kill(signal) };
 }
 
 /** A TypeScript file of bench/ as its own process (a load generator or a floor loop). */
@@ -106,9 +99,12 @@ function spawnProc(name: string, file: string, argv: string[], env: Record<strin
     pid: child.pid ?? -1,
     output: () => out,
     exited,
+    /** Any signal but SIGKILL is followed by SIGKILL if the child has not exited 30 s later. */
     async kill(signal = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = signal === "SIGKILL" ? undefined : setTimeout(() => child.kill("SIGKILL"), 30_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

@@ -4,6 +4,7 @@
  * sends can crash it or change state on bad input.
  */
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import { within } from "../deadline.js";
 import { BadRequestError, InternalError, NadmError, toErrorBody } from "../errors.js";
 import {
   API_OPS,
@@ -55,13 +56,7 @@ export class ApiResponder {
    */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.sub?.unsubscribe();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), graceMs);
-    });
-    const outcome = await Promise.race([Promise.allSettled([...this.inflight]), late]);
-    clearTimeout(timer);
-    if (outcome === "late") {
+    if (!(await within(Promise.allSettled([...this.inflight]), graceMs))) {
       this.deps.log.warn({ requests: this.inflight.size, graceMs }, "api requests still unanswered at stop");
     }
   }

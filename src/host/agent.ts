@@ -8,6 +8,7 @@ import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import { ArtifactStore } from "../artifacts/store.js";
+import { within } from "../deadline.js";
 import { errorMessage } from "../errors.js";
 import { type CommandOrder, type ControlReply, encodeJson, isOlder } from "../streams/commands.js";
 import { closeConnection } from "../streams/connection.js";
@@ -177,12 +178,10 @@ export class HostAgent {
     const o = this.options;
     const workloads = await Promise.all([...this.workloads.values()].map((w) => w.handOver()));
     // Bounded: with NATS down the write would wait for it; the next agent writes anyway.
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise((resolve) => {
-      timer = setTimeout(resolve, HANDOVER_WRITE_MS);
-    });
-    await Promise.race([writer.request().then(() => writer.detach()), bound]);
-    clearTimeout(timer);
+    await within(
+      writer.request().then(() => writer.detach()),
+      HANDOVER_WRITE_MS,
+    );
     void writer.detach(); // frozen now, even if the race was lost
     const { lattice, hostId } = o;
     const lastOrders = Object.fromEntries(this.lastOrders);
@@ -225,16 +224,11 @@ export class HostAgent {
       log.warn("NATS unreachable: host record left for the liveness sweep");
       return;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), ms);
-    });
     const retired = this.retire(writer, js).catch((err: unknown) => {
       log.warn({ err: errorMessage(err) }, "could not delete the host record");
     });
-    const outcome = await Promise.race([retired, bound]);
-    clearTimeout(timer);
-    if (outcome === "late") log.warn({ ms }, "host record not deleted in time: left for the liveness sweep");
+    if (!(await within(retired, ms)))
+      log.warn({ ms }, "host record not deleted in time: left for the liveness sweep");
   }
 
   /** Deletes the record, then says so with `host_stopped` carrying the deletion's revision. */

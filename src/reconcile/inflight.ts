@@ -5,6 +5,7 @@
  * host was told, so a heartbeat in between does not cause a re-issue.
  */
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
+import { within } from "../deadline.js";
 import type { Logger } from "../log.js";
 import { type Command, commandSchema } from "../streams/commands.js";
 import { PULL_EXPIRES_MS } from "../streams/consumer-loop.js";
@@ -81,13 +82,7 @@ export class InflightView {
    */
   async start(js: JetStreamClient, catchUpMs = 10_000): Promise<void> {
     this.js = js;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), catchUpMs);
-    });
-    const outcome = await Promise.race([this.follow(js), late]);
-    clearTimeout(timer);
-    if (outcome === "late")
+    if (!(await within(this.follow(js), catchUpMs)))
       this.log.warn({ catchUpMs }, "in-flight view: still catching up with the command stream");
     this.pruneTimer = setInterval(() => this.prune(Date.now()), this.timeoutMs);
     this.pruneTimer.unref();
@@ -109,13 +104,7 @@ export class InflightView {
     const old = this.stopFollow;
     const caught = this.follow(this.js);
     old?.();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), catchUpMs);
-    });
-    const outcome = await Promise.race([caught.then(() => true), late]);
-    clearTimeout(timer);
-    return outcome;
+    return within(caught, catchUpMs);
   }
 
   /**

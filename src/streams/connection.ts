@@ -3,6 +3,7 @@
  */
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import type { ConnectionConfig } from "../config.js";
+import { within } from "../deadline.js";
 import { UnavailableError } from "../errors.js";
 import { authFailure, checkAuthFiles } from "./connect-errors.js";
 import { LinkState } from "./link.js";
@@ -66,17 +67,11 @@ export async function connectNats(cfg: ConnectionConfig, opts: ConnectOptions = 
 export async function closeConnection(nc: NatsConnection, timeoutMs = 5_000): Promise<void> {
   if (nc.isClosed()) return;
   if (LinkState.of(nc).connected) {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+    let failed = false;
+    const drained = nc.drain().catch(() => {
+      failed = true;
     });
-    const drained = nc.drain().then(
-      () => true,
-      () => false,
-    );
-    const ok = await Promise.race([drained, late]);
-    clearTimeout(timer);
-    if (ok) return;
+    if ((await within(drained, timeoutMs)) && !failed) return;
   }
   if (!nc.isClosed()) await nc.close();
 }
