@@ -5,7 +5,7 @@
  *   tsx bench/dashboard-render.ts [hosts] [apps] [runs]
  * Needs the page built (npm run build:ui) and /usr/bin/chromium.
  */
-import { launchBrowser, measureRender } from "../test/support/browser.js";
+import { closeBrowser, launchBrowser, measureRender } from "../test/support/browser.js";
 import { syntheticDashboard } from "../test/support/dashboard.js";
 
 const [hosts = 1000, apps = 200, runs = 3] = process.argv.slice(2).map(Number);
@@ -35,5 +35,5 @@ try {
   }
 } finally {
   await dash.stop();
-  await browser.close();
+  await closeBrowser(browser);
 }

@@ -19,7 +19,7 @@ import type { Page } from "puppeteer-core";
 import { ApiClient } from "../../src/api/client.js";
 import type { HostRecord } from "../../src/streams/host-record.js";
 import { BUCKETS } from "../../src/streams/subjects.js";
-import { launchBrowser, measureRender } from "../support/browser.js";
+import { closeBrowser, launchBrowser, measureRender } from "../support/browser.js";
 import { syntheticDashboard } from "../support/dashboard.js";
 import { spreadApp } from "../support/manifests.js";
 import { testNats } from "../support/nats.js";
@@ -30,7 +30,7 @@ import { waitFor } from "../support/wait.js";
 const browser = await launchBrowser();
 if (!browser)
   console.log("dashboard e2e skipped: /usr/bin/chromium is not installed (apt-get install chromium)");
-after(() => browser?.close());
+after(() => closeBrowser(browser));
 /**
  * Where the screenshots go: the README's docs/img with NADM_UPDATE_SCREENSHOTS=1, else a temp
  * directory, so a test run does not leave the checkout modified.

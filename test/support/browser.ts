@@ -4,6 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { within } from "../../src/deadline.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -14,7 +15,17 @@ export async function launchBrowser(): Promise<Browser | undefined> {
     headless: true,
     // Root in CI has no user namespace sandbox; the pages are our own.
     args: ["--no-sandbox", "--disable-dev-shm-usage"],
+    // A browser call that hangs fails within a minute with its name, rather than silently
+    // using up the test file's whole timeout (puppeteer's default is 3 minutes).
+    protocolTimeout: 60_000,
   });
+}
+
+/** Closes the browser, and kills it if it does not close within 10 s. */
+export async function closeBrowser(browser: Browser | undefined): Promise<void> {
+  if (!browser) return;
+  const closed = browser.close().catch(() => undefined);
+  if (!(await within(closed, 10_000))) browser.process()?.kill("SIGKILL");
 }
 
 export interface Timings {

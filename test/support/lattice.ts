@@ -99,6 +99,23 @@ export async function consumerBacklog(
   return out;
 }
 
+/**
+ * The longest a message held by a killed process can stay un-acked before nats-server delivers
+ * it again: the largest ack wait or backoff step of the two durable consumers, in ms.
+ */
+export async function longestRedeliveryMs(nc: NatsConnection): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  let longest = 0;
+  for (const [stream, consumer] of [
+    [STREAMS.events, CONSUMERS.reconcile],
+    [STREAMS.commands, CONSUMERS.dispatch],
+  ] as const) {
+    const { config } = await jsm.consumers.info(stream, consumer);
+    for (const ns of [config.ack_wait ?? 0, ...(config.backoff ?? [])]) longest = Math.max(longest, ns / 1e6);
+  }
+  return longest;
+}
+
 export interface CommandSeen {
   seq: number;
   hostId: string;
