@@ -3,7 +3,8 @@
  * function and by file, heaviest first — the "flame summary" bench/README.md quotes.
  * Usage: tsx bench/profile.ts FILE.cpuprofile [top=25] [lastSeconds]
  * With lastSeconds, only the samples of the profile's last seconds count (e.g. the steady-state
- * window that ends a benchmark).
+ * window that ends a benchmark). A third table gives inclusive time of nadm's own functions
+ * (self time plus what they called), to see which of our paths a library's cost comes from.
  */
 import { readFileSync } from "node:fs";
 
@@ -11,6 +12,7 @@ interface Node {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 interface Profile {
   nodes: Node[];
@@ -34,16 +36,24 @@ profile.samples.forEach((id, i) => {
   if (at >= fromUs) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+const parentOf = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+const label = (n: Node) =>
+  `${n.callFrame.functionName || "(anonymous)"} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+const add = (m: Map<string, number>, k: string, us: number) => m.set(k, (m.get(k) ?? 0) + us);
 const fn = new Map<string, number>();
 const files = new Map<string, number>();
+const ours = new Map<string, number>();
 for (const [id, us] of selfUs) {
-  const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-  const where = short(url);
-  fn.set(
-    `${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`,
-    (fn.get(`${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`) ?? 0) + us,
-  );
-  files.set(where, (files.get(where) ?? 0) + us);
+  const node = byId.get(id)!;
+  add(fn, label(node), us);
+  add(files, short(node.callFrame.url), us);
+  const onStack = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+    const frame = byId.get(at)!;
+    if (isOurs(frame.callFrame.url)) onStack.add(label(frame));
+  }
+  for (const k of onStack) add(ours, k, us);
 }
 const top = Number(topArg);
 const show = (title: string, m: Map<string, number>) => {
@@ -53,6 +63,11 @@ const show = (title: string, m: Map<string, number>) => {
 };
 show("self time by function", fn);
 show("self time by file or package", files);
+show("inclusive time of nadm's functions", ours);
+
+function isOurs(url: string): boolean {
+  return !url.includes("node_modules/") && (url.includes("/src/") || url.includes("/dist/"));
+}
 
 /** node_modules/@nats-io/jetstream/… → @nats-io/jetstream; our files relative; V8 internals by name. */
 function short(url: string): string {

@@ -121,9 +121,10 @@ export class LatticeView {
     const fits = (r: HostRecord | undefined) => r?.hostId === hostId && r.lattice === lattice;
     // Only what differs is re-indexed: a heartbeat keeps labels and workloads, and so does a
     // change of counts (most writes of a burst).
-    const keep =
-      prev && next && fits(prev.value) && fits(next.value) ? kept(prev.value, next.value) : NOTHING_KEPT;
-    if (prev && fits(prev.value)) this.unindex(lattice, hostId, prev.value, keep);
+    const before = prev && fits(prev.value) ? prev.value : undefined;
+    const after = next && fits(next.value) ? next.value : undefined;
+    this.reindexApps(lattice, hostId, before, after);
+    this.reindexLabels(lattice, hostId, before?.labels, after?.labels);
     if (!next) {
       if (this.byLattice.get(lattice)?.delete(hostId)) this.sorted.delete(lattice);
       if (prev) this.remember(key, prev.value);
@@ -141,7 +142,6 @@ export class LatticeView {
       !hosts.has(hostId) || (prev !== undefined && !sameLabels(prev.value.labels, next.value.labels));
     hosts.set(hostId, state);
     this.resort(lattice, state, joined);
-    this.index(lattice, hostId, next.value, keep);
   }
 
   /** A heartbeat replaces one element in place; a join invalidates the sorted list. */
@@ -172,34 +172,40 @@ export class LatticeView {
     if (this.departed.size > DEPARTED_KEPT) this.departed.delete(this.departed.keys().next().value!);
   }
 
-  private index(lattice: string, hostId: string, record: HostRecord, keep: Kept): void {
-    if (!keep.apps)
-      for (const inv of Object.values(record.inventory))
-        addTo(this.appIndex, `${lattice}.${inv.app}`, hostId);
-    if (!keep.labels)
-      for (const [k, v] of Object.entries(record.labels))
-        addTo(this.labelIndex, `${lattice}\n${k}\n${v}`, hostId);
+  /**
+   * Moves the host in the app index from the apps of `before` to those of `after` (either absent:
+   * none). Only apps that differ are touched: a placement adds one app to a host of ten, and a
+   * change of counts (most writes of a burst) keeps the very same inventory keys.
+   */
+  private reindexApps(lattice: string, hostId: string, before?: HostRecord, after?: HostRecord): void {
+    if (before && after && sameWorkloads(before.inventory, after.inventory)) return;
+    const was = appsOf(before);
+    const is = appsOf(after);
+    for (const app of was) if (!is.has(app)) removeFrom(this.appIndex, `${lattice}.${app}`, hostId);
+    for (const app of is) if (!was.has(app)) addTo(this.appIndex, `${lattice}.${app}`, hostId);
   }
 
-  private unindex(lattice: string, hostId: string, record: HostRecord, keep: Kept): void {
-    if (!keep.apps)
-      for (const inv of Object.values(record.inventory))
-        removeFrom(this.appIndex, `${lattice}.${inv.app}`, hostId);
-    if (!keep.labels)
-      for (const [k, v] of Object.entries(record.labels))
-        removeFrom(this.labelIndex, `${lattice}\n${k}\n${v}`, hostId);
+  private reindexLabels(
+    lattice: string,
+    hostId: string,
+    before?: Readonly<Record<string, string>>,
+    after?: Readonly<Record<string, string>>,
+  ): void {
+    if (before && after && sameLabels(before, after)) return;
+    for (const [k, v] of Object.entries(before ?? {}))
+      removeFrom(this.labelIndex, `${lattice}\n${k}\n${v}`, hostId);
+    for (const [k, v] of Object.entries(after ?? {}))
+      addTo(this.labelIndex, `${lattice}\n${k}\n${v}`, hostId);
   }
 }
 
-/** Which of a host's index entries a new record leaves as they are. */
-type Kept = { apps: boolean; labels: boolean };
-const NOTHING_KEPT: Kept = { apps: false, labels: false };
+const NO_APPS: ReadonlySet<string> = new Set();
 
-function kept(prev: HostRecord, next: HostRecord): Kept {
-  return {
-    apps: sameWorkloads(prev.inventory, next.inventory),
-    labels: sameLabels(prev.labels, next.labels),
-  };
+function appsOf(record: HostRecord | undefined): ReadonlySet<string> {
+  if (!record) return NO_APPS;
+  const apps = new Set<string>();
+  for (const key in record.inventory) apps.add(record.inventory[key]!.app);
+  return apps;
 }
 
 /** Same workload keys, each of the same app: the host's apps did not change. */

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import type { Cached, CacheListener, KvCache } from "../../../src/lattice/kv-cache.js";
 import { LatticeView } from "../../../src/lattice/view.js";
 import { silentLogger } from "../../../src/log.js";
@@ -164,4 +165,60 @@ test("indexes stay right when a write keeps the host's workloads or labels, or n
   feed.put("h1", { zone: "east" }, ["shop"]); // itself again: indexed in full
   assert.deepEqual(shopHosts(), ["h1"]);
   assert.deepEqual(view.hostsWithLabel("default", "zone", "east"), ["h1"]);
+});
+
+test("property: after any sequence of writes and deletes, the indexes equal a scan of the live records", () => {
+  const host = fc.constantFrom("h1", "h2", "h3");
+  const op = fc.oneof(
+    fc.record({
+      put: host,
+      zone: fc.constantFrom("east", "west"),
+      extra: fc.boolean(),
+      apps: fc.uniqueArray(fc.constantFrom("shop", "blog", "api", "db"), { maxLength: 4 }),
+    }),
+    fc.record({ remove: host }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+      const feed = new Feed();
+      const view = new LatticeView(feed.asCache(), silentLogger());
+      const live = new Map<string, { labels: Record<string, string>; apps: string[] }>();
+      for (const o of ops) {
+        if ("remove" in o) {
+          feed.remove(o.remove);
+          live.delete(o.remove);
+        } else {
+          const labels: Record<string, string> = o.extra ? { zone: o.zone, tier: "gold" } : { zone: o.zone };
+          feed.put(o.put, labels, o.apps);
+          live.set(o.put, { labels, apps: o.apps });
+        }
+      }
+      const scan = (keep: (h: { labels: Record<string, string>; apps: string[] }) => boolean) =>
+        [...live]
+          .filter(([, h]) => keep(h))
+          .map(([id]) => id)
+          .sort();
+      for (const app of ["shop", "blog", "api", "db"])
+        assert.deepEqual(
+          view
+            .workloadsOf("default", app)
+            .map((w) => w.host.hostId)
+            .sort(),
+          scan((h) => h.apps.includes(app)),
+        );
+      assert.deepEqual(
+        view.appsWithWorkloads("default").sort(),
+        [...new Set([...live.values()].flatMap((h) => h.apps))].sort(),
+      );
+      for (const [k, v] of [
+        ["zone", "east"],
+        ["zone", "west"],
+        ["tier", "gold"],
+      ] as const)
+        assert.deepEqual(
+          view.hostsWithLabel("default", k, v),
+          scan((h) => h.labels[k] === v),
+        );
+    }),
+  );
 });
