@@ -104,6 +104,12 @@ export async function heal(p: HealParams): Promise<HealResult> {
     await nc.flush();
     const killed = sims[1]!;
     const killedIds = new Set(Array.from({ length: half }, (_, i) => `s1-${i}`)); // spawnSims: process 1 has ⌊hosts/2⌋
+    // How late each killed host's record was deleted, after its last write + 3 heartbeats.
+    const verdictLate: number[] = [];
+    obs.hosts.onChange((key, next, prev) => {
+      if (!next && prev && killedIds.has(key.slice(LATTICE.length + 1)))
+        verdictLate.push(Date.now() - (prev.created.getTime() + 3 * p.heartbeatMs));
+    });
     progress(`SIGKILL ${killed.name} (${killedIds.size} hosts)`);
     const t0 = performance.now();
     await killed.kill();
@@ -141,7 +147,7 @@ export async function heal(p: HealParams): Promise<HealResult> {
         value: healMs,
         unit: "ms",
         target: `<= ${boundMs}`,
-        params: { ...params, lastHostLostMs },
+        params: { ...params, lastHostLostMs, verdictLateMs: spread(verdictLate) },
       }),
       emit({ metric: "failover_first_host_lost_ms", value: noticedMs, unit: "ms", params }),
       emit({
@@ -255,4 +261,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     instances: env("BENCH_INSTANCES", 10),
     heartbeatMs: env("BENCH_HEARTBEAT_MS", 5000),
   });
+}
+
+/** p50, p99 and max of a list of ms (the liveness verdicts' lateness). */
+function spread(ms: number[]): { p50: number; p99: number; max: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return { p50: at(0.5), p99: at(0.99), max: Math.round(sorted[sorted.length - 1] ?? 0) };
 }

@@ -83,16 +83,19 @@ export async function commandCount(nc: NatsConnection): Promise<number> {
   return (await jsm.streams.info(STREAMS.commands)).state.messages;
 }
 
+/** The two durable consumers: (stream, consumer). */
+const DURABLES = [
+  [STREAMS.events, CONSUMERS.reconcile],
+  [STREAMS.commands, CONSUMERS.dispatch],
+] as const;
+
 /** Un-acked and undelivered messages of the two durable consumers. */
 export async function consumerBacklog(
   nc: NatsConnection,
 ): Promise<Record<string, { pending: number; ackPending: number }>> {
   const jsm = await jetstreamManager(nc);
   const out: Record<string, { pending: number; ackPending: number }> = {};
-  for (const [stream, consumer] of [
-    [STREAMS.events, CONSUMERS.reconcile],
-    [STREAMS.commands, CONSUMERS.dispatch],
-  ] as const) {
+  for (const [stream, consumer] of DURABLES) {
     const info = await jsm.consumers.info(stream, consumer);
     out[consumer] = { pending: info.num_pending, ackPending: info.num_ack_pending };
   }
@@ -106,10 +109,7 @@ export async function consumerBacklog(
 export async function longestRedeliveryMs(nc: NatsConnection): Promise<number> {
   const jsm = await jetstreamManager(nc);
   let longest = 0;
-  for (const [stream, consumer] of [
-    [STREAMS.events, CONSUMERS.reconcile],
-    [STREAMS.commands, CONSUMERS.dispatch],
-  ] as const) {
+  for (const [stream, consumer] of DURABLES) {
     const { config } = await jsm.consumers.info(stream, consumer);
     for (const ns of [config.ack_wait ?? 0, ...(config.backoff ?? [])]) longest = Math.max(longest, ns / 1e6);
   }
