@@ -1,9 +1,10 @@
 /**
  * Summarises V8 CPU profiles (`--cpu-prof`, see BENCH_CPU_PROF in lib/processes.ts): self time by
  * function and by file, heaviest first — the "flame summary" bench/README.md quotes.
- * Usage: tsx bench/profile.ts FILE.cpuprofile [top=25] [lastSeconds]
+ * Usage: tsx bench/profile.ts FILE.cpuprofile [top=25] [lastSeconds | from:to]
  * With lastSeconds, only the samples of the profile's last seconds count (e.g. the steady-state
- * window that ends a benchmark). A third table gives inclusive time of nadm's own functions
+ * window that ends a benchmark); with from:to, those between two times in seconds from the
+ * profile's start (e.g. the M1 drain at the start of the pipeline benchmark's controller). A third table gives inclusive time of nadm's own functions
  * (self time plus what they called), to see which of our paths a library's cost comes from.
  */
 import { readFileSync } from "node:fs";
@@ -29,12 +30,20 @@ const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
 const totalUs = profile.timeDeltas.reduce((a, b) => a + b, 0);
-const fromUs = lastArg ? totalUs - Number(lastArg) * 1e6 : 0;
+const [fromUs, toUs] = window(lastArg);
 let at = 0;
 profile.samples.forEach((id, i) => {
   at += profile.timeDeltas[i] ?? 0;
-  if (at >= fromUs) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  if (at >= fromUs && at <= toUs) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
+
+/** The sampled span to count, in µs from the profile's start. */
+function window(arg: string | undefined): [number, number] {
+  if (!arg) return [0, totalUs];
+  const [from, to] = arg.split(":");
+  if (to === undefined) return [totalUs - Number(from) * 1e6, totalUs];
+  return [Number(from) * 1e6, Number(to) * 1e6];
+}
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 const parentOf = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
