@@ -61,8 +61,12 @@ const zones = (names: string[]) => names.map((zone) => ({ name: zone, requiremen
 
 test("the dashboard shows apps, placement, a lost host and live commands; writes only with actions on", {
   skip: !browser,
+  // Below the file's 300 s, so a hang fails this test by name and its after-hook prints the
+  // processes' output (twice in CI the whole file timed out and said nothing).
+  timeout: 240_000,
 }, async (t) => {
-  execFileSync("npm", ["run", "build:ui"], { cwd: ROOT, stdio: "ignore" });
+  // Synchronous: bounded, or a hung build would stop the event loop and every timer with it.
+  execFileSync("npm", ["run", "build:ui"], { cwd: ROOT, stdio: "ignore", timeout: 120_000 });
   mkdirSync(IMG, { recursive: true });
   const nats = await testNats();
   const dir = mkdtempSync(join(tmpdir(), "nadm-dash-"));
