@@ -147,6 +147,7 @@ export class Controller {
       // Host silence while NATS (or JetStream) was unavailable to us is not held against them.
       connectedSince: () => Math.max(reconnectedAt, ticker.lastFailureAt),
       gate: () => afterReconnect.caughtUp(),
+      hostsKv: buckets.hosts,
       manifests,
       statuses,
       store,

@@ -4,10 +4,11 @@
  * host that just reported survives) and `host_lost` is published.
  */
 import type { JetStreamClient } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
 import type { Logger } from "../log.js";
 import { eventSource, publishEvent } from "../streams/events.js";
-import { deleteAt, isWrongLastSequence } from "../streams/kv-cas.js";
-import { BUCKETS, dedupeIds, keys } from "../streams/subjects.js";
+import { isWrongLastSequence } from "../streams/kv-cas.js";
+import { dedupeIds, keys } from "../streams/subjects.js";
 import type { HostState, LatticeView } from "./view.js";
 
 export const MISSED_HEARTBEATS = 3;
@@ -91,6 +92,7 @@ export function massSilence(expired: number, total: number): boolean {
 
 export async function sweepLattice(
   view: LatticeView,
+  hostsKv: KV,
   js: JetStreamClient,
   lattice: string,
   now: number,
@@ -108,21 +110,21 @@ export async function sweepLattice(
   }
   // All at once: in a zone failure hundreds expire in one tick, and one by one each costs three
   // round trips before the next host's replacement can even start.
-  const lost = await Promise.all(expired.map((host) => declareLost(host, js, log)));
+  const lost = await Promise.all(expired.map((host) => declareLost(host, hostsKv, js, log)));
   return lost.filter((id): id is string => id !== undefined);
 }
 
 /** Deletes the host's record if it is still the silent one, then publishes `host_lost`. */
-async function declareLost(host: HostState, js: JetStreamClient, log: Logger) {
+async function declareLost(host: HostState, hostsKv: KV, js: JetStreamClient, log: Logger) {
   const { lattice, hostId } = host;
   const key = keys.host(lattice, hostId);
-  let tombstone: number;
   try {
-    tombstone = await deleteAt(js, BUCKETS.hosts, key, host.revision);
+    await hostsKv.delete(key, { previousSeq: host.revision });
   } catch (err) {
     if (isWrongLastSequence(err)) return undefined; // it reported meanwhile: alive
     throw err;
   }
+  const tombstone = await hostsKv.get(key);
   const lastSeen = host.seenAt.toISOString();
   log.warn({ lattice, hostId, lastSeen }, "host lost: no heartbeat");
   await publishEvent(
@@ -130,7 +132,7 @@ async function declareLost(host: HostState, js: JetStreamClient, log: Logger) {
     lattice,
     "host_lost",
     eventSource(lattice, "controller"),
-    { hostId, lastSeen, stateRevision: tombstone },
+    { hostId, lastSeen, stateRevision: tombstone?.revision ?? host.revision },
     dedupeIds.hostLost(lattice, hostId, host.revision),
   );
   return hostId;

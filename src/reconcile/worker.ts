@@ -5,6 +5,7 @@
  * PubAck, writes the status, and only then acks the event (ARCHITECTURE §2).
  */
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
 import type { ControllerConfig } from "../config.js";
 import { EarlySweeps } from "../lattice/early-sweeps.js";
 import type { KvCache } from "../lattice/kv-cache.js";
@@ -53,6 +54,7 @@ export const MAX_EVENT_DELIVERIES = 15;
 
 export interface ReconcileDeps {
   js: JetStreamClient;
+  hostsKv: KV;
   view: LatticeView;
   /** App indexes and deployed manifests (never the other versions). */
   manifests: AppCache;
@@ -137,8 +139,8 @@ export class ReconcileWorker {
 
   /** The liveness sweep of one lattice, now (liveness.ts). */
   private sweep(lattice: string): Promise<string[]> {
-    const { view, js, log, connectedSince } = this.deps;
-    return sweepLattice(view, js, lattice, Date.now(), log, connectedSince?.() ?? 0);
+    const { view, hostsKv, js, log, connectedSince } = this.deps;
+    return sweepLattice(view, hostsKv, js, lattice, Date.now(), log, connectedSince?.() ?? 0);
   }
 
   /** Re-reconciles every app of the lattice now, outside the event stream (reconnect-resync.ts). */

@@ -2,9 +2,7 @@
  * Compare-and-set on a KV key with bounded retries (STYLE §8): every KV write in nadm goes
  * through here or through `kv.update`/`kv.create` with an expected revision.
  */
-import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV, KvEntry } from "@nats-io/kv";
-import { headers } from "@nats-io/transport-node";
 import { ConflictError } from "../errors.js";
 
 export const WRONG_LAST_SEQUENCE = 10071;
@@ -12,29 +10,6 @@ export const WRONG_LAST_SEQUENCE = 10071;
 export function isWrongLastSequence(err: unknown): boolean {
   const e = err as { code?: number; message?: string };
   return e?.code === WRONG_LAST_SEQUENCE || /wrong last sequence|key exists/i.test(e?.message ?? "");
-}
-
-/**
- * Deletes `key` of `bucket` if its last revision is still `previousSeq`, and returns the
- * revision of the delete marker. `kv.delete()` does the same publish but drops the PubAck that
- * carries that revision, and reading it back cost a third round trip per host in a liveness
- * sweep (a zone failure sweeps hundreds at once). The KV protocol is nats.js's own: a message
- * on `$KV.{bucket}.{key}` with `KV-Operation: DEL`. Throws what `kv.delete` throws, e.g. a
- * wrong-last-sequence error (isWrongLastSequence) when the key was written meanwhile.
- */
-export async function deleteAt(
-  js: JetStreamClient,
-  bucket: string,
-  key: string,
-  previousSeq: number,
-): Promise<number> {
-  const h = headers();
-  h.set("KV-Operation", "DEL");
-  const ack = await js.publish(`$KV.${bucket}.${key}`, undefined, {
-    headers: h,
-    expect: { lastSubjectSequence: previousSeq },
-  });
-  return ack.seq;
 }
 
 export interface Current<T> {

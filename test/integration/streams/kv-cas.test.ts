@@ -5,15 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { jetstream } from "@nats-io/jetstream";
 import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
-import {
-  type CasDecision,
-  type Current,
-  casUpdate,
-  deleteAt,
-  isWrongLastSequence,
-} from "../../../src/streams/kv-cas.js";
+import { type CasDecision, type Current, casUpdate } from "../../../src/streams/kv-cas.js";
 import { testNats } from "../../support/nats.js";
 
 const nats = await testNats();
@@ -118,18 +111,4 @@ test("keep on a seed returns the value it decided on", async () => {
   const read = await bucket.get("kept");
   const result = await casUpdate(bucket, "kept", decode, encode, () => ({ keep: true }), { read });
   assert.deepEqual(result.current, { value: 3, revision: read?.revision });
-});
-
-test("deleteAt: a delete marker at the revision the PubAck names, only over the expected revision", async () => {
-  const js = jetstream(nc);
-  const name = "deletes";
-  const kv = await kvm.create(name, { history: 1 });
-  const first = await kv.put("host.a", "1");
-  const second = await kv.put("host.a", "2");
-  await assert.rejects(deleteAt(js, name, "host.a", first), (err) => isWrongLastSequence(err));
-  assert.equal((await kv.get("host.a"))?.string(), "2", "a stale revision deletes nothing");
-  const marker = await deleteAt(js, name, "host.a", second);
-  const entry = await kv.get("host.a");
-  assert.equal(entry?.operation, "DEL");
-  assert.equal(entry?.revision, marker);
 });
