@@ -38,7 +38,7 @@ import {
   startBenchNats,
   until,
 } from "./lib/processes.js";
-import { emit, type Metric, progress } from "./lib/report.js";
+import { emit, type Metric, percentile, progress } from "./lib/report.js";
 
 export interface HealParams {
   hosts: number;
@@ -263,10 +263,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   });
 }
 
-/** p50, p99 and max of a list of ms (the liveness verdicts' lateness). */
-function spread(ms: number[]): { p50: number; p99: number; max: number } {
-  const sorted = [...ms].sort((a, b) => a - b);
-  const at = (q: number) =>
-    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
-  return { p50: at(0.5), p99: at(0.99), max: Math.round(sorted[sorted.length - 1] ?? 0) };
+/** p50, p99 and max of a list of ms (the liveness verdicts' lateness); zeros when empty. */
+function spread(ms: readonly number[]): { p50: number; p99: number; max: number } {
+  const at = (p: number) => (ms.length === 0 ? 0 : Math.round(percentile(ms, p)));
+  return { p50: at(50), p99: at(99), max: at(100) };
 }

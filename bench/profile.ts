@@ -4,8 +4,9 @@
  * Usage: tsx bench/profile.ts FILE.cpuprofile [top=25] [lastSeconds | from:to]
  * With lastSeconds, only the samples of the profile's last seconds count (e.g. the steady-state
  * window that ends a benchmark); with from:to, those between two times in seconds from the
- * profile's start (e.g. the M1 drain at the start of the pipeline benchmark's controller). A third table gives inclusive time of nadm's own functions
- * (self time plus what they called), to see which of our paths a library's cost comes from.
+ * profile's start (e.g. the M1 drain at the start of the pipeline benchmark's controller).
+ * A third table gives inclusive time of nadm's own functions (self time plus what they
+ * called), to see which of our paths a library's cost comes from.
  */
 import { readFileSync } from "node:fs";
 
