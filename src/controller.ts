@@ -22,14 +22,7 @@ import type { Logger } from "./log.js";
 import { migrateAll } from "./manifests/migrate.js";
 import { ManifestStore, storableBytes } from "./manifests/store.js";
 import { createMetrics, type Metrics, scalerFailures } from "./metrics.js";
-import {
-  closeServer,
-  countReconnects,
-  notReady,
-  portOf,
-  type ReadinessCheck,
-  serveProbes,
-} from "./probes.js";
+import { closeServer, notReady, onReconnect, portOf, type ReadinessCheck, serveProbes } from "./probes.js";
 import { AppCache } from "./reconcile/app-cache.js";
 import { InflightView } from "./reconcile/inflight.js";
 import { controllerReadiness, fillControllerGauges } from "./reconcile/observe.js";
@@ -45,6 +38,7 @@ import { LinkState } from "./streams/link.js";
 import { provision } from "./streams/provision.js";
 import { decodeRefusal } from "./streams/refusal-record.js";
 import { BUCKETS, STREAMS } from "./streams/subjects.js";
+import { retryUnavailable } from "./streams/unavailable.js";
 
 export interface ControllerOptions {
   nc: NatsConnection;
@@ -78,7 +72,12 @@ export class Controller {
   async start(): Promise<void> {
     const { nc, resources, controller: config, registry, log } = this.opts;
     const metrics = this.opts.metrics ?? createMetrics();
-    countReconnects(nc, metrics.natsReconnects);
+    let reconnectedAt = 0;
+    const stopCounting = onReconnect(nc, () => {
+      reconnectedAt = Date.now();
+      metrics.natsReconnects.inc();
+    });
+    this.parts.push({ stop: stopCounting });
     const reprovision = () =>
       provision(nc, {
         resources,
@@ -106,23 +105,17 @@ export class Controller {
       timeoutMs: config.remoteScalerTimeoutMs,
       log: log.child({ room: "remote-scalers" }),
     });
-    await Promise.all([manifests.start(), hosts.start(), statuses.start(), refusals.start(), remote.start()]);
-    this.parts.push(manifests, hosts, statuses, refusals, remote);
+    await this.startParts([manifests, hosts, statuses, refusals, remote]);
     const view = new LatticeView(hosts, log);
     const inflight = new InflightView(
       config.inflightTimeoutMs,
       log,
       (lattice, hostId) => view.host(lattice, hostId)?.record.startedAt,
     );
-    await inflight.start(js);
-    this.parts.push(inflight);
+    await this.startParts([{ start: () => inflight.start(js), stop: () => inflight.stop() }]);
 
     const recreate = async () => void (await reprovision());
     const shared = { js, view, inflight, config, metrics, recreate };
-    let reconnectedAt = 0;
-    void (async () => {
-      for await (const s of nc.status()) if (s.type === "reconnect") reconnectedAt = Date.now();
-    })();
     const store = new ManifestStore(buckets.manifests, { keepLast: resources.maxVersions });
     const ticker = new Ticker(js, config.tickIntervalMs, () => lattices(view, manifests), log);
     const afterReconnect: ReconnectResync = new ReconnectResync({
@@ -140,8 +133,7 @@ export class Controller {
       replicas: resources.replicas,
       log,
     });
-    await versions.start();
-    this.parts.push(versions);
+    await this.startParts([versions]);
     const reconcile = new ReconcileWorker({
       ...shared,
       // Host silence while NATS (or JetStream) was unavailable to us is not held against them.
@@ -173,8 +165,7 @@ export class Controller {
       refusals: new RefusalLog(buckets.refusals, refusals, view),
       log: log.child({ room: "dispatch" }),
     });
-    await Promise.all([reconcile.start(), dispatch.start()]);
-    this.parts.push(reconcile, dispatch);
+    await this.startParts([reconcile, dispatch]);
 
     ticker.start();
     this.parts.push(ticker);
@@ -206,6 +197,17 @@ export class Controller {
       });
     }
     log.info({ scalers: registry.types() }, "controller replica started");
+  }
+
+  /**
+   * Starts `parts` together. Each is stopped with the replica, also when it or another failed
+   * to start: a start that NATS interrupted leaves nothing running once `stop()` returns.
+   */
+  private async startParts(parts: Array<Stoppable & { start(): Promise<unknown> }>): Promise<void> {
+    this.parts.push(...parts);
+    const results = await Promise.allSettled(parts.map((p) => p.start()));
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   /**
@@ -252,6 +254,32 @@ export class Controller {
   get httpPort(): number | undefined {
     return portOf(this.server);
   }
+}
+
+/**
+ * A started replica. NATS failing part-way through the start (a restart, a leader election)
+ * does not end the process: what had started is stopped, and a fresh replica starts once NATS
+ * answers, with a warning per attempt. Anything else (an incompatible stream, say) fails.
+ */
+export function startController(opts: ControllerOptions): Promise<Controller> {
+  return retryUnavailable(
+    async () => {
+      const replica = new Controller(opts);
+      try {
+        await replica.start();
+        return replica;
+      } catch (err) {
+        await replica
+          .stop()
+          .catch((e: unknown) => opts.log.warn({ err: e }, "stopping a half-started replica"));
+        throw err;
+      }
+    },
+    {
+      what: "NATS JetStream",
+      onWait: (reason) => opts.log.warn({ reason }, "controller replica not started: retrying"),
+    },
+  );
 }
 
 function* lattices(view: LatticeView, manifests: AppCache): Iterable<string> {

@@ -64,10 +64,22 @@ export function natsConnected(nc: NatsConnection): ReadinessCheck {
 }
 
 /** Counts reconnects of `nc` into `counter`. */
-export function countReconnects(nc: NatsConnection, counter: Counter): void {
+export function countReconnects(nc: NatsConnection, counter: Counter): () => void {
+  return onReconnect(nc, () => counter.inc());
+}
+
+/** Calls `fn` at each reconnect of `nc` until the returned function is called. */
+export function onReconnect(nc: NatsConnection, fn: () => void): () => void {
+  let stopped = false;
   void (async () => {
-    for await (const s of nc.status()) if (s.type === "reconnect") counter.inc();
+    for await (const s of nc.status()) {
+      if (stopped) break;
+      if (s.type === "reconnect") fn();
+    }
   })();
+  return () => {
+    stopped = true;
+  };
 }
 
 /** Closes the server and its keep-alive connections. */

@@ -17,10 +17,11 @@ import {
 } from "../config.js";
 import { NadmError, toErrorBody } from "../errors.js";
 import { connectNats } from "../streams/connection.js";
+import { retryUnavailable } from "../streams/unavailable.js";
 import { type ConfigFile, InvalidConfigError, LOG_LEVELS, layer, loadConfigFile } from "./config-file.js";
 import { parseDuration } from "./options.js";
 import { EXIT, printError, printJson } from "./output.js";
-import { DEFAULT_TIMEOUT_MS, retryUnavailable, waitingNotice } from "./retry.js";
+import { DEFAULT_TIMEOUT_MS, waitingNotice } from "./retry.js";
 
 export interface GlobalOptions {
   natsUrl?: string;

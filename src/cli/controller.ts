@@ -6,7 +6,7 @@ import { join, resolve as resolvePath } from "node:path";
 import type { Command } from "commander";
 import { ApiClient } from "../api/client.js";
 import { controllerSchema, resolve, resourcesEnvDefaults, resourcesSchema } from "../config.js";
-import { Controller } from "../controller.js";
+import { startController } from "../controller.js";
 import { NatsServerNotFoundError, startNatsServer } from "../embedded/nats-server.js";
 import type { HostAgent } from "../host/agent.js";
 import { agentsReady } from "../host/observe.js";
@@ -154,8 +154,7 @@ export function registerController(program: Command): void {
       const log = createLogger({ level, name: "nadm-controller" });
       const registry = await loadScalers(controller.scalerPaths);
       const nc = await connectNats(cfg, { waitOnFirstConnect: true });
-      const replica = new Controller({ nc, resources, controller, registry, log });
-      await replica.start();
+      const replica = await startController({ nc, resources, controller, registry, log });
       const sig = await shutdownSignal();
       log.info({ sig }, "stopping controller");
       await replica.stop();
@@ -214,8 +213,7 @@ export function registerUp(program: Command): void {
       const metrics = createMetrics();
       let agents: readonly HostAgent[] = [];
       const readiness = [agentsReady(() => agents), () => (agents.length ? undefined : "hosts starting")];
-      const replica = new Controller({ nc, resources, controller, registry, log, metrics, readiness });
-      await replica.start();
+      const replica = await startController({ nc, resources, controller, registry, log, metrics, readiness });
       const hosts = await startLocalHosts({
         metrics: createHostMetrics(metrics.registry, false),
         nc,

@@ -15,7 +15,7 @@ import { closeConnection } from "../streams/connection.js";
 import { eventSource, publishEvent } from "../streams/events.js";
 import type { HostRecord, WorkloadInventory } from "../streams/host-record.js";
 import { LinkState } from "../streams/link.js";
-import { openBuckets } from "../streams/provision.js";
+import { openBucketsWhenAvailable } from "../streams/provision.js";
 import { subjects } from "../streams/subjects.js";
 import { ArtifactCache } from "./artifacts/cache.js";
 import { type ControlRequest, commandOrder, parseControlRequest } from "./control.js";
@@ -89,7 +89,9 @@ export class HostAgent {
       : undefined;
     await o.driver.recover?.(handedPids(handoff));
     this.collectArtifacts();
-    const kv: KV = o.kv ?? (await openBuckets(o.nc, o.resources)).hosts;
+    const kv: KV =
+      o.kv ??
+      (await openBucketsWhenAvailable(o.nc, o.resources, o.logger, () => this.state !== "starting")).hosts;
     this.hostsKv = kv;
     if (this.state !== "starting") throw new AgentLifecycleError("stop() was called while starting");
     this.js = o.js ?? jetstream(o.nc);

@@ -7,9 +7,9 @@ import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DEFAULT_LATTICE, type ResourcesConfig, resolve, resourcesSchema } from "../config.js";
-import type { Logger } from "../log.js";
+import { type Logger, silentLogger } from "../log.js";
 import type { HostMetrics } from "../metrics.js";
-import { openBuckets } from "../streams/provision.js";
+import { openBucketsWhenAvailable } from "../streams/provision.js";
 import { HostAgent } from "./agent.js";
 import { CoalescingScheduler } from "./heartbeat.js";
 import type { HostAgentOptions } from "./options.js";
@@ -59,7 +59,7 @@ export async function runSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
   const interval = opts.heartbeatIntervalMs ?? 5_000;
   const resources = opts.resources ?? resolve(resourcesSchema, {});
   const shared: Shared = {
-    kv: (await openBuckets(opts.nc, resources)).hosts,
+    kv: (await openBucketsWhenAvailable(opts.nc, resources, opts.logger ?? silentLogger())).hosts,
     js: jetstream(opts.nc),
     resources,
     interval,

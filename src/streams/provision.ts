@@ -18,8 +18,10 @@ import { Objm } from "@nats-io/obj";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
 import type { ResourcesConfig } from "../config.js";
 import { ConflictError } from "../errors.js";
+import type { Logger } from "../log.js";
 import { REFUSAL_TTL_MS } from "./refusal-record.js";
 import { BUCKETS, CONSUMERS, STREAMS, subjects } from "./subjects.js";
+import { retryUnavailable } from "./unavailable.js";
 
 /** A stream nadm needs exists with settings nadm cannot use: start-up stops and says what to do. */
 export class IncompatibleResourceError extends ConflictError {
@@ -181,6 +183,24 @@ export async function openBuckets(nc: NatsConnection, cfg: ResourcesConfig): Pro
     kvm.create(BUCKETS.status, { history: cfg.statusHistory, replicas, maxValueSize: 1 * MiB }),
   ]);
   return { manifests, hosts, status };
+}
+
+/**
+ * `openBuckets`, waiting out a NATS outage (a restart, a leader election) with a warning each
+ * time instead of failing: a host started while NATS is down for a moment comes up once it is
+ * back. `stopped()` ends the wait (the agent is stopping).
+ */
+export function openBucketsWhenAvailable(
+  nc: NatsConnection,
+  cfg: ResourcesConfig,
+  log: Logger,
+  stopped?: () => boolean,
+): Promise<Buckets> {
+  return retryUnavailable(() => openBuckets(nc, cfg), {
+    what: "NATS JetStream",
+    stopped,
+    onWait: (reason) => log.warn({ reason }, "cannot open the KV buckets yet: retrying"),
+  });
 }
 
 /** `create` keeps an existing bucket as it is: a changed history depth is applied here. */

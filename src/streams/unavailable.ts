@@ -75,3 +75,44 @@ export function asUnavailable(err: unknown, what: string): NadmError | undefined
     { cause: err },
   );
 }
+
+export interface RetryOptions {
+  /** Absolute time (ms since the epoch) after which the last error is final. Default: never. */
+  deadline?: number;
+  /** What the call is for, when a raw NATS error has to be described ("the API"). */
+  what: string;
+  /** Called before each wait, with the reason and the time left. */
+  onWait?: (message: string, leftMs: number) => void;
+  /** Checked before each wait: once true, the last error is final (the caller is stopping). */
+  stopped?: () => boolean;
+}
+
+const FIRST_DELAY_MS = 250;
+const MAX_DELAY_MS = 2_000;
+
+/**
+ * Runs `fn(leftMs)` until it succeeds, fails with something a retry cannot fix, the deadline
+ * passes or `stopped()` says so, waiting 250 ms, then twice as long each time up to 2 s.
+ * Only `unavailable` (see `asUnavailable`) is retried; the error thrown is that `unavailable`.
+ */
+export async function retryUnavailable<T>(
+  fn: (leftMs: number) => Promise<T>,
+  opts: RetryOptions,
+): Promise<T> {
+  const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
+  let delay = FIRST_DELAY_MS;
+  for (;;) {
+    const left = deadline - Date.now();
+    try {
+      return await fn(Math.max(left, 1));
+    } catch (err) {
+      const again = asUnavailable(err, opts.what);
+      if (!again) throw err;
+      const leftAfterWait = deadline - Date.now() - delay;
+      if (leftAfterWait <= 0 || opts.stopped?.()) throw again;
+      opts.onWait?.(again.message, leftAfterWait);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, MAX_DELAY_MS);
+    }
+  }
+}

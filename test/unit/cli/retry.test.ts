@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { errors } from "@nats-io/transport-node";
-import { retryUnavailable, waitingNotice } from "../../../src/cli/retry.js";
+import { waitingNotice } from "../../../src/cli/retry.js";
 import { ConflictError, UnavailableError } from "../../../src/errors.js";
+import { retryUnavailable } from "../../../src/streams/unavailable.js";
 
 function flaky<T>(failures: unknown[], value: T): () => Promise<T> {
   let i = 0;
