@@ -257,7 +257,8 @@ test("the dashboard shows apps, placement, a lost host and live commands; writes
   // Replica with actions: the deploy button deploys, and the history shows it.
   await page.setViewport({ width: 1280, height: 800 });
   await page.goto(`http://127.0.0.1:${actionsPort}/#/app/default/extra`);
-  await page.click('button[data-action="deploy"]');
+  // The view renders once its data has arrived: wait for the button (a bare click raced it).
+  await page.locator('button[data-action="deploy"]').setTimeout(10_000).click();
   await page.waitForSelector('.summary [data-phase="deployed"]', { timeout: 30_000 });
   await page.waitForFunction(IN_PAGE.deployInHistory, { timeout: 10_000 });
   assert.equal((await api.status("extra")).phase, "deployed");
