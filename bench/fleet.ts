@@ -37,6 +37,7 @@ import {
   scrapeMetrics,
   sleep,
   spawnNadm,
+  spawnNodeScript,
   spawnSims,
   startBenchNats,
   threadSplit,
@@ -184,13 +185,29 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
       planned,
       skipped,
     };
+    const floor = await receiveFloor(env, p);
     metrics.push(
       emit({
         metric: "steady_controller_cpu_percent",
         value: ctl!,
         unit: "% of one core",
+        // The bare KV watch of every host record write: what any replica receives.
+        baseline: floor.watch,
+        ratio: ctl! / floor.watch,
         target: "<= 5",
         params: { ...sp, controllerThreads },
+      }),
+      emit({
+        metric: "steady_floor_watch_cpu_percent",
+        value: floor.watch,
+        unit: "% of one core",
+        params: { ...sp, windowS: floor.windowS, messagesPerS: floor.watchPerS },
+      }),
+      emit({
+        metric: "steady_floor_subscribe_cpu_percent",
+        value: floor.subscribe,
+        unit: "% of one core",
+        params: { ...sp, windowS: floor.windowS, messagesPerS: floor.subscribePerS },
       }),
       emit({ metric: "steady_nats_server_cpu_percent", value: srv!, unit: "% of one core", params: sp }),
       emit({ metric: "steady_commands", value: steadyCommands, unit: "commands", target: "0", params: sp }),
@@ -203,6 +220,57 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
     await nats.stop();
     rmSync(snapshots, { recursive: true, force: true });
   }
+}
+
+/**
+ * M5's floor, measured after the controller's window with the same hosts heartbeating: two bare
+ * processes (lib/receive-floor.mjs, plain node) that only count every host record write, one
+ * through a KV watch as replicas receive them, one through a core subscription to the bucket's
+ * subjects (what a liveness subject of its own would cost at best). Half the controller's
+ * window, both at once.
+ */
+async function receiveFloor(
+  env: Record<string, string>,
+  p: FleetParams,
+): Promise<{ watch: number; subscribe: number; watchPerS: number; subscribePerS: number; windowS: number }> {
+  const windowS = Math.max(1, Math.round(p.windowS / 2));
+  progress(`M5 floor: bare processes receiving every host record write, ${windowS} s`);
+  const procs = (["watch", "subscribe"] as const).map((mode) =>
+    spawnNodeScript(`floor-${mode}`, "lib/receive-floor.mjs", [mode], env),
+  );
+  try {
+    await until(() => procs.every((pr) => pr.output().includes('"ready"')), "floor processes ready", 60_000);
+    await sleep(p.settleMs ?? 5_000); // the watch's initial values delivered, a round of heartbeats since
+    const t0 = Date.now();
+    const [watch, subscribe] = await cpuPercent(
+      procs.map((pr) => pr.pid),
+      windowS * 1000,
+    );
+    const t1 = Date.now();
+    await sleep(1_100); // the count that closes the window
+    const [watchPerS, subscribePerS] = procs.map((pr) => ratePerS(pr.output(), t0, t1));
+    return {
+      watch: watch!,
+      subscribe: subscribe!,
+      watchPerS: watchPerS!,
+      subscribePerS: subscribePerS!,
+      windowS,
+    };
+  } finally {
+    await Promise.all(procs.map((pr) => pr.kill()));
+  }
+}
+
+/** Messages per second between the floor process's counts nearest to `from` and `to`. */
+function ratePerS(output: string, from: number, to: number): number {
+  const counts = output
+    .split("\n")
+    .filter((l) => l.startsWith('{"at"'))
+    .map((l) => JSON.parse(l) as { at: number; received: number });
+  const first = counts.find((c) => c.at >= from);
+  const last = counts.findLast((c) => c.at <= to + 1_000);
+  if (!first || !last || last.at <= first.at) return 0;
+  return Math.round(((last.received - first.received) / (last.at - first.at)) * 1000);
 }
 
 /** Reconciles that planned, and tick re-plans skipped, so far (the controller's /metrics). */

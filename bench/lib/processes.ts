@@ -79,6 +79,21 @@ export function spawnScript(
   return spawnProc(name, process.execPath, ["--import", "tsx", path, ...args], env);
 }
 
+/** A plain JavaScript file of bench/ run by plain node (no tsx): a floor process measured for CPU. */
+export function spawnNodeScript(
+  name: string,
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Proc {
+  return spawnProc(
+    name,
+    process.execPath,
+    [fileURLToPath(new URL(`../${file}`, import.meta.url)), ...args],
+    env,
+  );
+}
+
 function spawnProc(name: string, file: string, argv: string[], env: Record<string, string>): Proc {
   const child = spawn(file, argv, {
     cwd: ROOT,

@@ -46,5 +46,10 @@ test("pipeline (M1, M6): one command per event, a latency sample per event", asy
 test("fleet (M4, M5): memory measured; no command while nothing changes", async () => {
   const r = await fleet({ hosts: 6, apps: 3, steadyHosts: 9, windowS: 2, sims: 1, settleMs: 500 });
   assert.equal(r.steadyCommands, 0);
+  // M5's floor (bare processes receiving the host record writes) is measured beside it.
+  for (const name of ["steady_floor_watch_cpu_percent", "steady_floor_subscribe_cpu_percent"]) {
+    const floor = r.metrics.find((m) => m.metric === name);
+    assert.ok(floor && floor.value >= 0, name);
+  }
   assert.ok(r.metrics.every((m) => Number.isFinite(m.value)));
 });
