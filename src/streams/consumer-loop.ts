@@ -9,6 +9,7 @@
  * `recreate` and pulling resumes: a worker never stops silently.
  */
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { within } from "../deadline.js";
 import type { Logger } from "../log.js";
 import { handleMessage, type Outcome, type SettleContext } from "./settle.js";
 
@@ -19,6 +20,13 @@ import { handleMessage, type Outcome, type SettleContext } from "./settle.js";
  * the worker would sit idle for ~30 s before noticing. An idle pull every 5 s costs nothing.
  */
 export const PULL_EXPIRES_MS = 5_000;
+
+/**
+ * How long a stop waits for the pull to close and for the messages in hand to be settled.
+ * Normally milliseconds; while NATS is degraded a handler can wait on it far longer, and a
+ * replica told to stop must not hang on that: what it leaves unsettled is delivered again.
+ */
+const STOP_WAIT_MS = 8_000;
 
 export interface ConsumerLoopOptions {
   js: JetStreamClient;
@@ -41,6 +49,8 @@ export interface ConsumerLoopOptions {
   gate?: () => Promise<void>;
   /** Sees every message as it arrives (metrics read its delivery metadata: no info calls). */
   observe?: (msg: JsMsg) => void;
+  /** How long `stop()` waits for the pull to close and then for the messages in hand. Default 8 s. */
+  stopWaitMs?: number;
   log: Logger;
 }
 
@@ -71,8 +81,15 @@ export class ConsumerLoop {
   /** Stops pulling and waits for the messages in hand to be settled. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.messages?.close();
-    await Promise.allSettled([...this.inHand]);
+    const waitMs = this.opts.stopWaitMs ?? STOP_WAIT_MS;
+    await within(this.messages?.close() ?? Promise.resolve(), waitMs);
+    const inHand = this.inHand.size;
+    if (!(await within(Promise.allSettled([...this.inHand]), waitMs))) {
+      this.opts.log.warn(
+        { consumer: this.opts.consumer, inHand, left: this.inHand.size, waitedMs: waitMs },
+        "stopping with messages still in hand: NATS will deliver them again",
+      );
+    }
   }
 
   private async loop(messages: ConsumerMessages): Promise<void> {
