@@ -40,6 +40,7 @@ export type Subscriber = (patch: Patch) => void;
 const MAX_GONE = 5_000;
 
 export class LiveModel {
+  /** KV key of a host that left → its last row. */
   private readonly gone = new Map<string, HostRow>();
   private readonly subscribers = new Set<Subscriber>();
   private readonly dirtyApps = new Set<string>();
@@ -128,17 +129,18 @@ export class LiveModel {
     next: HostRecord | undefined,
     prev: { value: HostRecord; created: Date } | undefined,
   ) {
-    const k = keys.parse(key);
-    if (!k) return;
-    const id = rowId(k.lattice, k.name);
-    if (next) this.gone.delete(id);
+    // Every heartbeat of every host passes here: with no page connected, a live host costs one
+    // map lookup (keyed by the KV key, so nothing is parsed or built for it).
+    if (next) this.gone.delete(key);
     else if (prev) {
+      const k = keys.parse(key);
+      if (!k) return;
       const now = new Date();
       const state = goneState(prev.value, prev.created, now);
-      this.gone.set(id, hostRow(k.lattice, prev.value, prev.created, state, now));
+      this.gone.set(key, hostRow(k.lattice, prev.value, prev.created, state, now));
       this.pruneGone();
     }
-    if (this.subscribers.size === 0) return;
+    if (this.subscribers.size === 0 || !keys.parse(key)) return;
     this.dirtyHosts.add(key);
     this.schedule();
   }
@@ -151,8 +153,8 @@ export class LiveModel {
 
   private pruneGone(): void {
     const cutoff = Date.now() - this.opts.goneKeepMs;
-    for (const [id, row] of this.gone) {
-      if (this.gone.size > MAX_GONE || Date.parse(row.goneAt ?? row.lastSeen) < cutoff) this.gone.delete(id);
+    for (const [key, row] of this.gone) {
+      if (this.gone.size > MAX_GONE || Date.parse(row.goneAt ?? row.lastSeen) < cutoff) this.gone.delete(key);
     }
   }
 
@@ -192,7 +194,7 @@ export class LiveModel {
       const id = idOf(key);
       const live = this.src.hosts.get(key);
       const k = keys.parse(key)!;
-      const row = live ? hostRow(k.lattice, live.value, live.created) : this.gone.get(id);
+      const row = live ? hostRow(k.lattice, live.value, live.created) : this.gone.get(key);
       if (row) patch.hosts.push(row);
       else patch.hostsRemoved.push(id);
     }
