@@ -224,8 +224,8 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
 
 /**
  * M5's floor, measured after the controller's window with the same hosts heartbeating: two bare
- * processes (lib/receive-floor.mjs, plain node) that only count every host record write, one
- * through a KV watch as replicas receive them, one through a core subscription to the bucket's
+ * processes (lib/receive-floor.mjs, plain node) that only read and count every host record
+ * write, one through a KV watch as replicas receive them, one through a core subscription to the bucket's
  * subjects (what a liveness subject of its own would cost at best). Half the controller's
  * window, both at once.
  */
