@@ -10,8 +10,8 @@
  * - `watch`: a KV watch of the bucket (an ordered push consumer), what every replica runs today;
  * - `subscribe`: a core NATS subscription to the bucket's subjects, the cheapest way to see the
  *   same writes (no sequence tracking, no flow control), as a liveness subject would be.
- * Prints `{ready}` once receiving, then `{at, received}` (ms since the epoch, messages so far)
- * every second until killed.
+ * Prints `{ready}` once receiving, then `{at, received, read}` (ms since the epoch, messages so
+ * far, whether their fields were read) every second until killed.
  */
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
