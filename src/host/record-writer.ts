@@ -51,8 +51,12 @@ export interface RecordWriterOptions {
 }
 
 type Outgoing = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
-/** An event of a write that succeeded, not yet in the stream: sent again before the next write. */
-type Unsent = { event: Outgoing; revision: number; id: string };
+/**
+ * An event of a write that succeeded, not yet in the stream: sent again before the next write.
+ * `time` is when it happened (a failure: the exit; otherwise the write), not when it is sent.
+ */
+type Unsent = { event: Outgoing; revision: number; id: string; time: Date };
+type NotedFailure = { key: string; failure: InstanceFailure; at: Date };
 
 export class RecordWriter {
   private revision = 0;
@@ -65,7 +69,7 @@ export class RecordWriter {
   private loop: Promise<void> | undefined;
   private draining = false;
   private waiters: Array<(revision: number) => void> = [];
-  private failures: Array<{ key: string; failure: InstanceFailure }> = [];
+  private failures: NotedFailure[] = [];
   private unsent: Unsent[] = [];
   /** Makes this writer's event ids unique across processes (a bucket's revisions can repeat). */
   private readonly life = randomUUID().slice(0, 8);
@@ -97,7 +101,7 @@ export class RecordWriter {
 
   /** Queues a `workload_failed` event for the next write (which records the failure). */
   noteFailure(workloadKey: string, failure: InstanceFailure): void {
-    this.failures.push({ key: workloadKey, failure });
+    this.failures.push({ key: workloadKey, failure, at: new Date() });
   }
 
   /**
@@ -213,30 +217,33 @@ export class RecordWriter {
     throw new HostRecordConflictError(`could not delete ${this.key}: it keeps changing under us`);
   }
 
-  private eventsFor(
-    record: HostRecord,
-    failures: Array<{ key: string; failure: InstanceFailure }>,
-    revision: number,
-  ): Unsent[] {
+  private eventsFor(record: HostRecord, failures: NotedFailure[], revision: number): Unsent[] {
     const hostId = this.opts.hostId;
-    const out: Outgoing[] = [];
-    if (!this.startedPublished) out.push({ type: "host_started", data: { hostId } });
+    const written = new Date();
+    const out: Array<{ event: Outgoing; time: Date }> = [];
+    if (!this.startedPublished)
+      out.push({ event: { type: "host_started", data: { hostId } }, time: written });
     this.startedPublished = true; // queued: sent before any later event of this writer
-    for (const { key, failure } of failures) {
+    for (const { key, failure, at } of failures) {
       const inv = record.inventory[key];
-      if (inv) out.push({ type: "workload_failed", data: { ...workloadData(hostId, key, inv), ...failure } });
+      if (!inv) continue;
+      out.push({
+        event: { type: "workload_failed", data: { ...workloadData(hostId, key, inv), ...failure } },
+        time: at,
+      });
     }
     for (const [key, inv] of Object.entries(record.inventory)) {
       const prev = this.lastWritten?.inventory[key];
       const same =
         prev && prev.desired === inv.desired && prev.running === inv.running && prev.ready === inv.ready;
       if (same && !notesMoved(prev, inv)) continue;
-      out.push({ type: "workload_scaled", data: workloadData(hostId, key, inv) });
+      out.push({ event: { type: "workload_scaled", data: workloadData(hostId, key, inv) }, time: written });
     }
     // One id per event of this write, kept across retries: a publish whose PubAck was lost and
     // is sent again is dropped by the stream's duplicate window.
-    return out.map((event, i) => ({
+    return out.map(({ event, time }, i) => ({
       event,
+      time,
       revision,
       id: dedupeIds.hostEvent(this.key, this.life, revision, i),
     }));
@@ -250,12 +257,12 @@ export class RecordWriter {
    */
   private async publishUnsent(): Promise<void> {
     while (this.unsent.length > 0) {
-      const { event: ev, revision, id } = this.unsent[0]!;
+      const { event: ev, revision, id, time } = this.unsent[0]!;
       const data = { ...ev.data, stateRevision: revision } as EventData<typeof ev.type>;
       try {
         await this.guarded(
           `publish ${ev.type}`,
-          publishEvent(this.opts.js, this.opts.lattice, ev.type, this.source, data, id),
+          publishEvent(this.opts.js, this.opts.lattice, ev.type, this.source, data, id, time),
         );
       } catch (err) {
         this.opts.logger.warn({ err: errorMessage(err), type: ev.type }, "event publish failed; will retry");

@@ -93,12 +93,17 @@ export function eventSubject(lattice: string, data: Record<string, unknown>): st
   return lattice;
 }
 
+/**
+ * `time` is when the occurrence happened (CloudEvents' meaning): a caller that publishes later,
+ * or again after an outage, passes the moment it recorded; otherwise it is now.
+ */
 export function buildEvent<T extends EventType>(
   lattice: string,
   type: T,
   source: string,
   data: EventData<T>,
   id: string = randomUUID(),
+  time: Date = new Date(),
 ): { subject: string; id: string; payload: string } {
   const ce = new CloudEvent({
     id,
@@ -106,7 +111,7 @@ export function buildEvent<T extends EventType>(
     source,
     subject: eventSubject(lattice, data),
     datacontenttype: "application/json",
-    time: new Date().toISOString(),
+    time: time.toISOString(),
     data,
   });
   return { subject: subjects.event(lattice, type), id, payload: JSON.stringify(ce) };
@@ -119,8 +124,9 @@ export async function publishEvent<T extends EventType>(
   source: string,
   data: EventData<T>,
   id?: string,
+  time?: Date,
 ): Promise<PubAck> {
-  const ev = buildEvent(lattice, type, source, data, id);
+  const ev = buildEvent(lattice, type, source, data, id, time);
   const h = headers();
   h.set("content-type", EVENT_CONTENT_TYPE);
   return js.publish(ev.subject, ev.payload, { msgID: ev.id, headers: h });

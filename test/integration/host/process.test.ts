@@ -143,8 +143,10 @@ test("a crashing instance is restarted with growing delays and reported as workl
   const times = failed.slice(0, 5).map((e) => Date.parse(e.time));
   const gaps = times.slice(1).map((time, i) => time - times[i]!);
   t.diagnostic(`gaps between failures (base 100 ms): ${gaps.join(", ")} ms`);
-  // The n-th restart waits 100 ms · 2^(n-1); a gap adds the spawn and the crash, which a loaded
-  // machine can stretch by more than one doubling, so each gap is held to its own backoff.
+  // An event's time is when the host saw the exit, not when it was published (after a record
+  // write, whose latency varies). The n-th restart waits 100 ms · 2^(n-1); a gap adds the spawn
+  // and the crash, which a loaded machine can stretch by more than one doubling, so each gap is
+  // held to its own backoff.
   gaps.forEach((gap, i) => {
     assert.ok(gap >= 100 * 2 ** i - 10, `restart ${i + 1} waits its backoff: ${gaps.join(", ")}`);
   });
