@@ -77,10 +77,14 @@ try {
   const store = new ManifestStore(manifests, { keepLast: 1000 });
   let stored = 0;
   for (const level of LEVELS) {
+    // Apps are independent keys: each version is stored for every app at once (setup only; the
+    // measurement is the cache's heap below). The whole benchmark: 58 s one put at a time, 49 s.
+    const apps = Array.from({ length: APPS }, (_, a) => `app-${a}`);
     for (; stored < level; stored++) {
-      for (let a = 0; a < APPS; a++) await store.put("default", manifest(`app-${a}`, stored + 1), new Date());
+      const version = stored + 1;
+      await Promise.all(apps.map((app) => store.put("default", manifest(app, version), new Date())));
     }
-    for (let a = 0; a < APPS; a++) await store.deploy("default", `app-${a}`, `v${level}`);
+    await Promise.all(apps.map((app) => store.deploy("default", app, `v${level}`)));
     const bytes = await cacheBytesPerApp(manifests);
     console.log(
       JSON.stringify({
