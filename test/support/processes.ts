@@ -1,6 +1,8 @@
 /**
  * Long-running nadm processes (controllers, hosts) for end-to-end tests: spawned from source
- * through tsx, their output kept for diagnostics, and all killed when the test file ends.
+ * through tsx, their output kept for diagnostics, and killed by one cleanup: at the end of the
+ * file when the first of them was spawned at its top level, else at the end of the test that
+ * spawned it; the next spawn after a cleanup arms the next one (see spawnProgram).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -30,16 +32,19 @@ export function spawnNadm(name: string, args: string[], env: Record<string, stri
   });
 }
 
-/** Any program (an example remote scaler, a Go binary), killed when the test file ends like nadm's. */
+/** Any program (an example remote scaler, a Go binary), killed like nadm's (see the file's doc). */
 export function spawnProgram(
   name: string,
   command: string,
   args: string[],
   env: Record<string, string> = {},
 ): NadmProcess {
+  // node:test scopes an after() called inside a test to that test. Re-armed after each cleanup:
+  // armed once only, the processes of any test after the first one's were never killed here.
   if (!registered) {
     registered = true;
     after(async () => {
+      registered = false;
       await Promise.all([...running].map((c) => killChild(c, "SIGKILL")));
     });
   }
