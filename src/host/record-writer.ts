@@ -219,31 +219,32 @@ export class RecordWriter {
 
   private eventsFor(record: HostRecord, failures: NotedFailure[], revision: number): Unsent[] {
     const hostId = this.opts.hostId;
-    const written = new Date();
-    const out: Array<{ event: Outgoing; time: Date }> = [];
-    if (!this.startedPublished)
-      out.push({ event: { type: "host_started", data: { hostId } }, time: written });
+    // `at`: when it happened, if not at this write (a failure: the exit).
+    const out: Array<{ event: Outgoing; at?: Date }> = [];
+    if (!this.startedPublished) out.push({ event: { type: "host_started", data: { hostId } } });
     this.startedPublished = true; // queued: sent before any later event of this writer
     for (const { key, failure, at } of failures) {
       const inv = record.inventory[key];
-      if (!inv) continue;
-      out.push({
-        event: { type: "workload_failed", data: { ...workloadData(hostId, key, inv), ...failure } },
-        time: at,
-      });
+      if (inv)
+        out.push({
+          event: { type: "workload_failed", data: { ...workloadData(hostId, key, inv), ...failure } },
+          at,
+        });
     }
     for (const [key, inv] of Object.entries(record.inventory)) {
       const prev = this.lastWritten?.inventory[key];
       const same =
         prev && prev.desired === inv.desired && prev.running === inv.running && prev.ready === inv.ready;
       if (same && !notesMoved(prev, inv)) continue;
-      out.push({ event: { type: "workload_scaled", data: workloadData(hostId, key, inv) }, time: written });
+      out.push({ event: { type: "workload_scaled", data: workloadData(hostId, key, inv) } });
     }
+    if (out.length === 0) return []; // a heartbeat: no events, nothing to stamp
+    const written = new Date();
     // One id per event of this write, kept across retries: a publish whose PubAck was lost and
     // is sent again is dropped by the stream's duplicate window.
-    return out.map(({ event, time }, i) => ({
+    return out.map(({ event, at }, i) => ({
       event,
-      time,
+      time: at ?? written,
       revision,
       id: dedupeIds.hostEvent(this.key, this.life, revision, i),
     }));
