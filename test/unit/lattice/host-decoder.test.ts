@@ -56,8 +56,17 @@ test("a heartbeat-only write reuses the previous parse: same labels and inventor
   assert.deepEqual(beat, record({ seq: 2, at: "2030-01-01T00:00:10.000Z" }));
 });
 
+test("a heartbeat whose sequence gains a digit (the fields' span grows) still reuses the parse", () => {
+  const d = new HostRecordDecoder();
+  const first = d.decode(entry(record({ seq: 9 })));
+  const beat = d.decode(entry(record({ seq: 10, at: "2030-01-01T00:00:10.000Z" })));
+  assert.equal(beat.inventory, first.inventory);
+  assert.deepEqual(beat, record({ seq: 10, at: "2030-01-01T00:00:10.000Z" }));
+});
+
 const changes: Array<{ name: string; next: unknown }> = [
   { name: "an inventory change", next: record({ seq: 2, desired: 3 }) },
+  { name: "an inventory change that alters the text's length", next: record({ seq: 2, desired: 10 }) },
   { name: "a label change", next: record({ seq: 2, labels: { zone: "b" } }) },
   { name: "a label named updatedAt", next: record({ seq: 2, labels: { updatedAt: "x", zone: "a" } }) },
   { name: "another key order (another writer)", next: reorder(record({ seq: 2 })) },
