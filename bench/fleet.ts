@@ -94,8 +94,10 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
         await until(() => heapUsed(port2).catch(() => undefined), "measured replica /metrics", 60_000);
         await sleep(p.settleMs ?? 5_000); // caches loaded, consumers bound
         const rss = rssBytes(replica.pid);
+        // Where V8's young-generation cycle was at the sample (README, M4): its committed size.
+        const young = await youngGeneration(port2);
         await fullGc(replica, snapshots);
-        return { rss, heap: await heapUsed(port2) };
+        return { rss, heap: await heapUsed(port2), young };
       } finally {
         await replica.kill();
       }
@@ -129,14 +131,18 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
         metric: "controller_rss_empty_mb",
         value: empty.rss / MB,
         unit: "MB",
-        params: { heapMb: empty.heap / MB },
+        params: { heapMb: empty.heap / MB, youngMb: empty.young / MB },
       }),
       emit({
         metric: "controller_rss_per_1000_hosts_mb",
         value: ((withHosts.rss - empty.rss) / MB) * (1000 / p.hosts),
         unit: "MB",
         target: "<= 10",
-        params: { ...params, heapMb: ((withHosts.heap - empty.heap) / MB) * (1000 / p.hosts) },
+        params: {
+          ...params,
+          heapMb: ((withHosts.heap - empty.heap) / MB) * (1000 / p.hosts),
+          youngMb: { empty: empty.young / MB, hosts: withHosts.young / MB },
+        },
       }),
       emit({
         metric: "controller_rss_marginal_per_1000_hosts_mb",
@@ -147,6 +153,7 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
           to: p.hosts,
           note: "the second half of the hosts only",
           heapMb: ((withHosts.heap - withHalf.heap) / MB) * (1000 / (p.hosts - half)),
+          youngMb: { from: withHalf.young / MB, to: withHosts.young / MB },
         },
       }),
       emit({
@@ -154,7 +161,11 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
         value: ((withApps.rss - withHosts.rss) / MB) * (100 / p.apps),
         unit: "MB",
         target: "<= 5",
-        params: { ...params, heapMb: ((withApps.heap - withHosts.heap) / MB) * (100 / p.apps) },
+        params: {
+          ...params,
+          heapMb: ((withApps.heap - withHosts.heap) / MB) * (100 / p.apps),
+          youngMb: { hosts: withHosts.young / MB, apps: withApps.young / MB },
+        },
       }),
     ];
 
@@ -280,6 +291,14 @@ async function reconcileWork(port: number): Promise<{ planned: number; skipped: 
     planned: m.get("nadm_reconcile_seconds_count") ?? 0,
     skipped: m.get("nadm_reconcile_skipped_total") ?? 0,
   };
+}
+
+/** Bytes V8's young generation (new space) has committed, from the replica's /metrics. */
+async function youngGeneration(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = /^nadm_nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)$/m.exec(text);
+  if (!m) throw new Error("no new-space metric");
+  return Number(m[1]);
 }
 
 async function heapUsed(port: number): Promise<number> {

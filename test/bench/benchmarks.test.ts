@@ -51,5 +51,9 @@ test("fleet (M4, M5): memory measured; no command while nothing changes", async 
     const floor = r.metrics.find((m) => m.metric === name);
     assert.ok(floor && floor.value >= 0, name);
   }
+  // Each memory sample says where V8's young-generation cycle was (bench/README.md, M4).
+  const perHosts = r.metrics.find((m) => m.metric === "controller_rss_per_1000_hosts_mb");
+  const young = perHosts?.params?.youngMb as { empty?: number; hosts?: number } | undefined;
+  assert.ok(young && young.empty! > 0 && young.hosts! > 0, JSON.stringify(perHosts?.params));
   assert.ok(r.metrics.every((m) => Number.isFinite(m.value)));
 });
