@@ -13,8 +13,8 @@
  *
  * The previous text is compared, not a digest of it: a comparison of the two texts around the
  * heartbeat fields is exact and cheaper than hashing (SHA-1 of the text was a third of the
- * decoder's time), and keeping the text costs no memory, since the `updatedAt` cut from it (a
- * slice that V8 does not copy) kept it alive anyway.
+ * decoder's time), and keeping the text costs next to no memory: the `updatedAt` cut from a
+ * heartbeat's text (a slice, which V8 does not copy) kept that text alive already.
  */
 import type { KvEntry } from "@nats-io/kv";
 import type { HostRecord } from "../streams/host-record.js";
