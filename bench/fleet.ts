@@ -295,10 +295,9 @@ async function reconcileWork(port: number): Promise<{ planned: number; skipped: 
 
 /** Bytes V8's young generation (new space) has committed, from the replica's /metrics. */
 async function youngGeneration(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = /^nadm_nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)$/m.exec(text);
-  if (!m) throw new Error("no new-space metric");
-  return Number(m[1]);
+  const size = (await scrapeMetrics(port)).get('nadm_nodejs_heap_space_size_total_bytes{space="new"}');
+  if (size === undefined) throw new Error("no new-space metric");
+  return size;
 }
 
 async function heapUsed(port: number): Promise<number> {

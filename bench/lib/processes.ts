@@ -279,12 +279,15 @@ export function spawnSims(
   });
 }
 
-/** A controller's /metrics: each unlabelled series (histogram `_count`s included) → its value. */
+/**
+ * A controller's /metrics: each series (histogram `_count`s included) → its value; a labelled
+ * one under its name and labels as printed, e.g. `nadm_nodejs_heap_space_size_total_bytes{space="new"}`.
+ */
 export async function scrapeMetrics(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const out = new Map<string, number>();
   for (const line of text.split("\n")) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*) (\S+)$/.exec(line);
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
     if (m) out.set(m[1]!, Number(m[2]));
   }
   return out;
