@@ -14,6 +14,7 @@ import type { ControllerConfig, ResourcesConfig } from "./config.js";
 import { createDashboard } from "./dashboard/index.js";
 import { RefusalLog } from "./dispatch/refusals.js";
 import { DispatchWorker } from "./dispatch/worker.js";
+import { HeartbeatFeed } from "./lattice/heartbeats.js";
 import { HostRecordDecoder } from "./lattice/host-decoder.js";
 import { KvCache } from "./lattice/kv-cache.js";
 import { runningComponents } from "./lattice/reports.js";
@@ -107,6 +108,7 @@ export class Controller {
     });
     await this.startParts([manifests, hosts, statuses, refusals, remote]);
     const view = new LatticeView(hosts, log);
+    await this.startParts([new HeartbeatFeed(nc, buckets.liveness, view, log)]);
     const inflight = new InflightView(
       config.inflightTimeoutMs,
       log,
@@ -139,7 +141,7 @@ export class Controller {
       // Host silence while NATS (or JetStream) was unavailable to us is not held against them.
       connectedSince: () => Math.max(reconnectedAt, ticker.lastFailureAt),
       gate: () => afterReconnect.caughtUp(),
-      hostsKv: buckets.hosts,
+      hostBuckets: buckets,
       manifests,
       statuses,
       store,
@@ -185,6 +187,7 @@ export class Controller {
         indexes: manifests.indexes,
         statuses,
         hosts,
+        beats: view,
         actions: config.dashboardActions,
         log,
       });

@@ -231,8 +231,13 @@ export function registerHosts(program: Command): void {
       await withApi(
         cmd,
         async (client, nc) => {
-          const kv = await new Kvm(nc).open(BUCKETS.hosts);
-          return listHosts(kv, await jetstreamManager(nc), client.lattice);
+          const kvm = new Kvm(nc);
+          const [kv, liveness] = await Promise.all([
+            kvm.open(BUCKETS.hosts),
+            // Absent before controllers of this version provisioned it: last seen from records only.
+            kvm.open(BUCKETS.liveness).catch(() => undefined),
+          ]);
+          return listHosts(kv, await jetstreamManager(nc), client.lattice, liveness);
         },
         (hosts) => (hosts.length === 0 ? "no hosts in this lattice" : formatHostsTable(hosts, Date.now())),
       );

@@ -12,7 +12,7 @@ import type { Logger } from "../log.js";
 import type { IndexSummary } from "../reconcile/app-cache.js";
 import type { AppStatus } from "../streams/app-status.js";
 import type { HostRecord } from "../streams/host-record.js";
-import { LiveModel, type LiveOptions } from "./live.js";
+import { type HeartbeatSource, LiveModel, type LiveOptions } from "./live.js";
 import { dashboardRoutes, type RouteHandler } from "./routes.js";
 import { closeLiveStreams } from "./sse.js";
 import { defaultAssetDir, loadAssets } from "./static.js";
@@ -22,6 +22,8 @@ export interface DashboardOptions {
   indexes: KvCache<IndexSummary>;
   statuses: KvCache<AppStatus>;
   hosts: KvCache<HostRecord>;
+  /** Host heartbeats (the replica's lattice view). */
+  beats?: HeartbeatSource;
   /** Write routes (deploy, undeploy, pause, resume, rollback) answer 403 unless true. */
   actions: boolean;
   log: Logger;

@@ -15,10 +15,20 @@ import { StreamFollower } from "./follow.js";
 import { appRow, commandItem, eventItem, goneState, hostRow, rowId } from "./rows.js";
 import type { AppRow, HostRow, Patch, Snapshot, StatusChange, StreamItem } from "./ui/wire.js";
 
+/** Heartbeats (the lattice view): records are written only when they change. */
+export interface HeartbeatSource {
+  /** Called with a host's record key on each of its heartbeats. */
+  onBeat(fn: (key: string) => void): void;
+  /** When the host with that record key was last seen. */
+  seenAt(key: string): Date | undefined;
+}
+
 export interface LiveSources {
   indexes: KvCache<IndexSummary>;
   statuses: KvCache<AppStatus>;
   hosts: KvCache<HostRecord>;
+  /** Without it, a host was last seen when its record was written. */
+  beats?: HeartbeatSource;
   js: JetStreamClient;
   log: Logger;
 }
@@ -42,6 +52,8 @@ const MAX_GONE = 5_000;
 export class LiveModel {
   /** KV key of a host that left → its last row. */
   private readonly gone = new Map<string, HostRow>();
+  /** KV key of a live host → its last heartbeat (kept here: the view forgets it with the record). */
+  private readonly beatAt = new Map<string, Date>();
   private readonly subscribers = new Set<Subscriber>();
   private readonly dirtyApps = new Set<string>();
   private readonly dirtyHosts = new Set<string>();
@@ -71,6 +83,7 @@ export class LiveModel {
       if (next && this.subscribers.size > 0) this.statusWritten(key, next.value);
     });
     src.hosts.onChange((key, next, prev) => this.hostChanged(key, next?.value, prev));
+    src.beats?.onBeat((key) => this.beat(key));
   }
 
   snapshot(): Omit<Snapshot, "replica" | "actions"> {
@@ -82,7 +95,7 @@ export class LiveModel {
     const hosts: HostRow[] = [...this.gone.values()];
     for (const c of this.src.hosts.values()) {
       const k = keys.parse(c.key);
-      if (k) hosts.push(hostRow(k.lattice, c.value, c.created));
+      if (k) hosts.push(hostRow(k.lattice, c.value, this.seenAt(c.key, c.created)));
     }
     this.pruneGone();
     return { apps, hosts, stream: [...this.recent] };
@@ -129,20 +142,39 @@ export class LiveModel {
     next: HostRecord | undefined,
     prev: { value: HostRecord; created: Date } | undefined,
   ) {
-    // Every heartbeat of every host passes here: with no page connected, a live host costs one
-    // map lookup (keyed by the KV key, so nothing is parsed or built for it).
     if (next) this.gone.delete(key);
     else if (prev) {
       const k = keys.parse(key);
+      const beat = this.beatAt.get(key);
+      this.beatAt.delete(key);
       if (!k) return;
       const now = new Date();
-      const state = goneState(prev.value, prev.created, now);
-      this.gone.set(key, hostRow(k.lattice, prev.value, prev.created, state, now));
+      const seenAt = beat && beat > prev.created ? beat : prev.created;
+      this.gone.set(key, hostRow(k.lattice, prev.value, seenAt, goneState(prev.value, seenAt, now), now));
       this.pruneGone();
     }
     if (this.subscribers.size === 0 || !keys.parse(key)) return;
     this.dirtyHosts.add(key);
     this.schedule();
+  }
+
+  /**
+   * Every heartbeat of every host passes here: with no page connected, a live host costs a map
+   * lookup and a map write (keyed by the KV key, so nothing is parsed or built for it).
+   */
+  private beat(key: string): void {
+    const at = this.src.beats?.seenAt(key);
+    if (!at) return;
+    this.beatAt.set(key, at);
+    if (this.subscribers.size === 0) return;
+    this.dirtyHosts.add(key);
+    this.schedule();
+  }
+
+  /** When the host with record key `key` was last seen (`written`: its record's last write). */
+  private seenAt(key: string, written: Date): Date {
+    const beat = this.src.beats?.seenAt(key);
+    return beat && beat > written ? beat : written;
   }
 
   /** Kept apart from the row: two writes within one batch would otherwise show only the second. */
@@ -194,7 +226,7 @@ export class LiveModel {
       const id = idOf(key);
       const live = this.src.hosts.get(key);
       const k = keys.parse(key)!;
-      const row = live ? hostRow(k.lattice, live.value, live.created) : this.gone.get(key);
+      const row = live ? hostRow(k.lattice, live.value, this.seenAt(key, live.created)) : this.gone.get(key);
       if (row) patch.hosts.push(row);
       else patch.hostsRemoved.push(id);
     }

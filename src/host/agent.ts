@@ -22,6 +22,7 @@ import { type ControlRequest, commandOrder, parseControlRequest } from "./contro
 import { EndpointsBoard } from "./endpoints.js";
 import { AgentLifecycleError } from "./errors.js";
 import { acceptedBy, type Handoff, handedPids, takeHandoff, writeHandoff } from "./handoff.js";
+import { LivenessWriter, livenessValue } from "./liveness-writer.js";
 import { type HostAgentOptions, type ResolvedHostAgentOptions, resolveHostAgentOptions } from "./options.js";
 import { RecordWriter } from "./record-writer.js";
 import type { InstanceFailure } from "./supervisor.js";
@@ -45,6 +46,7 @@ export class HostAgent {
   /** Per workload key, the newest command applied (its place in the command stream). */
   private readonly lastOrders = new Map<string, CommandOrder>();
   private writer: RecordWriter | undefined;
+  private liveness: LivenessWriter | undefined;
   private hostsKv: KV | undefined;
   /** Other hosts' endpoints, followed only once some workload here links to a component. */
   private board: EndpointsBoard | undefined;
@@ -89,9 +91,11 @@ export class HostAgent {
       : undefined;
     await o.driver.recover?.(handedPids(handoff));
     this.collectArtifacts();
-    const kv: KV =
-      o.kv ??
-      (await openBucketsWhenAvailable(o.nc, o.resources, o.logger, () => this.state !== "starting")).hosts;
+    const buckets =
+      o.kv && o.livenessKv
+        ? { hosts: o.kv, liveness: o.livenessKv }
+        : await openBucketsWhenAvailable(o.nc, o.resources, o.logger, () => this.state !== "starting");
+    const kv: KV = o.kv ?? buckets.hosts;
     this.hostsKv = kv;
     if (this.state !== "starting") throw new AgentLifecycleError("stop() was called while starting");
     this.js = o.js ?? jetstream(o.nc);
@@ -109,6 +113,18 @@ export class HostAgent {
       afterWrite: (record) => {
         o.metrics?.recordWrites.inc({ host: o.hostId });
         this.retireIdle(record);
+      },
+      link: LinkState.of(o.nc),
+    });
+    const writer = this.writer;
+    this.liveness = new LivenessWriter({
+      kv: o.livenessKv ?? buckets.liveness,
+      lattice: o.lattice,
+      hostId: o.hostId,
+      logger: o.logger,
+      // Declared lost while alive: the record write finds it deleted and says host_started.
+      onSwept: () => {
+        if (this.state === "running") void writer.request();
       },
       link: LinkState.of(o.nc),
     });
@@ -237,16 +253,18 @@ export class HostAgent {
   private async retire(writer: RecordWriter, js: JetStreamClient): Promise<void> {
     const o = this.options;
     const revision = await writer.close();
+    await this.liveness?.remove();
     await publishEvent(js, o.lattice, "host_stopped", eventSource(o.lattice, { hostId: o.hostId }), {
       hostId: o.hostId,
       stateRevision: revision,
     });
   }
 
+  /** A heartbeat: a small write of its own; the record is written only when it changes. */
   private beat(): void {
     if (this.state !== "running") return;
     this.heartbeatSeq++;
-    void this.writer?.request();
+    this.liveness?.beat(livenessValue(this.startedAt, this.heartbeatSeq));
   }
 
   private record(): HostRecord {

@@ -19,7 +19,7 @@ export {
   InvalidHostOptionsError,
 } from "./errors.js";
 export { generateHostId, resolveHostId } from "./identity.js";
-export { formatHostsTable, listHosts } from "./list.js";
+export { formatHostsTable, type ListedHost, listHosts } from "./list.js";
 export type { HostAgentOptions, ResolvedHostAgentOptions } from "./options.js";
 export { runSimFleet, type SimFleet, type SimFleetOptions } from "./sim-fleet.js";
 export { type BackoffPolicy, DEFAULT_BACKOFF } from "./supervisor.js";

@@ -9,18 +9,31 @@ import { BUCKETS, keys } from "../streams/subjects.js";
 
 const READ_CONCURRENCY = 64;
 
+/** A host record as listed: with when the host was last seen (its last heartbeat or record write). */
+export type ListedHost = HostRecord & { lastSeen: string };
+
 /**
  * Every valid host record of `lattice`, sorted by host id; invalid values (and the keys of
- * deleted records, which `bucketKeys` lists too) are skipped.
+ * deleted records, which `bucketKeys` lists too) are skipped. With `liveness` (bucket
+ * `nadm_liveness`), `lastSeen` counts heartbeats too; without it, only the record's writes.
  */
-export async function listHosts(kv: KV, jsm: JetStreamManager, lattice: string): Promise<HostRecord[]> {
+export async function listHosts(
+  kv: KV,
+  jsm: JetStreamManager,
+  lattice: string,
+  liveness?: KV,
+): Promise<ListedHost[]> {
   const names = await bucketKeys(jsm, BUCKETS.hosts, keys.latticePrefix(lattice));
-  const records: HostRecord[] = [];
+  const records: ListedHost[] = [];
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
-      const record = await readRecord(kv, names[next++]!);
-      if (record) records.push(record);
+      const name = names[next++]!;
+      const record = await readRecord(kv, name);
+      if (!record) continue;
+      const beat = await liveness?.get(name);
+      const beatAt = beat?.operation === "PUT" ? beat.created.toISOString() : "";
+      records.push({ ...record, lastSeen: beatAt > record.updatedAt ? beatAt : record.updatedAt });
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, worker));
@@ -42,14 +55,17 @@ const BUILTINS = new Set<string>(Object.values(BUILTIN_LABELS));
 const HEADERS = ["ID", "LABELS", "DRIVER", "AGE", "LAST SEEN", "WORKLOADS"] as const;
 
 /** Aligned columns; built-in labels are omitted, workloads are `app.component×running[/desired]`. */
-export function formatHostsTable(records: readonly HostRecord[], now: Date | number = Date.now()): string {
+export function formatHostsTable(
+  records: ReadonlyArray<HostRecord & { lastSeen?: string }>,
+  now: Date | number = Date.now(),
+): string {
   const nowMs = typeof now === "number" ? now : now.getTime();
   const rows = records.map((r) => [
     r.hostId,
     formatLabels(r.labels),
     r.driver,
     formatDuration(nowMs - Date.parse(r.startedAt)),
-    `${formatDuration(nowMs - Date.parse(r.updatedAt))} ago`,
+    `${formatDuration(nowMs - Date.parse(r.lastSeen ?? r.updatedAt))} ago`,
     formatWorkloads(r),
   ]);
   const table = [[...HEADERS], ...rows];

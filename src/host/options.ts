@@ -84,6 +84,8 @@ export interface HostAgentOptions {
   sim?: SimDriverOptions;
   /** Bucket `nadm_hosts`, when the caller has it open already (e.g. a sim fleet). */
   kv?: KV;
+  /** Bucket `nadm_liveness` (heartbeats), likewise. */
+  livenessKv?: KV;
   /** JetStream client for events, when the caller has one. */
   js?: JetStreamClient;
   /** Settings used to create the buckets if they do not exist yet. Default: resourcesSchema defaults. */
@@ -114,6 +116,7 @@ export interface ResolvedHostAgentOptions {
   drainMs: number;
   backoff: Readonly<BackoffPolicy>;
   kv: KV | undefined;
+  livenessKv: KV | undefined;
   js: JetStreamClient | undefined;
   resources: ResourcesConfig;
   logger: Logger;
@@ -212,6 +215,7 @@ export function resolveHostAgentOptions(options: HostAgentOptions): ResolvedHost
     drainMs: p.drainMs,
     backoff: Object.freeze({ ...DEFAULT_BACKOFF, ...p.backoff }),
     kv: options.kv,
+    livenessKv: options.livenessKv,
     js: options.js,
     resources: options.resources ?? resolve(resourcesSchema, {}),
     logger,

@@ -58,8 +58,10 @@ export async function runSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
   }
   const interval = opts.heartbeatIntervalMs ?? 5_000;
   const resources = opts.resources ?? resolve(resourcesSchema, {});
+  const buckets = await openBucketsWhenAvailable(opts.nc, resources, opts.logger ?? silentLogger());
   const shared: Shared = {
-    kv: (await openBucketsWhenAvailable(opts.nc, resources, opts.logger ?? silentLogger())).hosts,
+    kv: buckets.hosts,
+    livenessKv: buckets.liveness,
     js: jetstream(opts.nc),
     resources,
     interval,
@@ -78,9 +80,10 @@ export async function runSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
   return { agents, hostIds: agents.map((a) => a.hostId), stop };
 }
 
-/** What all hosts of a fleet share: one bucket handle, one JetStream client, one heartbeat timer. */
+/** What all hosts of a fleet share: one handle per bucket, one JetStream client, one heartbeat timer. */
 interface Shared {
   kv: KV;
+  livenessKv: KV;
   js: JetStreamClient;
   resources: ResourcesConfig;
   interval: number;
@@ -92,6 +95,7 @@ function simHostOptions(opts: SimFleetOptions, i: number, shared: Shared): HostA
   return {
     nc: opts.nc,
     kv: shared.kv,
+    livenessKv: shared.livenessKv,
     js: shared.js,
     resources: shared.resources,
     lattice: opts.lattice ?? DEFAULT_LATTICE,

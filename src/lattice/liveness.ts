@@ -1,7 +1,9 @@
 /**
- * The liveness sweep run by whichever replica consumes a lattice tick: a host whose record is
- * older than 3 × its own heartbeat interval is deleted (compare-and-set on its revision, so a
- * host that just reported survives) and `host_lost` is published.
+ * The liveness sweep run by whichever replica consumes a lattice tick: a host not seen (no
+ * heartbeat in `nadm_liveness`, no record write in `nadm_hosts`) for 3 × its own heartbeat
+ * interval is declared lost once the buckets agree — its heartbeat key and then its record are
+ * deleted, each compare-and-set, so a host that just reported survives — and `host_lost` is
+ * published.
  */
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
@@ -92,7 +94,7 @@ export function massSilence(expired: number, total: number): boolean {
 
 export async function sweepLattice(
   view: LatticeView,
-  hostsKv: KV,
+  kvs: { hosts: KV; liveness: KV },
   js: JetStreamClient,
   lattice: string,
   now: number,
@@ -110,21 +112,35 @@ export async function sweepLattice(
   }
   // All at once: in a zone failure hundreds expire in one tick, and one by one each costs three
   // round trips before the next host's replacement can even start.
-  const lost = await Promise.all(expired.map((host) => declareLost(host, hostsKv, js, log)));
+  const lost = await Promise.all(expired.map((host) => declareLost(host, view, kvs, js, log, now)));
   return lost.filter((id): id is string => id !== undefined);
 }
 
-/** Deletes the host's record if it is still the silent one, then publishes `host_lost`. */
-async function declareLost(host: HostState, hostsKv: KV, js: JetStreamClient, log: Logger) {
+/**
+ * Declares the host lost if the bucket agrees: its heartbeat key holds the beat this replica
+ * last had of it (or, if it never had one, a beat older than the expiry), and its record is
+ * still the silent one. The heartbeat key is deleted first, compare-and-set: that is the
+ * verdict's point of no return, and a host that beats after it finds the key gone and writes
+ * its record again. Then the record (compare-and-set on its revision), then `host_lost`.
+ */
+async function declareLost(
+  host: HostState,
+  view: LatticeView,
+  kvs: { hosts: KV; liveness: KV },
+  js: JetStreamClient,
+  log: Logger,
+  now: number,
+) {
   const { lattice, hostId } = host;
   const key = keys.host(lattice, hostId);
+  if (!(await silentInBucket(host, view, kvs.liveness, key, now))) return undefined;
   try {
-    await hostsKv.delete(key, { previousSeq: host.revision });
+    await kvs.hosts.delete(key, { previousSeq: host.revision });
   } catch (err) {
     if (isWrongLastSequence(err)) return undefined; // it reported meanwhile: alive
     throw err;
   }
-  const tombstone = await hostsKv.get(key);
+  const tombstone = await kvs.hosts.get(key);
   const lastSeen = host.seenAt.toISOString();
   log.warn({ lattice, hostId, lastSeen }, "host lost: no heartbeat");
   await publishEvent(
@@ -136,4 +152,31 @@ async function declareLost(host: HostState, hostsKv: KV, js: JetStreamClient, lo
     dedupeIds.hostLost(lattice, hostId, host.revision),
   );
   return hostId;
+}
+
+/**
+ * Whether the host's heartbeat key confirms its silence, and if so deletes it (compare-and-set).
+ * A beat this replica missed (a newer text than the one it has) makes the host seen again.
+ * No key at all (a host that never beat, or one of a version that beat by rewriting its
+ * record) leaves the verdict to the record alone.
+ */
+async function silentInBucket(host: HostState, view: LatticeView, kv: KV, key: string, now: number) {
+  const entry = await kv.get(key);
+  if (entry?.operation !== "PUT") return true;
+  const text = entry.string();
+  const newer =
+    host.beat !== undefined
+      ? text !== host.beat
+      : now - entry.created.getTime() <= MISSED_HEARTBEATS * host.record.heartbeatIntervalMs;
+  if (newer) {
+    view.readBeat(key, text, entry.created);
+    return false;
+  }
+  try {
+    await kv.delete(key, { previousSeq: entry.revision });
+    return true;
+  } catch (err) {
+    if (isWrongLastSequence(err)) return false; // it beat meanwhile: alive
+    throw err;
+  }
 }

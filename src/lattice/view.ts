@@ -18,9 +18,17 @@ export interface HostState {
   record: HostRecord;
   /** KV revision of the record: what commands computed from it are `basedOnRevision`. */
   revision: number;
-  /** Server time of the record's last write. */
+  /**
+   * When the host last reported: its last heartbeat (when this replica received it, or its
+   * server time when read at start) or the server time of its record's last write, whichever
+   * is later. Updated in place by heartbeats.
+   */
   seenAt: Date;
+  /** The text of the last heartbeat this replica has of the host (the sweep compares it). */
+  beat?: string;
 }
+
+export type BeatListener = (key: string) => void;
 
 export interface WorkloadOnHost {
   host: HostState;
@@ -43,6 +51,9 @@ export class LatticeView {
   private readonly labelIndex = new Map<string, Set<string>>();
   /** `{lattice}.{hostId}` → apps a host had when its record went away (newest last, bounded). */
   private readonly departed = new Map<string, string[]>();
+  /** KV key → live host, for heartbeats (which name the key). */
+  private readonly byKey = new Map<string, HostState>();
+  private readonly beatListeners: BeatListener[] = [];
 
   constructor(
     readonly cache: KvCache<HostRecord>,
@@ -104,6 +115,40 @@ export class LatticeView {
     return this.departed.get(`${lattice}.${hostId}`);
   }
 
+  /**
+   * A heartbeat of the host with record key `key` (text `text`, received at `atMs`): the host is
+   * seen. One map lookup; a heartbeat of a host without a live record is ignored (one that was
+   * just swept writes its record again).
+   */
+  beat(key: string, text: string, atMs: number): void {
+    const host = this.byKey.get(key);
+    if (!host) return;
+    host.beat = text;
+    if (atMs > host.seenAt.getTime()) host.seenAt = new Date(atMs);
+    for (const fn of this.beatListeners) fn(key);
+  }
+
+  /**
+   * A heartbeat read from the bucket rather than received (at start, or by the sweep), written
+   * at server time `writtenAt`: the host was seen no earlier than that.
+   */
+  readBeat(key: string, text: string, writtenAt: Date): void {
+    const host = this.byKey.get(key);
+    if (!host) return;
+    host.beat = text;
+    if (writtenAt > host.seenAt) host.seenAt = writtenAt;
+  }
+
+  /** Called with the record key of every host a heartbeat was taken for. */
+  onBeat(fn: BeatListener): void {
+    this.beatListeners.push(fn);
+  }
+
+  /** When the host with record key `key` was last seen (undefined: no live record). */
+  seenAt(key: string): Date | undefined {
+    return this.byKey.get(key)?.seenAt;
+  }
+
   /** Apps that have workloads somewhere in the lattice (deployed or not). */
   appsWithWorkloads(lattice: string): string[] {
     const prefix = `${lattice}.`;
@@ -126,6 +171,7 @@ export class LatticeView {
     this.reindexApps(lattice, hostId, before, after);
     this.reindexLabels(lattice, hostId, before?.labels, after?.labels);
     if (!next) {
+      this.byKey.delete(key);
       if (this.byLattice.get(lattice)?.delete(hostId)) this.sorted.delete(lattice);
       if (prev) this.remember(key, prev.value);
       return;
@@ -136,11 +182,23 @@ export class LatticeView {
     }
     const hosts = this.byLattice.get(lattice) ?? new Map<string, HostState>();
     this.byLattice.set(lattice, hosts);
-    const state = { hostId, lattice, record: next.value, revision: next.revision, seenAt: next.created };
+    // Records are written only when they change: the host was seen at least as late as its
+    // last heartbeat.
+    const was = hosts.get(hostId);
+    const seenAt = was && was.seenAt > next.created ? was.seenAt : next.created;
+    const state: HostState = {
+      hostId,
+      lattice,
+      record: next.value,
+      revision: next.revision,
+      seenAt,
+      ...(was?.beat !== undefined ? { beat: was.beat } : {}),
+    };
     // A new host, or new labels: a new list (callers may cache what they derive from a list).
     const joined =
       !hosts.has(hostId) || (prev !== undefined && !sameLabels(prev.value.labels, next.value.labels));
     hosts.set(hostId, state);
+    this.byKey.set(key, state);
     this.resort(lattice, state, joined);
   }
 

@@ -54,7 +54,8 @@ export const MAX_EVENT_DELIVERIES = 15;
 
 export interface ReconcileDeps {
   js: JetStreamClient;
-  hostsKv: KV;
+  /** `nadm_hosts` and `nadm_liveness`, for the liveness sweep. */
+  hostBuckets: { hosts: KV; liveness: KV };
   view: LatticeView;
   /** App indexes and deployed manifests (never the other versions). */
   manifests: AppCache;
@@ -139,8 +140,8 @@ export class ReconcileWorker {
 
   /** The liveness sweep of one lattice, now (liveness.ts). */
   private sweep(lattice: string): Promise<string[]> {
-    const { view, hostsKv, js, log, connectedSince } = this.deps;
-    return sweepLattice(view, hostsKv, js, lattice, Date.now(), log, connectedSince?.() ?? 0);
+    const { view, hostBuckets, js, log, connectedSince } = this.deps;
+    return sweepLattice(view, hostBuckets, js, lattice, Date.now(), log, connectedSince?.() ?? 0);
   }
 
   /** Re-reconciles every app of the lattice now, outside the event stream (reconnect-resync.ts). */

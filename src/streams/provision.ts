@@ -31,6 +31,8 @@ export class IncompatibleResourceError extends ConflictError {
 export interface Buckets {
   manifests: KV;
   hosts: KV;
+  /** Host heartbeats (docs/ARCHITECTURE.md, "Liveness"). */
+  liveness: KV;
   status: KV;
 }
 
@@ -173,16 +175,17 @@ export function openScalersBucket(nc: NatsConnection, replicas = 1): Promise<KV>
   return new Kvm(nc).create(BUCKETS.scalers, { history: 1, replicas, maxValueSize: 256 * 1024 });
 }
 
-/** Opens (creating when missing) the three KV buckets. */
+/** Opens (creating when missing) the KV buckets that controllers and hosts share. */
 export async function openBuckets(nc: NatsConnection, cfg: ResourcesConfig): Promise<Buckets> {
   const kvm = new Kvm(nc);
   const replicas = cfg.replicas;
-  const [manifests, hosts, status] = await Promise.all([
+  const [manifests, hosts, liveness, status] = await Promise.all([
     kvm.create(BUCKETS.manifests, { history: 5, replicas, maxValueSize: 8 * MiB }),
     kvm.create(BUCKETS.hosts, { history: 1, replicas, maxValueSize: 1 * MiB }),
+    kvm.create(BUCKETS.liveness, { history: 1, replicas, maxValueSize: 1024 }),
     kvm.create(BUCKETS.status, { history: cfg.statusHistory, replicas, maxValueSize: 1 * MiB }),
   ]);
-  return { manifests, hosts, status };
+  return { manifests, hosts, liveness, status };
 }
 
 /**

@@ -17,6 +17,8 @@ export const CONSUMERS = {
 export const BUCKETS = {
   manifests: "nadm_manifests",
   hosts: "nadm_hosts",
+  /** Host heartbeats, `{lattice}.{hostId}` → `{startedAt, seq}`; the record is in `hosts`. */
+  liveness: "nadm_liveness",
   status: "nadm_status",
   /** Commands a host refused or never answered, per host and workload (docs/ARCHITECTURE.md). */
   refusals: "nadm_refusals",
@@ -84,6 +86,10 @@ export const subjects = {
   apiAll: "nadm.api.*.app.*",
   /** Where a remote scaler of trait `type` answers `ScalerInput` → `ScalerResult`. */
   scaler: (lattice: string, type: string) => `nadm.scaler.${lattice}.${type}`,
+  /** What precedes the key in the subject of a write to KV bucket `bucket`. */
+  kvPrefix: (bucket: string) => `$KV.${bucket}.`,
+  /** Every write to KV bucket `bucket` (a core subscription sees each put and delete). */
+  kvWrites: (bucket: string) => `$KV.${bucket}.>`,
 } as const;
 
 /** Parses `nadm.api.{lattice}.app.{op}`; undefined when the subject is not of that shape. */

@@ -71,6 +71,7 @@ function startHost(): NadmProcess {
 }
 
 const hostsKv = await new Kvm(nc).open(BUCKETS.hosts);
+const livenessKv = await new Kvm(nc).open(BUCKETS.liveness);
 async function record(): Promise<HostRecord | undefined> {
   const entry = await hostsKv.get(keys.host("default", HOST));
   return entry?.operation === "PUT" ? hostRecordSchema.parse(entry.json()) : undefined;
@@ -139,14 +140,17 @@ test("SIGTERM with --keep-instances hands instances over; the next agent adopts 
     t.diagnostic(
       `old agent exited ${exitedMs} ms after SIGTERM; new agent's first write ${Date.now() - sigterm} ms after it`,
     );
-    // Two heartbeats of the new agent: it runs, reports, and the controller has seen it.
-    const adopted = await waitFor(
+    // Two heartbeats of the new agent (it continues the old one's sequence): it runs and reports.
+    const beat = await waitFor(
       async () => {
-        const r = await record();
-        return r && r.heartbeatSeq >= seqAtStop + 2 ? r : undefined;
+        const e = await livenessKv.get(keys.host("default", HOST));
+        const b = e?.operation === "PUT" ? (e.json() as { startedAt: string; seq: number }) : undefined;
+        return b && b.seq >= seqAtStop + 2 ? b : undefined;
       },
       { timeoutMs: 30_000, what: "two heartbeats of the new agent" },
     );
+    assert.equal(beat.startedAt, startedAt, "its heartbeats continue the same life");
+    const adopted = (await record())!;
     const inv = inventoryOf(adopted);
     assert.deepEqual([...(inv?.pids ?? [])].sort(), pids, "the same processes");
     assert.equal(inv?.ready, 2);

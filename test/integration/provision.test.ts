@@ -27,7 +27,14 @@ test("provision creates every stream, consumer and bucket, and is idempotent", a
   const streams = (await jsm.streams.names().next()).sort();
   assert.deepEqual(
     streams.filter((s) => s.startsWith("KV_")),
-    ["KV_nadm_hosts", "KV_nadm_manifests", "KV_nadm_refusals", "KV_nadm_scalers", "KV_nadm_status"],
+    [
+      "KV_nadm_hosts",
+      "KV_nadm_liveness",
+      "KV_nadm_manifests",
+      "KV_nadm_refusals",
+      "KV_nadm_scalers",
+      "KV_nadm_status",
+    ],
   );
   // A refusal not rewritten within the TTL is moot; the bucket forgets it.
   const refusals = await jsm.streams.info("KV_nadm_refusals");

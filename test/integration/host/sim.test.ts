@@ -12,7 +12,25 @@ import { control, makeCommand, recordEvents } from "./helpers.js";
 
 const nats = await testNats();
 const nc = await nats.connect();
-const { hosts: kv } = await provision(nc, { resources: resolve(resourcesSchema, {}) });
+const { hosts: kv, liveness } = await provision(nc, { resources: resolve(resourcesSchema, {}) });
+
+/** Hosts of `lattice` whose heartbeat key has said at least `seq`, as the beats are written. */
+async function beatsOf(t: TestContext, lattice: string, seq = 1) {
+  const first = new Map<string, number>();
+  const watch = await liveness.watch({ key: keys.latticePrefix(lattice) });
+  const watching = (async () => {
+    for await (const e of watch) {
+      if (e.operation !== "PUT" || (JSON.parse(e.string()) as { seq: number }).seq < seq) continue;
+      const hostId = keys.parse(e.key)!.name;
+      if (!first.has(hostId)) first.set(hostId, Date.now());
+    }
+  })();
+  t.after(async () => {
+    watch.stop();
+    await watching;
+  });
+  return first;
+}
 const jsm = await jetstreamManager(nc);
 
 async function fleet(t: TestContext, opts: Omit<SimFleetOptions, "nc">) {
@@ -25,19 +43,7 @@ test("a small sim fleet registers with zones round-robin and staggers its heartb
   const lattice = "simsmall";
   const interval = 1_200;
   const count = 12;
-  const firstBeat = new Map<string, number>();
-  const watch = await kv.watch({ key: keys.latticePrefix(lattice) });
-  const watching = (async () => {
-    for await (const e of watch) {
-      if (e.operation !== "PUT") continue;
-      const r = hostRecordSchema.parse(e.json());
-      if (r.heartbeatSeq === 1 && !firstBeat.has(r.hostId)) firstBeat.set(r.hostId, Date.now());
-    }
-  })();
-  t.after(async () => {
-    watch.stop();
-    await watching;
-  });
+  const firstBeat = await beatsOf(t, lattice);
   const t0 = Date.now();
   const f = await fleet(t, { lattice, count, heartbeatIntervalMs: interval });
   const hosts = await listHosts(kv, jsm, lattice);
@@ -96,11 +102,17 @@ test("a sim host scales on command, its instances become ready, failed starts ba
 test("1,000 sim hosts register and all heartbeat within one interval", async (t) => {
   // Their idle CPU is measured by `npm run bench` (bench/sim-idle.ts), not asserted here.
   const lattice = "simbig";
+  const beaten = await beatsOf(t, lattice);
   const f = await fleet(t, { lattice, count: 1_000 });
   assert.equal((await listHosts(kv, jsm, lattice)).length, 1_000);
-  await waitFor(
-    async () => (await listHosts(kv, jsm, lattice)).filter((h) => h.heartbeatSeq >= 1).length === 1_000,
-    { timeoutMs: 10_000, intervalMs: 500, what: "every host's first heartbeat (interval 5 s)" },
+  await waitFor(() => beaten.size === 1_000, {
+    timeoutMs: 10_000,
+    what: "every host's first heartbeat (interval 5 s)",
+  });
+  const written = await listHosts(kv, jsm, lattice, liveness);
+  assert.ok(
+    written.every((h) => h.heartbeatSeq === 0 && h.lastSeen > h.updatedAt),
+    "heartbeats leave the records alone, and count as seen",
   );
   await f.stop();
   assert.equal((await listHosts(kv, jsm, lattice)).length, 0, "records deleted on stop");
@@ -113,7 +125,10 @@ test("a host whose record was swept while it was alive writes it back and announ
   const f = await fleet(t, { lattice, count: 1, heartbeatIntervalMs: 200 });
   const key = keys.host(lattice, f.hostIds[0]!);
   await waitFor(() => events.of("host_started").length === 1, { what: "first host_started" });
-  await kv.delete(key); // what the liveness sweep does to a host it believes dead
+  await waitFor(async () => (await liveness.get(key)) !== null, { what: "a first heartbeat" });
+  // What the liveness sweep does to a host it believes dead: its heartbeat key, then its record.
+  await liveness.delete(key, { previousSeq: (await liveness.get(key))!.revision });
+  await kv.delete(key);
   await waitFor(async () => (await kv.get(key))?.operation === "PUT", { what: "record written back" });
   await waitFor(() => events.of("host_started").length === 2, { what: "a second host_started" });
 });

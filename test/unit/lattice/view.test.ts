@@ -15,6 +15,8 @@ class Feed {
   private readonly entries = new Map<string, Cached<HostRecord>>();
   private readonly listeners: CacheListener<HostRecord>[] = [];
   private rev = 0;
+  /** Server time of the next writes (default: now). */
+  at: Date | undefined;
 
   asCache(): KvCache<HostRecord> {
     return {
@@ -60,7 +62,7 @@ class Feed {
       inventory,
       ...over,
     };
-    const next = { key, value, revision: this.rev, created: new Date() };
+    const next = { key, value, revision: this.rev, created: this.at ?? new Date() };
     const prev = this.entries.get(key);
     this.entries.set(key, next);
     for (const l of this.listeners) l(key, next, prev);
@@ -165,6 +167,91 @@ test("indexes stay right when a write keeps the host's workloads or labels, or n
   feed.put("h1", { zone: "east" }, ["shop"]); // itself again: indexed in full
   assert.deepEqual(shopHosts(), ["h1"]);
   assert.deepEqual(view.hostsWithLabel("default", "zone", "east"), ["h1"]);
+});
+
+type Step =
+  | { record: number } // the record written at server time t
+  | { beat: string; at: number } // a heartbeat received at t
+  | { read: string; at: number } // a heartbeat read from the bucket, written at t
+  | { remove: true };
+
+test("heartbeats: when a host was last seen, and the text of its last heartbeat", () => {
+  const cases: Array<{
+    name: string;
+    steps: Step[];
+    seenAt: number | undefined;
+    beat?: string;
+    told: number;
+  }> = [
+    { name: "a record write alone", steps: [{ record: 1000 }], seenAt: 1000, told: 0 },
+    {
+      name: "a heartbeat moves it forward",
+      steps: [{ record: 1000 }, { beat: "b1", at: 5000 }],
+      seenAt: 5000,
+      beat: "b1",
+      told: 1,
+    },
+    {
+      name: "a heartbeat received by an earlier clock does not move it back",
+      steps: [{ record: 1000 }, { beat: "b1", at: 5000 }, { beat: "b2", at: 3000 }],
+      seenAt: 5000,
+      beat: "b2",
+      told: 2,
+    },
+    {
+      name: "a record write keeps a later heartbeat (records are written only on change)",
+      steps: [{ record: 1000 }, { beat: "b1", at: 5000 }, { record: 4000 }],
+      seenAt: 5000,
+      beat: "b1",
+      told: 1,
+    },
+    {
+      name: "a record write after the heartbeat counts",
+      steps: [{ record: 1000 }, { beat: "b1", at: 5000 }, { record: 6000 }],
+      seenAt: 6000,
+      beat: "b1",
+      told: 1,
+    },
+    {
+      name: "a heartbeat read from the bucket counts at its server time, and is not told",
+      steps: [{ record: 1000 }, { read: "b1", at: 7000 }, { read: "b0", at: 2000 }],
+      seenAt: 7000,
+      beat: "b0",
+      told: 0,
+    },
+    {
+      name: "a heartbeat before the record is ignored",
+      steps: [{ beat: "b1", at: 5000 }, { record: 1000 }],
+      seenAt: 1000,
+      told: 0,
+    },
+    {
+      name: "a heartbeat after the record left is ignored",
+      steps: [{ record: 1000 }, { remove: true }, { beat: "b1", at: 5000 }],
+      seenAt: undefined,
+      told: 0,
+    },
+  ];
+  for (const c of cases) {
+    const feed = new Feed();
+    const view = new LatticeView(feed.asCache(), silentLogger());
+    let told = 0;
+    view.onBeat((key) => {
+      assert.equal(key, "default.h1", c.name);
+      told++;
+    });
+    for (const step of c.steps) {
+      if ("record" in step) {
+        feed.at = new Date(step.record);
+        feed.put("h1");
+      } else if ("beat" in step) view.beat("default.h1", step.beat, step.at);
+      else if ("read" in step) view.readBeat("default.h1", step.read, new Date(step.at));
+      else feed.remove("h1");
+    }
+    assert.equal(view.seenAt("default.h1")?.getTime(), c.seenAt, c.name);
+    assert.equal(view.host("default", "h1")?.beat, c.beat, c.name);
+    assert.equal(told, c.told, c.name);
+  }
 });
 
 test("property: after any sequence of writes and deletes, the indexes equal a scan of the live records", () => {
