@@ -202,9 +202,9 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
         metric: "steady_controller_cpu_percent",
         value: ctl!,
         unit: "% of one core",
-        // The bare KV watch of every host record write: what any replica receives.
-        baseline: floor.watch,
-        ratio: ctl! / floor.watch,
+        // The bare core subscription to every heartbeat: what any replica receives.
+        baseline: floor.subscribe,
+        ratio: ctl! / floor.subscribe,
         target: "<= 5",
         params: { ...sp, controllerThreads },
       }),
@@ -235,17 +235,17 @@ export async function fleet(p: FleetParams): Promise<FleetResult> {
 
 /**
  * M5's floor, measured after the controller's window with the same hosts heartbeating: two bare
- * processes (lib/receive-floor.mjs, plain node) that only read and count every host record
- * write, one through a KV watch as replicas receive them, one through a core subscription to the bucket's
- * subjects (what a liveness subject of its own would cost at best). Half the controller's
- * window, both at once.
+ * processes (lib/receive-floor.mjs, plain node) that only read and count every heartbeat (every
+ * write of `nadm_liveness`), one through a core subscription to the bucket's subjects as
+ * replicas receive them, one through a KV watch (how replicas received heartbeats before, as
+ * writes of the full records). Half the controller's window, both at once.
  */
 async function receiveFloor(
   env: Record<string, string>,
   p: FleetParams,
 ): Promise<{ watch: number; subscribe: number; watchPerS: number; subscribePerS: number; windowS: number }> {
   const windowS = Math.max(1, Math.round(p.windowS / 2));
-  progress(`M5 floor: bare processes receiving every host record write, ${windowS} s`);
+  progress(`M5 floor: bare processes receiving every heartbeat, ${windowS} s`);
   const procs = (["watch", "subscribe"] as const).map((mode) =>
     spawnNodeScript(`floor-${mode}`, "lib/receive-floor.mjs", [mode], env),
   );
