@@ -141,7 +141,7 @@ export class Controller {
       // Host silence while NATS (or JetStream) was unavailable to us is not held against them.
       connectedSince: () => Math.max(reconnectedAt, ticker.lastFailureAt),
       gate: () => afterReconnect.caughtUp(),
-      hostBuckets: buckets,
+      livenessKv: buckets.liveness,
       manifests,
       statuses,
       store,

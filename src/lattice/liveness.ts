@@ -9,8 +9,8 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Logger } from "../log.js";
 import { eventSource, publishEvent } from "../streams/events.js";
-import { isWrongLastSequence } from "../streams/kv-cas.js";
-import { dedupeIds, keys } from "../streams/subjects.js";
+import { deleteAt, isWrongLastSequence } from "../streams/kv-cas.js";
+import { BUCKETS, dedupeIds, keys } from "../streams/subjects.js";
 import type { HostState, LatticeView } from "./view.js";
 
 export const MISSED_HEARTBEATS = 3;
@@ -94,7 +94,7 @@ export function massSilence(expired: number, total: number): boolean {
 
 export async function sweepLattice(
   view: LatticeView,
-  kvs: { hosts: KV; liveness: KV },
+  liveness: KV,
   js: JetStreamClient,
   lattice: string,
   now: number,
@@ -112,7 +112,7 @@ export async function sweepLattice(
   }
   // All at once: in a zone failure hundreds expire in one tick, and one by one each costs three
   // round trips before the next host's replacement can even start.
-  const lost = await Promise.all(expired.map((host) => declareLost(host, view, kvs, js, log, now)));
+  const lost = await Promise.all(expired.map((host) => declareLost(host, view, liveness, js, log, now)));
   return lost.filter((id): id is string => id !== undefined);
 }
 
@@ -126,21 +126,21 @@ export async function sweepLattice(
 async function declareLost(
   host: HostState,
   view: LatticeView,
-  kvs: { hosts: KV; liveness: KV },
+  liveness: KV,
   js: JetStreamClient,
   log: Logger,
   now: number,
 ) {
   const { lattice, hostId } = host;
   const key = keys.host(lattice, hostId);
-  if (!(await silentInBucket(host, view, kvs.liveness, key, now))) return undefined;
+  if (!(await silentInBucket(host, view, liveness, key, now))) return undefined;
+  let tombstone: number;
   try {
-    await kvs.hosts.delete(key, { previousSeq: host.revision });
+    tombstone = await deleteAt(js, BUCKETS.hosts, key, host.revision);
   } catch (err) {
     if (isWrongLastSequence(err)) return undefined; // it reported meanwhile: alive
     throw err;
   }
-  const tombstone = await kvs.hosts.get(key);
   const lastSeen = host.seenAt.toISOString();
   log.warn({ lattice, hostId, lastSeen }, "host lost: no heartbeat");
   await publishEvent(
@@ -148,7 +148,7 @@ async function declareLost(
     lattice,
     "host_lost",
     eventSource(lattice, "controller"),
-    { hostId, lastSeen, stateRevision: tombstone?.revision ?? host.revision },
+    { hostId, lastSeen, stateRevision: tombstone },
     dedupeIds.hostLost(lattice, hostId, host.revision),
   );
   return hostId;

@@ -54,8 +54,8 @@ export const MAX_EVENT_DELIVERIES = 15;
 
 export interface ReconcileDeps {
   js: JetStreamClient;
-  /** `nadm_hosts` and `nadm_liveness`, for the liveness sweep. */
-  hostBuckets: { hosts: KV; liveness: KV };
+  /** `nadm_liveness` (host heartbeats), for the liveness sweep. */
+  livenessKv: KV;
   view: LatticeView;
   /** App indexes and deployed manifests (never the other versions). */
   manifests: AppCache;
@@ -140,8 +140,8 @@ export class ReconcileWorker {
 
   /** The liveness sweep of one lattice, now (liveness.ts). */
   private sweep(lattice: string): Promise<string[]> {
-    const { view, hostBuckets, js, log, connectedSince } = this.deps;
-    return sweepLattice(view, hostBuckets, js, lattice, Date.now(), log, connectedSince?.() ?? 0);
+    const { view, livenessKv, js, log, connectedSince } = this.deps;
+    return sweepLattice(view, livenessKv, js, lattice, Date.now(), log, connectedSince?.() ?? 0);
   }
 
   /** Re-reconciles every app of the lattice now, outside the event stream (reconnect-resync.ts). */

@@ -2,8 +2,11 @@
  * Compare-and-set on a KV key with bounded retries (STYLE §8): every KV write in nadm goes
  * through here or through `kv.update`/`kv.create` with an expected revision.
  */
+import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV, KvEntry } from "@nats-io/kv";
+import { Empty, headers } from "@nats-io/transport-node";
 import { ConflictError } from "../errors.js";
+import { subjects } from "./subjects.js";
 
 export const WRONG_LAST_SEQUENCE = 10071;
 
@@ -93,4 +96,29 @@ export function jsonDecoder<T>(parse: (raw: unknown) => T): (entry: KvEntry) => 
 
 export function jsonEncode(value: unknown): string {
   return JSON.stringify(value);
+}
+
+/** The KV protocol's header that marks a write as a delete (ADR-8; `kvOperationHdr` in nats.js). */
+const KV_OPERATION = "KV-Operation";
+
+/**
+ * `kv.delete(key, { previousSeq })`, written as nats.js writes it (a publish to the key's subject
+ * with `KV-Operation: DEL` and the expected last revision), but returning the tombstone's
+ * revision, which `kv.delete` discards: a caller that must announce the delete with its revision
+ * would otherwise read the key back, one more round trip. Throws a wrong-last-sequence error
+ * (`isWrongLastSequence`) when the key has moved on.
+ */
+export async function deleteAt(
+  js: JetStreamClient,
+  bucket: string,
+  key: string,
+  previousSeq: number,
+): Promise<number> {
+  const h = headers();
+  h.set(KV_OPERATION, "DEL");
+  const ack = await js.publish(`${subjects.kvPrefix(bucket)}${key}`, Empty, {
+    headers: h,
+    expect: { lastSubjectSequence: previousSeq },
+  });
+  return ack.seq;
 }

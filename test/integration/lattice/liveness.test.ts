@@ -98,9 +98,13 @@ test("the sweep declares a silent host lost: heartbeat key, record, host_lost", 
   const host = await handHost(lattice, "gone");
   await host.beat(1);
   await waitFor(() => view.host(lattice, "gone")?.beat !== undefined, { what: "the beat in the view" });
-  assert.deepEqual(await sweepLattice(view, buckets, js, lattice, Date.now(), log), [], "not silent yet");
+  assert.deepEqual(
+    await sweepLattice(view, buckets.liveness, js, lattice, Date.now(), log),
+    [],
+    "not silent yet",
+  );
   const later = Date.now() + 10 * INTERVAL;
-  assert.deepEqual(await sweepLattice(view, buckets, js, lattice, later, log), ["gone"]);
+  assert.deepEqual(await sweepLattice(view, buckets.liveness, js, lattice, later, log), ["gone"]);
   assert.equal((await buckets.liveness.get(host.key))?.operation, "DEL");
   assert.equal((await buckets.hosts.get(host.key))?.operation, "DEL");
   await waitFor(() => events.of("host_lost", "gone").length === 1, { what: "host_lost" });
@@ -116,7 +120,7 @@ test("a beat this replica missed keeps the host alive, and is taken from the buc
   await host.beat(2);
   const written = (await buckets.liveness.get(host.key))!;
   const later = Date.now() + 10 * INTERVAL;
-  assert.deepEqual(await sweepLattice(view, buckets, js, lattice, later, log), []);
+  assert.deepEqual(await sweepLattice(view, buckets.liveness, js, lattice, later, log), []);
   assert.equal(view.host(lattice, "h1")?.beat, written.string());
   assert.equal(view.seenAt(host.key)?.getTime(), written.created.getTime());
   assert.equal((await buckets.hosts.get(host.key))?.revision, host.revision, "the record stays");
@@ -129,7 +133,9 @@ test("a host never heard by this replica is judged by its beat's server time", a
   const { view } = await replica(t); // started after the beat: reads it at start
   assert.equal(view.host(lattice, "h1")?.beat, (await buckets.liveness.get(host.key))!.string());
   view.host(lattice, "h1")!.beat = undefined; // as if the start had not read it
-  assert.deepEqual(await sweepLattice(view, buckets, js, lattice, Date.now() + 10 * INTERVAL, log), ["h1"]);
+  assert.deepEqual(await sweepLattice(view, buckets.liveness, js, lattice, Date.now() + 10 * INTERVAL, log), [
+    "h1",
+  ]);
 });
 
 test("a host with no heartbeat key is judged by its record alone", async (t) => {
@@ -137,8 +143,10 @@ test("a host with no heartbeat key is judged by its record alone", async (t) => 
   const { view } = await replica(t);
   const host = await handHost(lattice, "old");
   await waitFor(() => view.host(lattice, "old") !== undefined, { what: "the record in the view" });
-  assert.deepEqual(await sweepLattice(view, buckets, js, lattice, Date.now(), log), []);
-  assert.deepEqual(await sweepLattice(view, buckets, js, lattice, Date.now() + 10 * INTERVAL, log), ["old"]);
+  assert.deepEqual(await sweepLattice(view, buckets.liveness, js, lattice, Date.now(), log), []);
+  assert.deepEqual(await sweepLattice(view, buckets.liveness, js, lattice, Date.now() + 10 * INTERVAL, log), [
+    "old",
+  ]);
   assert.equal((await buckets.hosts.get(host.key))?.operation, "DEL");
 });
 
