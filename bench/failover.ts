@@ -17,7 +17,7 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../src/streams/connection.js";
-import { STREAMS, subjects } from "../src/streams/subjects.js";
+import { BUCKETS, STREAMS, subjects } from "../src/streams/subjects.js";
 import { spreadApp } from "../test/support/manifests.js";
 import {
   apiClient,
@@ -70,6 +70,14 @@ export async function heal(p: HealParams): Promise<HealResult> {
     procs.push(...sims);
     nc = await connectNats({ natsUrl: nats.url, lattice: LATTICE });
     const obs = await LatticeObserver.open(nc);
+    // When each host's last heartbeat arrived here (for how late verdicts come, below).
+    const beatAt = new Map<string, number>();
+    const skip = subjects.kvPrefix(BUCKETS.liveness).length;
+    const beatSub = nc.subscribe(subjects.kvWrites(BUCKETS.liveness), {
+      callback: (_e, m) => {
+        if (m.data.length > 0) beatAt.set(m.subject.slice(skip), Date.now());
+      },
+    });
     await obs.waitHosts(p.hosts);
     const api = apiClient(nc);
     await waitForApi(api);
@@ -104,11 +112,14 @@ export async function heal(p: HealParams): Promise<HealResult> {
     await nc.flush();
     const killed = sims[1]!;
     const killedIds = new Set(Array.from({ length: half }, (_, i) => `s1-${i}`)); // spawnSims: process 1 has ⌊hosts/2⌋
-    // How late each killed host's record was deleted, after its last write + 3 heartbeats.
+    // How late each killed host's record was deleted, after it was last seen (its last heartbeat
+    // as received here, or its record's last write) + 3 heartbeats.
     const verdictLate: number[] = [];
     obs.hosts.onChange((key, next, prev) => {
-      if (!next && prev && killedIds.has(key.slice(LATTICE.length + 1)))
-        verdictLate.push(Date.now() - (prev.created.getTime() + 3 * p.heartbeatMs));
+      if (!next && prev && killedIds.has(key.slice(LATTICE.length + 1))) {
+        const seen = Math.max(beatAt.get(key) ?? 0, prev.created.getTime());
+        verdictLate.push(Date.now() - (seen + 3 * p.heartbeatMs));
+      }
     });
     progress(`SIGKILL ${killed.name} (${killedIds.size} hosts)`);
     const t0 = performance.now();
@@ -137,6 +148,7 @@ export async function heal(p: HealParams): Promise<HealResult> {
     const minimum = healMinimum(before, obs.desiredByHost(), killedIds);
     lostSub.unsubscribe();
     ctlSub.unsubscribe();
+    beatSub.unsubscribe();
     const boundMs = 3 * p.heartbeatMs + 2_000;
     const params = { ...p, killed: killedIds.size };
     // When the last killed host was declared lost: the heal cannot end before it.
