@@ -126,6 +126,7 @@ export class HostAgent {
       onSwept: () => {
         if (this.state === "running") void writer.request();
       },
+      timeoutMs: Math.max(250, Math.floor(o.heartbeatIntervalMs * 0.8)),
       link: LinkState.of(o.nc),
     });
     if (handoff) await this.adopt(handoff);

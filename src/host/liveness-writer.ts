@@ -11,7 +11,12 @@
  *   rewrites its record, which republishes `host_started`), and the beat continues from the
  *   key's current revision.
  * - One write in flight: a beat due while the previous one is still out is skipped (the next
- *   interval's beat carries the newer sequence anyway).
+ *   interval's beat carries the newer sequence anyway). A write waits for its answer less than
+ *   an interval (`timeoutMs`): while the bucket's stream elects a leader no write is answered,
+ *   yet every beat still reaches every replica (a core subscription does not need the stream),
+ *   so a beat must not sit out the client's 5 s default and silence the host for that long —
+ *   it alone, since the others' beats go through, and mass silence (docs/ARCHITECTURE.md, 50)
+ *   would not hold the sweep back from declaring it lost.
  * - A beat sent while NATS is down is not queued: the next one after the reconnect counts.
  */
 import type { KV } from "@nats-io/kv";
@@ -28,6 +33,8 @@ export interface LivenessWriterOptions {
   logger: Logger;
   /** The key was deleted under us (declared lost while alive): write the record again. */
   onSwept(): void;
+  /** How long a write waits for its answer (less than the heartbeat interval). */
+  timeoutMs: number;
   link?: LinkState;
 }
 
@@ -72,10 +79,11 @@ export class LivenessWriter {
     const { kv } = this.opts;
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        this.revision =
-          this.revision > 0
-            ? await kv.update(this.key, value, this.revision)
-            : await kv.create(this.key, value);
+        // previousSeq 0: the key must not exist (a new host), like kv.create.
+        this.revision = await kv.put(this.key, value, {
+          previousSeq: this.revision,
+          timeout: this.opts.timeoutMs,
+        });
         return;
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;

@@ -31,11 +31,17 @@ export class HeartbeatFeed {
   /** Subscribes, then reads the bucket's current values; resolves once they are in the view. */
   async start(): Promise<void> {
     const skip = subjects.kvPrefix(BUCKETS.liveness).length;
-    const view = this.view;
-    this.sub = this.nc.subscribe(subjects.kvWrites(BUCKETS.liveness), {
+    const { view, log } = this;
+    const subject = subjects.kvWrites(BUCKETS.liveness);
+    this.sub = this.nc.subscribe(subject, {
       callback: (err, msg) => {
+        if (err) {
+          // E.g. a permissions file without this subscription: hosts would all look silent.
+          log.error({ err: err.message, subject }, "cannot take host heartbeats");
+          return;
+        }
         // A delete (the sweep's, or a host's on a graceful stop) has no body.
-        if (err || msg.data.length === 0) return;
+        if (msg.data.length === 0) return;
         view.beat(msg.subject.slice(skip), msg.string(), Date.now());
       },
     });
