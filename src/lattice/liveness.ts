@@ -110,7 +110,7 @@ export async function sweepLattice(
     );
     return [];
   }
-  // All at once: in a zone failure hundreds expire in one tick, and one by one each costs three
+  // All at once: in a zone failure hundreds expire in one tick, and one by one each costs four
   // round trips before the next host's replacement can even start.
   const lost = await Promise.all(expired.map((host) => declareLost(host, view, liveness, js, log, now)));
   return lost.filter((id): id is string => id !== undefined);
