@@ -96,6 +96,8 @@ test("the sweep declares a silent host lost: heartbeat key, record, host_lost", 
   const events = await recordEvents(nc, lattice);
   t.after(() => events.stop());
   const host = await handHost(lattice, "gone");
+  // A beat that arrives before the record is ignored (the record's write counts as seen).
+  await waitFor(() => view.host(lattice, "gone") !== undefined, { what: "the record in the view" });
   await host.beat(1);
   await waitFor(() => view.host(lattice, "gone")?.beat !== undefined, { what: "the beat in the view" });
   assert.deepEqual(
@@ -114,6 +116,7 @@ test("a beat this replica missed keeps the host alive, and is taken from the buc
   const lattice = "missed";
   const { view, feed } = await replica(t);
   const host = await handHost(lattice, "h1");
+  await waitFor(() => view.host(lattice, "h1") !== undefined, { what: "the record in the view" });
   await host.beat(1);
   await waitFor(() => view.host(lattice, "h1")?.beat !== undefined, { what: "the beat in the view" });
   feed.stop(); // this replica hears nothing more
