@@ -17,8 +17,8 @@ import type { AppRow, HostRow, Patch, Snapshot, StatusChange, StreamItem } from 
 
 /** Heartbeats (the lattice view): records are written only when they change. */
 export interface HeartbeatSource {
-  /** Called with a host's record key on each of its heartbeats. */
-  onBeat(fn: (key: string) => void): void;
+  /** Called with a host's record key and when it was last seen, on each of its heartbeats. */
+  onBeat(fn: (key: string, seenAt: Date) => void): void;
   /** When the host with that record key was last seen. */
   seenAt(key: string): Date | undefined;
 }
@@ -83,7 +83,7 @@ export class LiveModel {
       if (next && this.subscribers.size > 0) this.statusWritten(key, next.value);
     });
     src.hosts.onChange((key, next, prev) => this.hostChanged(key, next?.value, prev));
-    src.beats?.onBeat((key) => this.beat(key));
+    src.beats?.onBeat((key, seenAt) => this.beat(key, seenAt));
   }
 
   snapshot(): Omit<Snapshot, "replica" | "actions"> {
@@ -160,12 +160,10 @@ export class LiveModel {
 
   /**
    * Every heartbeat of every host passes here: with no page connected, a live host costs a map
-   * lookup and a map write (keyed by the KV key, so nothing is parsed or built for it).
+   * write (keyed by the KV key, so nothing is parsed or built for it).
    */
-  private beat(key: string): void {
-    const at = this.src.beats?.seenAt(key);
-    if (!at) return;
-    this.beatAt.set(key, at);
+  private beat(key: string, seenAt: Date): void {
+    this.beatAt.set(key, seenAt);
     if (this.subscribers.size === 0) return;
     this.dirtyHosts.add(key);
     this.schedule();

@@ -98,8 +98,9 @@ export function hostRow(
 
 /**
  * Why a host record left `nadm_hosts`. The liveness sweep deletes a record only once it is
- * older than 3 heartbeats; a host that stops gracefully deletes its own fresh record. So a
- * record gone more than 2 heartbeats after its last write was swept: the host was lost.
+ * silent for 3 heartbeats; a host that stops gracefully deletes its own record while it
+ * reports. So a record gone more than 2 heartbeats after the host was last seen (`seenAt`: its
+ * last heartbeat or record write) was swept: the host was lost.
  */
 export function goneState(record: HostRecord, seenAt: Date, goneAt: Date): HostState {
   return goneAt.getTime() - seenAt.getTime() > 2 * record.heartbeatIntervalMs ? "lost" : "stopped";

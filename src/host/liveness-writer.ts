@@ -66,11 +66,16 @@ export class LivenessWriter {
       });
   }
 
-  /** Deletes the key (a graceful stop): controllers stop expecting beats. Best effort. */
+  /**
+   * Deletes the key (a graceful stop), compare-and-set on our last beat: controllers stop
+   * expecting beats. Best effort; if it moved on (swept meanwhile) it is left as it is.
+   */
   async remove(): Promise<void> {
+    if (this.revision === 0) return; // never beat: nothing of ours to delete
     try {
-      await this.opts.kv.delete(this.key);
+      await this.opts.kv.delete(this.key, { previousSeq: this.revision });
     } catch (err) {
+      if (isWrongLastSequence(err)) return;
       this.opts.logger.warn({ err: errorMessage(err), key: this.key }, "could not delete the heartbeat key");
     }
   }

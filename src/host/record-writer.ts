@@ -238,7 +238,7 @@ export class RecordWriter {
       if (same && !notesMoved(prev, inv)) continue;
       out.push({ event: { type: "workload_scaled", data: workloadData(hostId, key, inv) } });
     }
-    if (out.length === 0) return []; // a heartbeat: no events, nothing to stamp
+    if (out.length === 0) return []; // nothing changed (e.g. rewritten after the sweep): no events
     const written = new Date();
     // One id per event of this write, kept across retries: a publish whose PubAck was lost and
     // is sent again is dropped by the stream's duplicate window.

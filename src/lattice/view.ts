@@ -28,7 +28,7 @@ export interface HostState {
   beat?: string;
 }
 
-export type BeatListener = (key: string) => void;
+export type BeatListener = (key: string, seenAt: Date) => void;
 
 export interface WorkloadOnHost {
   host: HostState;
@@ -43,7 +43,7 @@ export function decodeHostRecord(entry: KvEntry): HostRecord {
 export class LatticeView {
   /** lattice → hostId → state */
   private readonly byLattice = new Map<string, Map<string, HostState>>();
-  /** lattice → its hosts sorted by id; rebuilt only when hosts join or leave (not per heartbeat). */
+  /** lattice → its hosts sorted by id; rebuilt only when hosts join or leave (not per record write). */
   private readonly sorted = new Map<string, HostState[]>();
   /** `{lattice}.{app}` → hostIds with a workload of the app */
   private readonly appIndex = new Map<string, Set<string>>();
@@ -69,8 +69,8 @@ export class LatticeView {
 
   /**
    * Live hosts of a lattice, sorted by hostId. Shared: callers must not modify it. The same array
-   * while no host joins, leaves or changes labels (a heartbeat replaces its host's element in
-   * place), so callers may cache what they derive from hosts' ids and labels on its identity.
+   * while no host joins, leaves or changes labels (a record write replaces its host's element
+   * in place; a heartbeat only updates the element's `seenAt`), so callers may cache what they derive from hosts' ids and labels on its identity.
    */
   hosts(lattice: string): readonly HostState[] {
     let sorted = this.sorted.get(lattice);
@@ -125,7 +125,7 @@ export class LatticeView {
     if (!host) return;
     host.beat = text;
     if (atMs > host.seenAt.getTime()) host.seenAt = new Date(atMs);
-    for (const fn of this.beatListeners) fn(key);
+    for (const fn of this.beatListeners) fn(key, host.seenAt);
   }
 
   /**
@@ -139,7 +139,7 @@ export class LatticeView {
     if (writtenAt > host.seenAt) host.seenAt = writtenAt;
   }
 
-  /** Called with the record key of every host a heartbeat was taken for. */
+  /** Called with the record key and new `seenAt` of every host a heartbeat was taken for. */
   onBeat(fn: BeatListener): void {
     this.beatListeners.push(fn);
   }
@@ -164,8 +164,8 @@ export class LatticeView {
     if (!parsed) return;
     const { lattice, name: hostId } = parsed;
     const fits = (r: HostRecord | undefined) => r?.hostId === hostId && r.lattice === lattice;
-    // Only what differs is re-indexed: a heartbeat keeps labels and workloads, and so does a
-    // change of counts (most writes of a burst).
+    // Only what differs is re-indexed: a change of counts (most writes of a burst) keeps labels
+    // and workloads.
     const before = prev && fits(prev.value) ? prev.value : undefined;
     const after = next && fits(next.value) ? next.value : undefined;
     this.reindexApps(lattice, hostId, before, after);
@@ -202,7 +202,7 @@ export class LatticeView {
     this.resort(lattice, state, joined);
   }
 
-  /** A heartbeat replaces one element in place; a join invalidates the sorted list. */
+  /** A record write replaces one element in place; a join invalidates the sorted list. */
   private resort(lattice: string, state: HostState, joined: boolean): void {
     const sorted = this.sorted.get(lattice);
     if (!sorted) return;
