@@ -73,6 +73,7 @@ export class Controller {
   async start(): Promise<void> {
     const { nc, resources, controller: config, registry, log } = this.opts;
     const metrics = this.opts.metrics ?? createMetrics();
+    metrics.natsConnections.add(nc);
     let reconnectedAt = 0;
     const stopCounting = onReconnect(nc, () => {
       reconnectedAt = Date.now();

@@ -9,7 +9,47 @@ import { CONSUMERS } from "./streams/subjects.js";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 5];
 
-/** Series every process has: Node's own (prefixed `nadm_`) and NATS reconnects. */
+/** Something with a NATS client's traffic counters (a `NatsConnection`). */
+export interface TrafficSource {
+  stats(): { inMsgs: number; outMsgs: number; inBytes: number; outBytes: number };
+}
+
+/**
+ * A counter read at scrape time from the NATS connections in `sources` (their `stats()`), by
+ * direction: messages or bytes this process received (`in`) and sent (`out`). Nothing to count
+ * on the hot path: the client keeps these numbers anyway.
+ */
+function natsTraffic(
+  registry: Registry,
+  sources: Set<TrafficSource>,
+  name: string,
+  help: string,
+  unit: "Msgs" | "Bytes",
+) {
+  const counter: Counter<"direction"> = new Counter({
+    name,
+    help,
+    labelNames: ["direction"],
+    registers: [registry],
+    collect() {
+      let [received, sent] = [0, 0];
+      for (const s of sources) {
+        const stats = s.stats();
+        received += stats[`in${unit}`];
+        sent += stats[`out${unit}`];
+      }
+      counter.reset();
+      counter.inc({ direction: "in" }, received);
+      counter.inc({ direction: "out" }, sent);
+    },
+  });
+}
+
+/**
+ * Series every process has: Node's own (prefixed `nadm_`), NATS reconnects and NATS traffic.
+ * The owner of a connection adds it to `natsConnections` (kept until the process ends, so the
+ * counters never go back).
+ */
 function processSeries(registry: Registry) {
   // The event-loop-lag histogram samples at 100 ms, not prom-client's default 10 ms: at 10 ms
   // the timer alone keeps an idle process at ~0.4 % of a core (measured: a bare Node process,
@@ -17,7 +57,23 @@ function processSeries(registry: Registry) {
   // A stall is still recorded when it overlaps a sample; with samples 100 ms apart, stalls much
   // shorter than that are caught less often.
   collectDefaultMetrics({ register: registry, prefix: "nadm_", eventLoopMonitoringPrecision: 100 });
+  const natsConnections = new Set<TrafficSource>();
+  natsTraffic(
+    registry,
+    natsConnections,
+    "nadm_nats_messages_total",
+    "NATS messages this process received (direction=in) and sent (out), from its client's counters",
+    "Msgs",
+  );
+  natsTraffic(
+    registry,
+    natsConnections,
+    "nadm_nats_bytes_total",
+    "Bytes of NATS messages (headers and payload) this process received (direction=in) and sent (out), from its client's counters",
+    "Bytes",
+  );
   return {
+    natsConnections,
     natsReconnects: new Counter({
       name: "nadm_nats_reconnects_total",
       help: "Times this process's NATS connection came back after a disconnect",

@@ -15,6 +15,7 @@ export async function serveHostProbes(opts: {
 }): Promise<{ stop(): void }> {
   const { metrics, agents } = opts;
   if (metrics.natsReconnects) countReconnects(opts.nc, metrics.natsReconnects);
+  metrics.natsConnections?.add(opts.nc);
   const untrack = agents.map((a) => trackInstances(metrics, a));
   const server = await serveProbes({
     port: opts.port,

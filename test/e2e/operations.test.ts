@@ -30,6 +30,8 @@ const CONTROLLER_SERIES = [
   "nadm_consumer_pending",
   "nadm_consumer_redelivered_total",
   "nadm_nats_reconnects_total",
+  "nadm_nats_messages_total",
+  "nadm_nats_bytes_total",
 ];
 const HOST_SERIES = [
   "nadm_host_instances",
@@ -37,6 +39,8 @@ const HOST_SERIES = [
   "nadm_host_command_seconds_bucket",
   "nadm_host_record_writes_total",
   "nadm_nats_reconnects_total",
+  "nadm_nats_messages_total",
+  "nadm_nats_bytes_total",
 ];
 
 const nats = await testNats();
@@ -139,7 +143,12 @@ test("after a deploy, every listed series has samples on the controller and the 
     "host series missing",
   );
   assert.match(text, /nadm_host_instances\{host="h1",workload="ops\.sleeper\.[^"]+",state="ready"\} 2/);
-  assert.match(await scrape(controllerPort), /nadm_apps\{lattice="default",phase="deployed"\} 1/);
+  const controllerText = await scrape(controllerPort);
+  assert.match(controllerText, /nadm_apps\{lattice="default",phase="deployed"\} 1/);
+  for (const direction of ["in", "out"]) {
+    assert.match(controllerText, new RegExp(`nadm_nats_messages_total\\{direction="${direction}"\\} [1-9]`));
+    assert.match(text, new RegExp(`nadm_nats_bytes_total\\{direction="${direction}"\\} [1-9]`));
+  }
 });
 
 test("SIGTERM: the controller exits 0 within 10 s holding nothing un-acked", async (t) => {
