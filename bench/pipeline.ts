@@ -11,6 +11,10 @@
  *   measured the same way on the same nats-server.
  * M6: events at 50 % of the M1 rate nadm reached → event stored → command stored (server
  *   timestamps of both streams), p50/p99/p99.9, beside the floor loop at the same rate.
+ * Work per event (reported, no target; what limits M1 and M6): NATS messages the controller
+ *   received and sent, and its CPU time, per event of the M1 drain and of the M6 run, beside the
+ *   floor loop's (from its first message to its last), so a run shows how much more traffic an
+ *   event costs nadm than the floor, and what each of those messages costs.
  * Sustained (reported, no target): the same backlog in lattice `sim` whose SIM sim hosts report
  *   each new instance (started, then ready) → deploys per second until every follow-up event was
  *   handled too, and the latency at half that rate. What a deploy's reports cost is M2's subject.
@@ -23,11 +27,21 @@ import { parseManifestText } from "../src/manifests/index.js";
 import { ManifestStore } from "../src/manifests/store.js";
 import { connectNats } from "../src/streams/connection.js";
 import { openBuckets } from "../src/streams/provision.js";
-import { STREAMS, subjects } from "../src/streams/subjects.js";
+import { CONSUMERS, STREAMS, subjects } from "../src/streams/subjects.js";
+import { freePort } from "../src/system.js";
 import { spreadApp } from "../test/support/manifests.js";
 import { FLOOR, provisionFloor } from "./lib/floor.js";
-import { LATTICE, LatticeObserver, lastSeq, readAfter, reconcileIdle } from "./lib/lattice.js";
-import { finished, type Proc, spawnNadm, spawnScript, startBenchNats, until } from "./lib/processes.js";
+import { consumerIdle, LATTICE, LatticeObserver, lastSeq, readAfter, reconcileIdle } from "./lib/lattice.js";
+import {
+  cpuTicks,
+  finished,
+  type Proc,
+  scrapeMetrics,
+  spawnNadm,
+  spawnScript,
+  startBenchNats,
+  until,
+} from "./lib/processes.js";
 import { emit, type Metric, percentile, progress } from "./lib/report.js";
 
 export interface PipelineParams {
@@ -63,7 +77,10 @@ export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
 
     // Floor, M1: a backlog, then the loop drains it.
     await finished(spawnScript("publish", "lib/agents.ts", ["publish", String(p.events), "0"], env));
-    await finished(spawnScript("floor-loop", "lib/agents.ts", ["pipeline-loop", String(p.events)], env));
+    const server0 = cpuTicks(nats.server.pid);
+    const floorLoop = spawnScript("floor-loop", "lib/agents.ts", ["pipeline-loop", String(p.events)], env);
+    await finished(floorLoop);
+    const floorWork = perEvent(loopWork(floorLoop, cpuTicks(nats.server.pid) - server0), p.events);
     const floorOut = await readAfter(nc, FLOOR.out, "bench.out.>", 0);
     const floorRate = ratePerS(floorOut.map((m) => m.time));
     progress(`floor loop: ${floorRate.toFixed(0)} msg/s`);
@@ -81,9 +98,24 @@ export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
     // timeout a tick would send the M1 commands again 30 s later, and every resync would re-plan
     // all of those apps (apps whose hosts report settle, and a resync skips them), both in the
     // middle of M6.
-    procs.push(
-      spawnNadm("controller", ["controller", "--inflight-timeout", "1h", "--resync-interval", "1h"], env),
+    const port = await freePort();
+    const controller = spawnNadm(
+      "controller",
+      ["controller", "--inflight-timeout", "1h", "--resync-interval", "1h", "--http-port", String(port)],
+      env,
     );
+    procs.push(controller);
+    // Its work per event is counted from its first command on: before it, the controller
+    // starts and loads the 8,000 stored apps' indexes, which no event causes.
+    await until(
+      async () => (await lastSeq(nc!, STREAMS.commands)) > cmdSeq0,
+      "the first M1 command",
+      120_000,
+      20,
+    );
+    const m1Done = (await lastSeq(nc, STREAMS.commands)) - cmdSeq0; // not counted: their events came before
+    const pids = { port, pid: controller.pid, serverPid: nats.server.pid };
+    const m1Start = await nadmWork(pids);
     const m1 = await commandsFor(nc, cmdSeq0, p.events, "M1 commands");
     const nadmRate = ratePerS(m1.map((m) => m.time));
     const params = { events: p.events, quietHosts: QUIET_HOSTS, inFlight: 64 };
@@ -98,7 +130,9 @@ export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
         params,
       }),
     ];
-    await reconcileIdle(nc);
+    await settled(nc);
+    const m1Work = perEvent(since(m1Start, await nadmWork(pids)), p.events - m1Done);
+    metrics.push(...workMetrics("pipeline", m1Work, floorWork, params));
 
     // M6: the same rate into both, half of what M1 reached.
     const m6 = await halfRateLatency(nc, env, {
@@ -109,6 +143,7 @@ export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
       prefix: "m6",
       events: p.latencyEvents,
       idOffset: p.events,
+      work: pids,
     });
     metrics.push(...m6.metrics);
 
@@ -212,14 +247,122 @@ async function halfRateLatency(
     events: number;
     idOffset: number;
     params?: Record<string, unknown>;
+    /** The controller's /metrics port and pid: also report its work per event at this rate. */
+    work?: Pids;
   },
 ): Promise<{ metrics: Metric[]; samples: number }> {
   const rate = Math.max(10, Math.round(o.of / 2));
   progress(`latency at ${rate} events/s (half the ${o.label} rate)`);
-  const floor = await floorLatency(nc, env, o.events, rate, o.idOffset);
+  const floor = await floorLatency(nc, env, o.events, rate, o.idOffset, o.work?.serverPid);
+  const start = o.work && (await nadmWork(o.work));
   const nadm = await nadmLatency(nc, env, o.lattice, o.prefix, o.events, rate);
   const params = { rate, rateIs: `half the ${o.label} rate`, events: o.events, ...o.params };
-  return { metrics: latencyMetrics(o.metric, nadm, floor, params), samples: nadm.length };
+  const metrics = latencyMetrics(o.metric, nadm, floor.latencies, params);
+  if (o.work && start) {
+    await settled(nc);
+    const work = perEvent(since(start, await nadmWork(o.work)), o.events);
+    metrics.push(...workMetrics(o.metric, work, perEvent(floor.work, o.events), params));
+  }
+  return { metrics, samples: nadm.length };
+}
+
+/**
+ * A process's CPU time (µs) and NATS messages received and sent, and nats-server's CPU time
+ * meanwhile, over a span or per event.
+ */
+interface Work {
+  cpuUs: number;
+  inMsgs: number;
+  outMsgs: number;
+  serverCpuUs: number;
+}
+
+/** The controller's /metrics port, its pid and nats-server's. */
+interface Pids {
+  port: number;
+  pid: number;
+  serverPid: number;
+}
+
+/** The controller's CPU time (/proc) and NATS messages (its /metrics) so far, and nats-server's CPU. */
+async function nadmWork({ port, pid, serverPid }: Pids): Promise<Work> {
+  const m = await scrapeMetrics(port);
+  return {
+    cpuUs: cpuTicks(pid) * 10_000,
+    inMsgs: m.get('nadm_nats_messages_total{direction="in"}') ?? Number.NaN,
+    outMsgs: m.get('nadm_nats_messages_total{direction="out"}') ?? Number.NaN,
+    serverCpuUs: cpuTicks(serverPid) * 10_000,
+  };
+}
+
+function since(a: Work, b: Work): Work {
+  return {
+    cpuUs: b.cpuUs - a.cpuUs,
+    inMsgs: b.inMsgs - a.inMsgs,
+    outMsgs: b.outMsgs - a.outMsgs,
+    serverCpuUs: b.serverCpuUs - a.serverCpuUs,
+  };
+}
+
+function perEvent(w: Work, events: number): Work {
+  const n = Math.max(1, events);
+  return { cpuUs: w.cpuUs / n, inMsgs: w.inMsgs / n, outMsgs: w.outMsgs / n, serverCpuUs: w.serverCpuUs / n };
+}
+
+/**
+ * The work a floor loop printed at its end (agents.ts, `drainConsumer`), with nats-server's CPU
+ * ticks over the loop's run (and, in M6, its publisher's: nadm's M6 window has the deploys too).
+ */
+function loopWork(loop: Proc, serverTicks: number): Work {
+  const last = loop.output().trim().split("\n").at(-1) ?? "{}";
+  const work = (JSON.parse(last) as { work?: Omit<Work, "serverCpuUs"> }).work;
+  if (!work) throw new Error(`${loop.name} printed no work: ${last}`);
+  return { ...work, serverCpuUs: serverTicks * 10_000 };
+}
+
+/** Until the controller has handled everything so far: its events and the commands they made. */
+async function settled(nc: NatsConnection): Promise<void> {
+  await reconcileIdle(nc);
+  await consumerIdle(nc, STREAMS.commands, CONSUMERS.dispatch);
+}
+
+/**
+ * NATS messages (received + sent) and CPU time per event, the controller's beside the floor
+ * loop's: what limits M1 and M6 (bench/README.md).
+ */
+function workMetrics(prefix: string, nadm: Work, floor: Work, params: Record<string, unknown>): Metric[] {
+  const msgs = (w: Work) => w.inMsgs + w.outMsgs;
+  const round = (w: Work) => ({
+    inMsgs: Math.round(w.inMsgs * 100) / 100,
+    outMsgs: Math.round(w.outMsgs * 100) / 100,
+    cpuUsPerMsg: Math.round(w.cpuUs / Math.max(msgs(w), 1e-9)),
+    natsServerCpuUs: Math.round(w.serverCpuUs),
+  });
+  const detail = { ...params, nadm: round(nadm), floor: round(floor) };
+  return [
+    emit({
+      metric: `${prefix}_nats_msgs_per_event`,
+      value: msgs(nadm),
+      unit: "messages",
+      baseline: msgs(floor),
+      ratio: msgs(nadm) / Math.max(msgs(floor), 1e-9),
+      params: {
+        ...detail,
+        note: "NATS messages the controller received and sent per event; baseline: the floor loop's",
+      },
+    }),
+    emit({
+      metric: `${prefix}_cpu_us_per_event`,
+      value: nadm.cpuUs,
+      unit: "µs",
+      baseline: floor.cpuUs,
+      ratio: nadm.cpuUs / Math.max(floor.cpuUs, 1e-9),
+      params: {
+        ...detail,
+        note: "the controller's CPU time (user + system) per event; baseline: the floor loop's",
+      },
+    }),
+  ];
 }
 
 /** Waits for `n` commands after `seq0` and reads them. */
@@ -249,14 +392,16 @@ function latencyMetrics(
   });
 }
 
-/** Floor loop at `rate`: ms from each message stored to its output stored. */
+/** Floor loop at `rate`: ms from each message stored to its output stored, and its work. */
 async function floorLatency(
   nc: NatsConnection,
   env: Record<string, string>,
   n: number,
   rate: number,
   offset: number,
+  serverPid?: number,
 ) {
+  const server0 = serverPid === undefined ? Number.NaN : cpuTicks(serverPid);
   const loop = spawnScript("floor-loop", "lib/agents.ts", ["pipeline-loop", String(n)], env);
   const inSeq0 = await lastSeq(nc, FLOOR.in);
   const outSeq0 = await lastSeq(nc, FLOOR.out);
@@ -268,12 +413,14 @@ async function floorLatency(
   );
   await finished(loop);
   const key = (data: Uint8Array) => String((JSON.parse(new TextDecoder().decode(data)) as { i: number }).i);
-  return joinLatency(
+  const latencies = joinLatency(
     await readAfter(nc, FLOOR.in, "bench.in.>", inSeq0),
     await readAfter(nc, FLOOR.out, "bench.out.>", outSeq0),
     key,
     key,
   );
+  const serverTicks = serverPid === undefined ? Number.NaN : cpuTicks(serverPid) - server0;
+  return { latencies, work: loopWork(loop, serverTicks) };
 }
 
 /** nadm at `rate`: ms from each `app_deployed` stored to the command it caused stored. */

@@ -37,9 +37,28 @@ const [role = "", ...args] = process.argv.slice(2);
 const n = Number(args[0] ?? 0);
 const nc = await connectNats({ natsUrl: process.env.NATS_URL ?? "", lattice: "default" });
 const t0 = performance.now();
+/** What a drain cost from its first message on (`drainConsumer`): the floor's side of M1/M6's per-event figures. */
+let work: Work | undefined;
 const done = await run(role, nc);
-process.stdout.write(`${JSON.stringify({ done, ms: performance.now() - t0 })}\n`);
+process.stdout.write(`${JSON.stringify({ done, ms: performance.now() - t0, ...(work ? { work } : {}) })}\n`);
 await nc.drain();
+
+/** CPU time (µs, user + system) and NATS messages of this process over a span of its work. */
+interface Work {
+  cpuUs: number;
+  inMsgs: number;
+  outMsgs: number;
+}
+
+function workSince(start: { cpu: NodeJS.CpuUsage; stats: ReturnType<NatsConnection["stats"]> }): Work {
+  const cpu = process.cpuUsage(start.cpu);
+  const stats = nc.stats();
+  return {
+    cpuUs: cpu.user + cpu.system,
+    inMsgs: stats.inMsgs - start.stats.inMsgs,
+    outMsgs: stats.outMsgs - start.stats.outMsgs,
+  };
+}
 
 async function run(role: string, nc: NatsConnection): Promise<number> {
   switch (role) {
@@ -160,7 +179,9 @@ async function drainConsumer(
   const messages = await (await jetstream(nc).consumers.get(stream, "bench")).consume({ max_messages: 64 });
   let done = 0;
   const inflight = new Set<Promise<void>>();
+  let start: Parameters<typeof workSince>[0] | undefined;
   for await (const m of messages) {
+    start ??= { cpu: process.cpuUsage(), stats: nc.stats() };
     const p = each(m).then(async () => {
       await m.ackAck();
       done++;
@@ -171,6 +192,7 @@ async function drainConsumer(
     if (done + inflight.size >= count) break;
   }
   await Promise.all(inflight);
+  if (start) work = workSince(start);
   await messages.close();
   return done;
 }

@@ -164,14 +164,24 @@ export async function lastSeq(nc: NatsConnection, stream: string): Promise<numbe
 }
 
 /** Waits until the reconcile consumer has nothing pending or unacked (the controller is idle). */
-export async function reconcileIdle(nc: NatsConnection, timeoutMs = 600_000): Promise<void> {
+export function reconcileIdle(nc: NatsConnection, timeoutMs = 600_000): Promise<void> {
+  return consumerIdle(nc, STREAMS.events, CONSUMERS.reconcile, timeoutMs);
+}
+
+/** Waits until a durable has nothing pending and nothing unacknowledged. */
+export async function consumerIdle(
+  nc: NatsConnection,
+  stream: string,
+  consumer: string,
+  timeoutMs = 600_000,
+): Promise<void> {
   const jsm = await jetstreamManager(nc);
   await until(
     async () => {
-      const info = await jsm.consumers.info(STREAMS.events, CONSUMERS.reconcile);
+      const info = await jsm.consumers.info(stream, consumer);
       return info.num_pending === 0 && info.num_ack_pending === 0;
     },
-    "the reconcile consumer to drain",
+    `the ${consumer} consumer to drain`,
     timeoutMs,
     500,
   );

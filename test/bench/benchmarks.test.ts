@@ -41,6 +41,15 @@ test("pipeline (M1, M6): one command per event, a latency sample per event", asy
   assert.equal(r.sustainedCommands, 60);
   assert.equal(r.latencySamples, 40);
   assert.ok(r.metrics.every((m) => Number.isFinite(m.value)));
+  // What an event costs in NATS messages and CPU, beside the floor's (bench/README.md, M1). M1's
+  // few events here may be drained before the first sample, so only M6's must be positive.
+  for (const prefix of ["pipeline", "latency"]) {
+    for (const what of ["nats_msgs", "cpu_us"]) {
+      const m = r.metrics.find((x) => x.metric === `${prefix}_${what}_per_event`);
+      assert.ok(m && m.value >= 0 && m.baseline! > 0, `${prefix}_${what}: ${JSON.stringify(m)}`);
+      if (prefix === "latency") assert.ok(m.value > 0, JSON.stringify(m));
+    }
+  }
 });
 
 test("fleet (M4, M5): memory measured; no command while nothing changes", async () => {
