@@ -89,7 +89,7 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
       nats: nats.server.pid,
     };
     const ticks0 = cpuSnapshot(cpuPids);
-    const reconciles0 = await reconciles(port);
+    const counters0 = await counters(port);
     const t1 = performance.now();
     const burst = spawnScript(
       "burst",
@@ -111,7 +111,9 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
     const rate = (placements * 1000) / ms;
     const commands = (await commandsStored(nc)) - commands0;
     const events = (await lastSeq(nc, STREAMS.events)) - events0;
-    const runs = (await reconciles(port)) - reconciles0;
+    const counters1 = await counters(port);
+    const runs = counters1.reconciles - counters0.reconciles;
+    const perPlacement = (n: number) => Math.round((n * 100) / placements) / 100;
     const minimum = obs.placedPairs();
     const params = { hosts: p.hosts, apps: p.apps, instances: p.instances, floorPlacements: p.placements };
     const metrics = [
@@ -130,6 +132,11 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
           events,
           reconciles: runs,
           controllerCpuMsPerPlacement: ((cpu.controller ?? 0) * ms) / 100 / placements,
+          // Everything it received and sent meanwhile: the API's requests and the heartbeats too.
+          controllerNatsMsgsPerPlacement: {
+            in: perPlacement(counters1.inMsgs - counters0.inMsgs),
+            out: perPlacement(counters1.outMsgs - counters0.outMsgs),
+          },
           apiSeconds: apiSeconds / 1000,
           apiRequests,
         },
@@ -153,21 +160,28 @@ export async function placement(p: PlacementParams): Promise<PlacementResult> {
   }
 }
 
-/** Reconciles the controller has run (the count of its `nadm_reconcile_seconds` histogram). */
-async function reconciles(port: number): Promise<number> {
-  const sample = await until(
+/**
+ * Reconciles the controller has run (the count of its `nadm_reconcile_seconds` histogram) and
+ * NATS messages it has received and sent, so far.
+ */
+async function counters(port: number): Promise<{ reconciles: number; inMsgs: number; outMsgs: number }> {
+  return until(
     () =>
       scrapeMetrics(port).then(
         (m) => {
-          const n = m.get("nadm_reconcile_seconds_count");
-          return n === undefined ? undefined : { n };
+          const reconciles = m.get("nadm_reconcile_seconds_count");
+          if (reconciles === undefined) return undefined;
+          return {
+            reconciles,
+            inMsgs: m.get('nadm_nats_messages_total{direction="in"}') ?? Number.NaN,
+            outMsgs: m.get('nadm_nats_messages_total{direction="out"}') ?? Number.NaN,
+          };
         },
         () => undefined,
       ),
     "controller /metrics",
     60_000,
   );
-  return sample.n;
 }
 
 type CpuPids = { controller: number; sims: number[]; nats: number };

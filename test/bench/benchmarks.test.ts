@@ -33,6 +33,9 @@ test("placement (M2): the floor loop runs and a burst deploys every app with com
   assert.equal(r.deployed, 8);
   assert.equal(r.commands, r.minimum);
   assert.ok(r.metrics.every((m) => Number.isFinite(m.value)));
+  const burst = r.metrics.find((m) => m.metric === "burst_placements_per_s");
+  const msgs = burst?.params?.controllerNatsMsgsPerPlacement as { in: number; out: number } | undefined;
+  assert.ok(msgs && msgs.in > 0 && msgs.out > 0, JSON.stringify(burst?.params));
 });
 
 test("pipeline (M1, M6): one command per event, a latency sample per event", async () => {
