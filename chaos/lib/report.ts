@@ -125,7 +125,7 @@ function repeats(sent: CommandSeen[]): string {
     .slice(0, 4)
     .map(
       ([k, cs]) =>
-        `${k}: ${cs.map((c) => `#${c.seq} ${c.causationId.slice(0, 24)} a${c.attempt ?? 1}`).join(" | ")}`,
+        `${k}: ${cs.map((c) => `#${c.seq} ${c.causationId.slice(0, 24)} a${c.attempt ?? 1} rev ${c.basedOnRevision}`).join(" | ")}`,
     );
   return `${up} with count > 0, ${sent.length - up} with 0; ${extra} repeat a (host, workload, count)${sample.length ? `: ${sample.join("; ")}` : ""}`;
 }
@@ -135,7 +135,7 @@ function commandLog(sent: CommandSeen[], accounting: string[]): string {
   const t0 = sent.length > 0 ? Date.parse(sent[0]!.issuedAt) : 0;
   const lines = sent.map(
     (c) =>
-      `#${c.seq} +${Date.parse(c.issuedAt) - t0}ms ${c.hostId} ${c.key} ×${c.count} ${c.causationId.slice(0, 32)} a${c.attempt ?? 1} life ${c.hostStartedAt?.slice(11, 23) ?? "?"}`,
+      `#${c.seq} +${Date.parse(c.issuedAt) - t0}ms ${c.hostId} ${c.key} ×${c.count} ${c.causationId.slice(0, 32)} a${c.attempt ?? 1} life ${c.hostStartedAt?.slice(11, 23) ?? "?"} rev ${c.basedOnRevision} ${c.id.slice(0, 12)}`,
   );
   return ["minimum counted:", ...accounting, "commands (time from the first):", ...lines].join("\n");
 }

@@ -127,6 +127,9 @@ export interface CommandSeen {
   issuedAt: string;
   /** The host life the command was planned for. */
   hostStartedAt?: string;
+  /** Its dedupe id, and the host record's revision it was planned from (for a report of repeats). */
+  id: string;
+  basedOnRevision: number;
 }
 
 /** Every command in `nadm_commands`, in stream order. */

@@ -17,7 +17,18 @@ function life(hostId: string, startedAt: string, apps: string[]): HostRecord {
 let seq = 0;
 function cmd(hostId: string, app: string, count: number, hostStartedAt?: string): CommandSeen {
   seq++;
-  return { seq, hostId, app, key: `${app}.web.r1`, count, causationId: "e", issuedAt: L2, hostStartedAt };
+  return {
+    seq,
+    hostId,
+    app,
+    key: `${app}.web.r1`,
+    count,
+    causationId: "e",
+    issuedAt: L2,
+    hostStartedAt,
+    id: `cmd-${seq}`,
+    basedOnRevision: 1,
+  };
 }
 
 const rows: Array<{ name: string; killed: HostRecord[]; commands: CommandSeen[]; lost: string[] }> = [
