@@ -42,7 +42,7 @@ import {
   startBenchNats,
   until,
 } from "./lib/processes.js";
-import { emit, type Metric, percentile, progress } from "./lib/report.js";
+import { emit, type Metric, type ProcessWork, percentile, progress } from "./lib/report.js";
 
 export interface PipelineParams {
   events: number;
@@ -107,8 +107,9 @@ export async function pipeline(p: PipelineParams): Promise<PipelineResult> {
     procs.push(controller);
     // Its work per event is counted from its first command on: before it, the controller
     // starts and loads the 8,000 stored apps' indexes, which no event causes.
+    const conn = nc;
     await until(
-      async () => (await lastSeq(nc!, STREAMS.commands)) > cmdSeq0,
+      async () => (await lastSeq(conn, STREAMS.commands)) > cmdSeq0,
       "the first M1 command",
       120_000,
       20,
@@ -266,14 +267,8 @@ async function halfRateLatency(
   return { metrics, samples: nadm.length };
 }
 
-/**
- * A process's CPU time (µs) and NATS messages received and sent, and nats-server's CPU time
- * meanwhile, over a span or per event.
- */
-interface Work {
-  cpuUs: number;
-  inMsgs: number;
-  outMsgs: number;
+/** A process's work (report.ts) and nats-server's CPU time (µs) meanwhile. */
+interface Work extends ProcessWork {
   serverCpuUs: number;
 }
 
@@ -315,7 +310,7 @@ function perEvent(w: Work, events: number): Work {
  */
 function loopWork(loop: Proc, serverTicks: number): Work {
   const last = loop.output().trim().split("\n").at(-1) ?? "{}";
-  const work = (JSON.parse(last) as { work?: Omit<Work, "serverCpuUs"> }).work;
+  const work = (JSON.parse(last) as { work?: ProcessWork }).work;
   if (!work) throw new Error(`${loop.name} printed no work: ${last}`);
   return { ...work, serverCpuUs: serverTicks * 10_000 };
 }

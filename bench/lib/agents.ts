@@ -30,6 +30,7 @@ import { openBuckets } from "../../src/streams/provision.js";
 import { keys, subjects } from "../../src/streams/subjects.js";
 import { spreadApp } from "../../test/support/manifests.js";
 import { FLOOR } from "./floor.js";
+import type { ProcessWork } from "./report.js";
 
 /** First message number of `publish` (a second run in one stream needs fresh msg ids). */
 const ID_OFFSET = Number(process.env.BENCH_ID_OFFSET ?? 0);
@@ -38,19 +39,12 @@ const n = Number(args[0] ?? 0);
 const nc = await connectNats({ natsUrl: process.env.NATS_URL ?? "", lattice: "default" });
 const t0 = performance.now();
 /** What a drain cost from its first message on (`drainConsumer`): the floor's side of M1/M6's per-event figures. */
-let work: Work | undefined;
+let work: ProcessWork | undefined;
 const done = await run(role, nc);
 process.stdout.write(`${JSON.stringify({ done, ms: performance.now() - t0, ...(work ? { work } : {}) })}\n`);
 await nc.drain();
 
-/** CPU time (µs, user + system) and NATS messages of this process over a span of its work. */
-interface Work {
-  cpuUs: number;
-  inMsgs: number;
-  outMsgs: number;
-}
-
-function workSince(start: { cpu: NodeJS.CpuUsage; stats: ReturnType<NatsConnection["stats"]> }): Work {
+function workSince(start: { cpu: NodeJS.CpuUsage; stats: ReturnType<NatsConnection["stats"]> }): ProcessWork {
   const cpu = process.cpuUsage(start.cpu);
   const stats = nc.stats();
   return {

@@ -2,6 +2,13 @@
  * What every benchmark prints: one JSON line per metric, `{metric, value, unit, baseline?,
  * ratio?, target?, params}`, on stdout (progress goes to stderr).
  */
+/** CPU time (µs, user + system) and NATS messages received and sent of a process, over a span or per event. */
+export interface ProcessWork {
+  cpuUs: number;
+  inMsgs: number;
+  outMsgs: number;
+}
+
 export interface Metric {
   metric: string;
   value: number;

@@ -3,8 +3,8 @@
  *
  * Hosts of this version beat in `nadm_liveness` and write their record only when it changes
  * (docs/ARCHITECTURE.md, deviation 68); hosts of earlier versions rewrite it each heartbeat
- * (5,000 hosts at 5 s: 1,000 writes a second), and every replica watches them all. Parsing and validating each one (JSON, zod) and
- * re-indexing the host was most of an idle replica's CPU. A write whose text equals the host's
+ * (5,000 hosts at 5 s: 1,000 writes a second), and every replica watches them all. Parsing and
+ * validating each one (JSON, zod) and re-indexing the host was most of an idle replica's CPU. A write whose text equals the host's
  * previous one except for the values of `updatedAt` and `heartbeatSeq` reuses the previous
  * parse, with those two fields replaced and the same `labels` and `inventory` objects (so the
  * lattice view sees nothing to re-index). Anything else — or a record laid out differently, e.g.

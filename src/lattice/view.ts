@@ -70,7 +70,8 @@ export class LatticeView {
   /**
    * Live hosts of a lattice, sorted by hostId. Shared: callers must not modify it. The same array
    * while no host joins, leaves or changes labels (a record write replaces its host's element
-   * in place; a heartbeat only updates the element's `seenAt`), so callers may cache what they derive from hosts' ids and labels on its identity.
+   * in place; a heartbeat only updates the element's `seenAt`), so callers may cache what they
+   * derive from hosts' ids and labels on its identity.
    */
   hosts(lattice: string): readonly HostState[] {
     let sorted = this.sorted.get(lattice);
