@@ -252,13 +252,22 @@ async function halfRateLatency(
     work?: Pids;
   },
 ): Promise<{ metrics: Metric[]; samples: number }> {
-  const rate = Math.max(10, Math.round(o.of / 2));
-  progress(`latency at ${rate} events/s (half the ${o.label} rate)`);
+  // BENCH_LATENCY_RATE fixes the rate (for A/B runs: otherwise it follows each run's M1 rate).
+  const fixed = Number(process.env.BENCH_LATENCY_RATE ?? 0);
+  const rate = fixed || Math.max(10, Math.round(o.of / 2));
+  const rateIs = fixed ? "BENCH_LATENCY_RATE" : `half the ${o.label} rate`;
+  progress(`latency at ${rate} events/s (${rateIs})`);
   const floor = await floorLatency(nc, env, o.events, rate, o.idOffset, o.work?.serverPid);
   const start = o.work && (await nadmWork(o.work));
   const nadm = await nadmLatency(nc, env, o.lattice, o.prefix, o.events, rate);
-  const params = { rate, rateIs: `half the ${o.label} rate`, events: o.events, ...o.params };
-  const metrics = latencyMetrics(o.metric, nadm, floor.latencies, params);
+  const params = { rate, rateIs, events: o.events, ...o.params };
+  const metrics = latencyMetrics(
+    o.metric,
+    nadm.map((x) => x.ms),
+    floor.latencies.map((x) => x.ms),
+    // Where in the run the tail falls: a start-up transient shows as high first seconds.
+    { ...params, p99BySecondMs: { nadm: p99BySecond(nadm), floor: p99BySecond(floor.latencies) } },
+  );
   if (o.work && start) {
     await settled(nc);
     const work = perEvent(since(start, await nadmWork(o.work)), o.events);
@@ -270,6 +279,15 @@ async function halfRateLatency(
 /** A process's work (report.ts) and nats-server's CPU time (µs) meanwhile. */
 interface Work extends ProcessWork {
   serverCpuUs: number;
+  /** The controller's garbage collections (its /metrics); the floor loops have none. */
+  gc?: Gc;
+}
+
+/** Young-generation collections (scavenges: whole pauses) and the time of all the others. */
+interface Gc {
+  minorCount: number;
+  minorMs: number;
+  otherMs: number;
 }
 
 /** The controller's /metrics port, its pid and nats-server's. */
@@ -282,7 +300,14 @@ interface Pids {
 /** The controller's CPU time (/proc) and NATS messages (its /metrics) so far, and nats-server's CPU. */
 async function nadmWork({ port, pid, serverPid }: Pids): Promise<Work> {
   const m = await scrapeMetrics(port);
+  const gcSeries = (kind: string, part: "sum" | "count") =>
+    m.get(`nadm_nodejs_gc_duration_seconds_${part}{kind="${kind}"}`) ?? 0;
   return {
+    gc: {
+      minorCount: gcSeries("minor", "count"),
+      minorMs: gcSeries("minor", "sum") * 1000,
+      otherMs: ["major", "incremental", "weakcb"].reduce((t, k) => t + gcSeries(k, "sum") * 1000, 0),
+    },
     cpuUs: cpuTicks(pid) * 10_000,
     inMsgs: m.get('nadm_nats_messages_total{direction="in"}') ?? Number.NaN,
     outMsgs: m.get('nadm_nats_messages_total{direction="out"}') ?? Number.NaN,
@@ -296,12 +321,24 @@ function since(a: Work, b: Work): Work {
     inMsgs: b.inMsgs - a.inMsgs,
     outMsgs: b.outMsgs - a.outMsgs,
     serverCpuUs: b.serverCpuUs - a.serverCpuUs,
+    gc: a.gc &&
+      b.gc && {
+        minorCount: b.gc.minorCount - a.gc.minorCount,
+        minorMs: b.gc.minorMs - a.gc.minorMs,
+        otherMs: b.gc.otherMs - a.gc.otherMs,
+      },
   };
 }
 
 function perEvent(w: Work, events: number): Work {
   const n = Math.max(1, events);
-  return { cpuUs: w.cpuUs / n, inMsgs: w.inMsgs / n, outMsgs: w.outMsgs / n, serverCpuUs: w.serverCpuUs / n };
+  return {
+    cpuUs: w.cpuUs / n,
+    inMsgs: w.inMsgs / n,
+    outMsgs: w.outMsgs / n,
+    serverCpuUs: w.serverCpuUs / n,
+    gc: w.gc && { minorCount: w.gc.minorCount / n, minorMs: w.gc.minorMs / n, otherMs: w.gc.otherMs / n },
+  };
 }
 
 /**
@@ -332,6 +369,12 @@ function workMetrics(prefix: string, nadm: Work, floor: Work, params: Record<str
     outMsgs: Math.round(w.outMsgs * 100) / 100,
     cpuUsPerMsg: Math.round(w.cpuUs / Math.max(msgs(w), 1e-9)),
     natsServerCpuUs: Math.round(w.serverCpuUs),
+    // Each scavenge stops the event loop whole: its mean is a pause every event behind it waits.
+    ...(w.gc && {
+      gcUsPerEvent: Math.round((w.gc.minorMs + w.gc.otherMs) * 1000),
+      scavengeMeanMs: Math.round((w.gc.minorMs / Math.max(w.gc.minorCount, 1e-9)) * 100) / 100,
+      scavengesPer1000Events: Math.round(w.gc.minorCount * 1000 * 10) / 10,
+    }),
   });
   const detail = { ...params, nadm: round(nadm), floor: round(floor) };
   return [
@@ -443,11 +486,30 @@ async function nadmLatency(
   return latencies;
 }
 
+/** The p99 latency of the inputs stored in each second of the run, from its first input on. */
+function p99BySecond(samples: readonly Sample[]): number[] {
+  const t0 = samples.reduce((min, x) => Math.min(min, x.at), Number.POSITIVE_INFINITY);
+  const seconds: number[][] = [];
+  for (const x of samples) {
+    const second = Math.floor((x.at - t0) / 1000);
+    const bucket = seconds[second] ?? [];
+    bucket.push(x.ms);
+    seconds[second] = bucket;
+  }
+  return Array.from(seconds, (ms) => (ms ? Math.round(percentile(ms, 99) * 10) / 10 : Number.NaN));
+}
+
 /** Messages per second between the first and the last timestamp. */
 function ratePerS(times: number[]): number {
   if (times.length < 2) return Number.NaN;
   const span = Math.max(...times) - Math.min(...times);
   return ((times.length - 1) * 1000) / Math.max(1, span);
+}
+
+/** One input's latency: when it was stored (epoch ms) and ms from then to its output stored. */
+interface Sample {
+  at: number;
+  ms: number;
 }
 
 /** Per input message, ms from its store time to the store time of the output it caused. */
@@ -456,12 +518,12 @@ function joinLatency(
   outputs: Array<{ time: number; data: Uint8Array }>,
   inKey: (d: Uint8Array) => string,
   outKey: (d: Uint8Array) => string,
-): number[] {
-  const at = new Map(inputs.map((m) => [inKey(m.data), m.time]));
-  const out: number[] = [];
+): Sample[] {
+  const stored = new Map(inputs.map((m) => [inKey(m.data), m.time]));
+  const out: Sample[] = [];
   for (const m of outputs) {
-    const t = at.get(outKey(m.data));
-    if (t !== undefined) out.push(m.time - t);
+    const at = stored.get(outKey(m.data));
+    if (at !== undefined) out.push({ at, ms: m.time - at });
   }
   return out;
 }

@@ -3,6 +3,7 @@
  * src/probes.ts). The names are a contract: docs/operations.md lists them and the Grafana
  * dashboard in deploy/ is built from them (a test checks that every name it uses exists).
  */
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import type { JsMsg } from "@nats-io/jetstream";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { CONSUMERS } from "./streams/subjects.js";
@@ -45,6 +46,39 @@ function natsTraffic(
   });
 }
 
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+  [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
+};
+
+/**
+ * `nadm_nodejs_gc_duration_seconds`, the series prom-client's default collector names, with
+ * every collection observed. Node hands a PerformanceObserver its entries in batches, and a busy
+ * process gets several collections per batch; prom-client 15.1 observes only the first entry
+ * of each (`list.getEntries()[0]`), so under load it missed most scavenges (12 counted of ~50 in
+ * a replica's drain of 5,000 events: bench/README.md, M6). Its histogram is replaced by this one;
+ * its observer still runs, into nothing registered.
+ */
+function gcDurations(registry: Registry, name: string) {
+  registry.removeSingleMetric(name);
+  const histogram = new Histogram({
+    name,
+    help: "Garbage collection duration by kind, one of major, minor, incremental or weakcb (every collection)",
+    labelNames: ["kind"],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 1, 2, 5],
+    registers: [registry],
+  });
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const { detail } = entry as { detail?: { kind?: number } | null };
+      const kind = GC_KINDS[detail?.kind ?? -1] ?? "other";
+      histogram.observe({ kind }, entry.duration / 1000);
+    }
+  }).observe({ entryTypes: ["gc"] });
+}
+
 /**
  * Series every process has: Node's own (prefixed `nadm_`), NATS reconnects and NATS traffic.
  * The owner of a connection adds it to `natsConnections` (kept until the process ends, so the
@@ -57,6 +91,7 @@ function processSeries(registry: Registry) {
   // A stall is still recorded when it overlaps a sample; with samples 100 ms apart, stalls much
   // shorter than that are caught less often.
   collectDefaultMetrics({ register: registry, prefix: "nadm_", eventLoopMonitoringPrecision: 100 });
+  gcDurations(registry, "nadm_nodejs_gc_duration_seconds");
   const natsConnections = new Set<TrafficSource>();
   natsTraffic(
     registry,

@@ -4,7 +4,15 @@
  * when the benchmark process exits, also on a crash.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,7 +55,8 @@ export interface Proc {
  * the tests (the smoke variants in `npm test`, which builds nothing). From source, esbuild's
  * keep-names wrapping of every closure and tsx's in-process compiler cost CPU and memory the
  * published bin does not have. With BENCH_CPU_PROF=DIR set, controllers write a V8 CPU profile
- * there when stopped (see bench/profile.ts for a summary).
+ * there when stopped (see bench/profile.ts for a summary); BENCH_CONTROLLER_NODE_FLAGS adds node
+ * flags to controllers (e.g. `--trace-gc`), which are then stopped with SIGTERM too.
  */
 export function spawnNadm(
   name: string,
@@ -56,7 +65,11 @@ export function spawnNadm(
   nodeArgs: string[] = [],
 ): Proc {
   const dir = process.env.BENCH_CPU_PROF;
-  const prof = dir && args[0] === "controller" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+  const controller = args[0] === "controller";
+  const prof = [
+    ...(dir && controller ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []),
+    ...(controller ? (process.env.BENCH_CONTROLLER_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "") : []),
+  ];
   const proc = spawnProc(
     name,
     process.execPath,
@@ -104,8 +117,17 @@ function spawnProc(name: string, file: string, argv: string[], env: Record<strin
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   void exited.then(() => children.delete(child));
   let out = "";
+  // BENCH_LOG_DIR=DIR: every line a process prints also goes to DIR/NAME.log, after the epoch ms it
+  // was read at (to line up, say, a controller's --trace-gc with the commands' timestamps).
+  const logDir = process.env.BENCH_LOG_DIR;
   const keep = (d: Buffer) => {
-    out = (out + d.toString("utf8")).slice(-100_000);
+    const text = d.toString("utf8");
+    out = (out + text).slice(-100_000);
+    if (logDir) {
+      const now = Date.now();
+      const lines = text.split("\n").filter((l) => l !== "");
+      appendFileSync(join(logDir, `${name}.log`), lines.map((l) => `${now} ${l}\n`).join(""));
+    }
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);

@@ -53,6 +53,14 @@ test("pipeline (M1, M6): one command per event, a latency sample per event", asy
       if (prefix === "latency") assert.ok(m.value > 0, JSON.stringify(m));
     }
   }
+  // The controller's collections in the window come from its /metrics (bench/README.md, M6), and
+  // the p99 of each second shows where in the run the tail falls.
+  const work = r.metrics.find((x) => x.metric === "latency_cpu_us_per_event");
+  const gc = work?.params.nadm as { gcUsPerEvent?: number; scavengesPer1000Events?: number } | undefined;
+  assert.ok(gc && gc.gcUsPerEvent! >= 0 && gc.scavengesPer1000Events! >= 0, JSON.stringify(work?.params));
+  const p99 = r.metrics.find((x) => x.metric === "latency_p99_ms");
+  const bySecond = p99?.params.p99BySecondMs as { nadm?: number[]; floor?: number[] } | undefined;
+  assert.ok(bySecond?.nadm?.length && bySecond.floor?.length, JSON.stringify(p99?.params));
 });
 
 test("fleet (M4, M5): memory measured; no command while nothing changes", async () => {
