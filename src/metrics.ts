@@ -57,9 +57,9 @@ const GC_KINDS: Record<number, string> = {
  * `nadm_nodejs_gc_duration_seconds`, the series prom-client's default collector names, with
  * every collection observed. Node hands a PerformanceObserver its entries in batches, and a busy
  * process gets several collections per batch; prom-client 15.1 observes only the first entry
- * of each (`list.getEntries()[0]`), so under load it missed most scavenges (12 counted of ~50 in
- * a replica's drain of 5,000 events: bench/README.md, M6). Its histogram is replaced by this one;
- * its observer still runs, into nothing registered.
+ * of each (`list.getEntries()[0]`), so under load it missed most scavenges (12 counted in a
+ * replica's drain of 5,000 events, where a run counting every entry had 55: bench/README.md,
+ * M6). Its histogram is replaced by this one; its observer still runs, into nothing registered.
  */
 function gcDurations(registry: Registry, name: string) {
   registry.removeSingleMetric(name);

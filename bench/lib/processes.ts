@@ -66,18 +66,19 @@ export function spawnNadm(
 ): Proc {
   const dir = process.env.BENCH_CPU_PROF;
   const controller = args[0] === "controller";
-  const prof = [
+  const diagnostics = [
     ...(dir && controller ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []),
     ...(controller ? (process.env.BENCH_CONTROLLER_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "") : []),
   ];
   const proc = spawnProc(
     name,
     process.execPath,
-    [...LAUNCHER_FLAGS, ...prof, ...nodeArgs, ...nadmEntry(), ...args],
+    [...LAUNCHER_FLAGS, ...diagnostics, ...nodeArgs, ...nadmEntry(), ...args],
     env,
   );
-  if (prof.length === 0) return proc;
-  // A profile is written at a clean exit only: stop with SIGTERM (SIGKILL after 30 s).
+  if (diagnostics.length === 0) return proc;
+  // A profile (and a trace's last lines) is written at a clean exit only: stop with SIGTERM
+  // (SIGKILL after 30 s).
   return { ...proc, kill: (signal = "SIGTERM") => proc.kill(signal) };
 }
 
